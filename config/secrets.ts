@@ -1,0 +1,91 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { HemmaConfig } from "./schema";
+
+/** Stacks this program knows. */
+export type StackName = "prod" | "dev";
+
+/** One secret config key: a flat top-level `hemma:<key>` set with `pulumi config set --secret`. */
+export interface SecretSpec {
+  /** Key under `hemma:` (`postgresAdminPassword` → `hemma:postgresAdminPassword`). */
+  readonly key: string;
+  /** One line for validate output and the README. */
+  readonly description: string;
+  /** Stacks in which the secret must be set. */
+  readonly requiredIn: readonly StackName[];
+  /** Also required (in any stack) when this returns true for the parsed config. */
+  readonly requiredWhen?: (config: HemmaConfig) => boolean;
+}
+
+/** Every secret the program reads. Adding one here makes validate and `loadProgramConfig` know it. */
+export const SECRETS = [
+  {
+    key: "sshPrivateKey",
+    description: "OpenSSH private key (PEM) the program logs in with as hemma:ssh.user",
+    requiredIn: ["prod", "dev"],
+  },
+  {
+    key: "postgresAdminPassword",
+    description: "password of the postgres superuser in shared-postgres (POSTGRES_PASSWORD)",
+    requiredIn: ["prod", "dev"],
+  },
+  {
+    key: "skriptoteketDbPassword",
+    description: "password of the skriptoteket database role (embedded in DATABASE_URL)",
+    requiredIn: ["prod", "dev"],
+  },
+  {
+    key: "skriptoteketSecretKey",
+    description: "Skriptoteket SECRET_KEY (session signing)",
+    requiredIn: ["prod", "dev"],
+  },
+  {
+    key: "emailSmtpUsername",
+    description: "SMTP login for outgoing mail (EMAIL_SMTP_USERNAME)",
+    requiredIn: ["prod"],
+  },
+  {
+    key: "emailSmtpPassword",
+    description: "SMTP password for outgoing mail (EMAIL_SMTP_PASSWORD)",
+    requiredIn: ["prod"],
+  },
+  {
+    key: "openaiLlmCompletionApiKey",
+    description: "API key for the completion LLM endpoint (OPENAI_LLM_COMPLETION_API_KEY); empty for the local llama-server",
+    requiredIn: [],
+  },
+  {
+    key: "openaiLlmChatApiKey",
+    description: "API key for the chat LLM endpoint (OPENAI_LLM_CHAT_API_KEY); empty for the local llama-server",
+    requiredIn: [],
+  },
+  {
+    key: "openaiLlmChatOpsApiKey",
+    description: "API key for the chat-ops LLM endpoint (OPENAI_LLM_CHAT_OPS_API_KEY); empty for the local llama-server",
+    requiredIn: [],
+  },
+] as const satisfies readonly SecretSpec[];
+
+/** Key of one known secret. */
+export type SecretKey = (typeof SECRETS)[number]["key"];
+
+/**
+ * Secrets as the program receives them, each a secret `Output<string>`. A secret that is not
+ * required and not set is the secret empty string: that is the documented app default for every
+ * optional one (empty SMTP login, empty LLM API keys).
+ */
+export type HemmaSecrets = { readonly [K in SecretKey]: pulumi.Output<string> };
+
+/** Whether `key` names a known secret. */
+export function isSecretKey(key: string): key is SecretKey {
+  return SECRETS.some((s) => s.key === key);
+}
+
+/**
+ * Whether `secret` must be set for `stack`. `config` is the parsed config when it is available;
+ * a `requiredWhen` rule counts as required when it is not (so nothing is missed).
+ */
+export function isSecretRequired(secret: SecretSpec, stack: string, config: HemmaConfig | undefined): boolean {
+  if ((secret.requiredIn as readonly string[]).includes(stack)) return true;
+  if (!secret.requiredWhen) return false;
+  return config === undefined ? true : secret.requiredWhen(config);
+}
