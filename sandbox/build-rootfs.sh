@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the sandbox's Debian bookworm root filesystem and packs it as a tarball for
+# `docker import` (no registry is reachable, so no image can be pulled: the image is made
+# from scratch). Usage: build-rootfs.sh <output.tar>
+# Every input that changes the result lives in this file or in sandbox/rootfs/, because
+# scripts/sandbox.ts keys the cache and the image tag on a hash of sandbox/.
+set -euo pipefail
+
+out="${1:?usage: build-rootfs.sh <output.tar>}"
+here="$(cd "$(dirname "$0")" && pwd)"
+# Same mirror as this machine's apt sources; HEMMA_DEBIAN_MIRROR overrides it.
+mirror="${HEMMA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+suite=bookworm
+packages=systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,procps,docker.io,ca-certificates,less
+
+[ "$(id -u)" -eq 0 ] || { echo "build-rootfs: must run as root (debootstrap, chroot)" >&2; exit 1; }
+command -v debootstrap >/dev/null || { echo "build-rootfs: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 1; }
+
+work="$(mktemp -d "${out}.work.XXXXXX")"
+rootfs="$work/rootfs"
+cleanup() {
+  # A failed chroot step can leave /proc mounted inside the tree; never rm through a mount.
+  umount -l "$rootfs/proc" 2>/dev/null || true
+  rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+
+log="$out.debootstrap.log"
+echo "build-rootfs: debootstrap $suite from $mirror (first run only, a few minutes; log $log)" >&2
+if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$log" 2>&1; then
+  tail -n 30 "$log" >&2
+  echo "build-rootfs: debootstrap failed; full log $log" >&2
+  exit 1
+fi
+
+# Files overlaid on the tree (sshd hardening, host-key generation at boot, sudoers).
+cp -a "$here/rootfs/." "$rootfs/"
+chmod 0440 "$rootfs/etc/sudoers.d/paunchygent"
+chroot "$rootfs" visudo -c >&2
+
+in_root() { chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+in_root useradd --create-home --shell /bin/bash paunchygent
+in_root install -d -m 0700 -o paunchygent -g paunchygent /home/paunchygent/.ssh
+# The image must not carry host keys: each container generates its own at boot
+# (ssh.service drop-in), so a pinned key identifies one sandbox, not every copy of the image.
+rm -f "$rootfs"/etc/ssh/ssh_host_*
+# Docker Engine cannot run nested in this container (no overlay mounts, no iptables); the
+# sandbox carries the docker client only, so the daemon units stay off and the system reports
+# `running` rather than `degraded`.
+in_root systemctl disable docker.service docker.socket containerd.service >&2 || true
+in_root systemctl mask docker.service docker.socket containerd.service >&2
+# Units that need a real console or kernel knobs a container does not have.
+in_root systemctl mask getty@tty1.service console-getty.service systemd-firstboot.service >&2
+in_root systemctl enable ssh.service >&2
+printf 'hemma-sandbox\n' >"$rootfs/etc/hostname"
+: >"$rootfs/etc/machine-id"
+in_root apt-get clean
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin
+
+tar -C "$rootfs" --numeric-owner -cf "$out.tmp" .
+mv "$out.tmp" "$out"
+echo "build-rootfs: wrote $out" >&2

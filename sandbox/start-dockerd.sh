@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Makes sure a Docker Engine answers on this machine, starting Debian's `dockerd` in the
+# background when none does (our machines have docker.io installed but no init system to
+# start it). Picks overlay2 when the kernel can mount an overlay here, vfs otherwise.
+# Logs go to $HEMMA_CACHE_DIR/dockerd.log. Exit 0 when `docker info` answers.
+set -euo pipefail
+
+CACHE_DIR="${HEMMA_CACHE_DIR:-$HOME/.cache/hemma-infra}"
+LOG="$CACHE_DIR/dockerd.log"
+WAIT_SECONDS="${HEMMA_DOCKERD_WAIT_SECONDS:-60}"
+mkdir -p "$CACHE_DIR"
+
+if docker info >/dev/null 2>&1; then
+  exit 0
+fi
+command -v dockerd >/dev/null || { echo "start-dockerd: dockerd is not installed (apt-get install docker.io)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "start-dockerd: Docker Engine is not running and starting it needs root" >&2; exit 1; }
+
+# overlay2 needs the kernel to mount an overlay on the data root's filesystem; some nested
+# machines refuse it, so probe with a real mount instead of trusting /proc/filesystems.
+overlay_works() {
+  local probe
+  mkdir -p /var/lib/docker
+  probe="$(mktemp -d /var/lib/docker/.overlay-probe.XXXXXX)"
+  mkdir -p "$probe/lower" "$probe/upper" "$probe/work" "$probe/merged"
+  if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" "$probe/merged" 2>/dev/null; then
+    umount "$probe/merged"
+    rm -rf "$probe"
+    return 0
+  fi
+  rm -rf "$probe"
+  return 1
+}
+
+driver="${HEMMA_DOCKER_STORAGE_DRIVER:-}"
+if [ -z "$driver" ]; then
+  if overlay_works; then driver=overlay2; else driver=vfs; fi
+fi
+
+start() {
+  echo "start-dockerd: starting dockerd (storage driver $1), log $LOG" >&2
+  nohup dockerd --storage-driver="$1" >>"$LOG" 2>&1 </dev/null &
+  local pid=$! i
+  for ((i = 0; i < WAIT_SECONDS; i++)); do
+    if docker info >/dev/null 2>&1; then
+      echo "$pid" >"$CACHE_DIR/dockerd.pid"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  return 1
+}
+
+if start "$driver"; then
+  exit 0
+fi
+if [ "$driver" != vfs ] && [ -z "${HEMMA_DOCKER_STORAGE_DRIVER:-}" ]; then
+  echo "start-dockerd: dockerd did not come up with $driver, retrying with vfs" >&2
+  start vfs && exit 0
+fi
+echo "start-dockerd: Docker Engine did not answer within ${WAIT_SECONDS}s; last log lines:" >&2
+tail -n 20 "$LOG" >&2
+exit 1

@@ -1,0 +1,163 @@
+/**
+ * Pure parts of the sandbox: the cache key of the image, the `docker run` arguments that boot
+ * systemd as PID 1 without `--privileged`, and the connection facts the dev stack, the e2e
+ * suite and the bench read from `.sandbox/sandbox.json`.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** One input of the image build: a repo-relative path, its bytes and whether it is executable. */
+export interface BuildInput {
+  /** Path relative to the repository root, with `/` separators. */
+  readonly path: string;
+  /** File contents. */
+  readonly content: Buffer;
+  /** Whether any execute bit is set (a mode change must rebuild too). */
+  readonly executable: boolean;
+}
+
+/**
+ * The cache key of the sandbox image: sha256 over every build input's path, mode and bytes,
+ * in path order, so the same inputs give the same key whatever order they were listed in.
+ * Returns 12 hex digits, used in the image tag and the rootfs tarball name.
+ */
+export function buildInputsHash(inputs: readonly BuildInput[]): string {
+  const hash = createHash("sha256");
+  for (const input of [...inputs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    hash.update(`${input.path}\0${input.executable ? "x" : "-"}\0${input.content.length}\0`);
+    hash.update(input.content);
+  }
+  return hash.digest("hex").slice(0, 12);
+}
+
+/** Options for one sandbox container. */
+export interface SandboxRunOptions {
+  /** Container name (default `hemma-sandbox`). */
+  readonly container: string;
+  /** Image reference to run. */
+  readonly image: string;
+  /** Loopback port sshd is published on. */
+  readonly sshPort: number;
+  /** Build-input hash, stored as a label so `up` can tell a stale container. */
+  readonly inputsHash: string;
+}
+
+/**
+ * `docker run` arguments that boot the image's systemd as PID 1. `--privileged` is refused on
+ * our machines; SYS_ADMIN, unconfined seccomp/apparmor, the host cgroup tree and tmpfs on /run
+ * are what systemd needs instead. sshd is published on 127.0.0.1 only: the sandbox must never be
+ * reachable from another machine.
+ */
+export function dockerRunArgs(opts: SandboxRunOptions): string[] {
+  return [
+    "run",
+    "--detach",
+    "--name",
+    opts.container,
+    "--hostname",
+    "hemma-sandbox",
+    "--label",
+    `hemma-sandbox.inputs=${opts.inputsHash}`,
+    "--cap-add",
+    "SYS_ADMIN",
+    "--security-opt",
+    "seccomp=unconfined",
+    "--security-opt",
+    "apparmor=unconfined",
+    "--cgroupns=host",
+    "--volume",
+    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+    "--stop-signal",
+    "SIGRTMIN+3",
+    "--env",
+    "container=docker",
+    "--publish",
+    `127.0.0.1:${opts.sshPort}:22`,
+    opts.image,
+    "/sbin/init",
+  ];
+}
+
+/**
+ * The pinned host key line (`<type> <base64>`) from an OpenSSH `.pub` file, which may carry a
+ * trailing comment. Throws when the text is not a public key line.
+ */
+export function hostKeyLineFromPub(pub: string): string {
+  const m = /^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)|ssh-rsa) ([A-Za-z0-9+/]+={0,2})(?:\s.*)?$/.exec(pub.trim());
+  if (!m) throw new Error(`not an OpenSSH public key line: ${JSON.stringify(pub.trim().slice(0, 60))}`);
+  return `${m[1]} ${m[2]}`;
+}
+
+/** A `known_hosts` line pinning `hostKey` for `host:port` (OpenSSH writes `[host]:port` unless the port is 22). */
+export function knownHostsLine(host: string, port: number, hostKey: string): string {
+  const name = port === 22 ? host : `[${host}]:${port}`;
+  return `${name} ${hostKey}\n`;
+}
+
+/** Everything a client needs to reach a running sandbox; written to `.sandbox/sandbox.json` by `sandbox up`. */
+export interface SandboxInfo {
+  /** Docker container name. */
+  readonly container: string;
+  /** Image the container runs. */
+  readonly image: string;
+  /** Always 127.0.0.1. */
+  readonly host: string;
+  /** Loopback port of sshd. */
+  readonly port: number;
+  /** Login user with passwordless sudo. */
+  readonly user: string;
+  /** Pinned host key line `<type> <base64>`. */
+  readonly hostKey: string;
+  /** Absolute path of the client's ed25519 private key. */
+  readonly privateKeyPath: string;
+  /** Absolute path of the known_hosts file pinning `hostKey`. */
+  readonly knownHostsPath: string;
+}
+
+/** Directory of untracked sandbox state (keys, known_hosts, sandbox.json) in the repo `root`. */
+export function sandboxDir(root: string): string {
+  return path.join(root, ".sandbox");
+}
+
+/**
+ * Reads `.sandbox/sandbox.json` under `root`. Throws a message that says to run
+ * `npm run sandbox -- up` when the sandbox was never brought up.
+ */
+export function readSandboxInfo(root: string): SandboxInfo {
+  const file = path.join(sandboxDir(root), "sandbox.json");
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new Error(`no sandbox info at ${file}: run \`npm run sandbox -- up\` first`);
+  }
+  return JSON.parse(text) as SandboxInfo;
+}
+
+/** `ssh` arguments that log in to the sandbox as its user with the pinned host key and no agent or password prompts. */
+export function sshArgs(info: SandboxInfo): string[] {
+  return [
+    "-i",
+    info.privateKeyPath,
+    "-p",
+    String(info.port),
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    `UserKnownHostsFile=${info.knownHostsPath}`,
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=5",
+    "-o",
+    "LogLevel=ERROR",
+    `${info.user}@${info.host}`,
+  ];
+}

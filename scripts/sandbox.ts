@@ -1,0 +1,262 @@
+/**
+ * `npm run sandbox -- up|down|status|ssh [command...]`: hemma in a box.
+ *
+ * `up` starts Docker Engine when it is not running, builds the Debian bookworm image once
+ * (cached, keyed by a hash of `sandbox/build-rootfs.sh` and `sandbox/rootfs/`), boots it with
+ * systemd as PID 1 and sshd on a loopback port, installs a client key and pins the sandbox's
+ * host key in `.sandbox/` (untracked), where the dev stack, the e2e suite and the bench read it.
+ *
+ * Exit codes: 0 success; 1 a step failed (message on stderr); 2 usage error;
+ * `ssh` exits with the remote command's code.
+ */
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  buildInputsHash,
+  dockerRunArgs,
+  hostKeyLineFromPub,
+  knownHostsLine,
+  readSandboxInfo,
+  sandboxDir,
+  sshArgs,
+  type BuildInput,
+  type SandboxInfo,
+} from "./sandbox-spec";
+import { writeDevOverrides } from "./sandbox-overrides";
+
+const ROOT = path.resolve(__dirname, "..");
+const CACHE_DIR = process.env.HEMMA_CACHE_DIR ?? path.join(os.homedir(), ".cache", "hemma-infra");
+const CONTAINER = process.env.HEMMA_SANDBOX_NAME ?? "hemma-sandbox";
+const DEFAULT_PORT = 2222;
+const USER = "paunchygent";
+const BOOT_TIMEOUT_MS = 120_000;
+
+const USAGE = `usage: npm run sandbox -- <command>
+
+  up [--port N]     start Docker Engine if needed, build the image once, boot the sandbox
+                    (sshd on 127.0.0.1:N, default ${DEFAULT_PORT} or $HEMMA_SANDBOX_PORT)
+  down              remove the sandbox container
+  status            print running/stopped and the SSH port
+  ssh [command...]  log in as ${USER} with the pinned host key (or run the command)
+
+exit codes: 0 ok, 1 failure, 2 usage; ssh passes the remote exit code through`;
+
+/** A failure to report as one line, without a stack trace. */
+class SandboxError extends Error {}
+
+function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}): SpawnSyncReturns<string> {
+  const res = spawnSync(cmd, args, { encoding: "utf8", input: opts.input, maxBuffer: 64 * 1024 * 1024 });
+  if (res.error) throw new SandboxError(`${cmd} could not run: ${res.error.message}`);
+  if (res.status !== 0 && !opts.allowFail) {
+    throw new SandboxError(`${cmd} ${args.join(" ")} failed (exit ${res.status}): ${(res.stderr || res.stdout).trim()}`);
+  }
+  return res;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`sandbox: ${msg}\n`);
+}
+
+function ensureDockerEngine(): void {
+  const res = spawnSync(path.join(ROOT, "sandbox", "start-dockerd.sh"), [], { stdio: ["ignore", "inherit", "inherit"] });
+  if (res.status !== 0) throw new SandboxError("Docker Engine is not available (see the messages above)");
+}
+
+/** Every file the image build reads, so a change to any of them gives a new image tag. */
+function buildInputs(): BuildInput[] {
+  const files = [path.join(ROOT, "sandbox", "build-rootfs.sh")];
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files.push(full);
+    }
+  };
+  walk(path.join(ROOT, "sandbox", "rootfs"));
+  return files.map((file) => ({
+    path: path.relative(ROOT, file).split(path.sep).join("/"),
+    content: fs.readFileSync(file),
+    executable: (fs.statSync(file).mode & 0o111) !== 0,
+  }));
+}
+
+function ensureImage(hash: string): string {
+  const image = `hemma-sandbox:${hash}`;
+  if (run("docker", ["image", "inspect", image], { allowFail: true }).status === 0) return image;
+  const tarball = path.join(CACHE_DIR, `sandbox-rootfs-${hash}.tar`);
+  if (!fs.existsSync(tarball)) {
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    log(`building the Debian rootfs into ${tarball}`);
+    const res = spawnSync(path.join(ROOT, "sandbox", "build-rootfs.sh"), [tarball], { stdio: ["ignore", "inherit", "inherit"] });
+    if (res.status !== 0) throw new SandboxError("building the sandbox rootfs failed (see the messages above)");
+  }
+  log(`importing ${tarball} as ${image}`);
+  run("docker", ["import", "--change", 'CMD ["/sbin/init"]', "--change", "ENV container=docker", tarball, image]);
+  return image;
+}
+
+interface ContainerState {
+  readonly running: boolean;
+  readonly image: string;
+  readonly inputsHash: string;
+  readonly port: number | undefined;
+}
+
+function inspectContainer(): ContainerState | undefined {
+  const res = run("docker", ["container", "inspect", CONTAINER], { allowFail: true });
+  if (res.status !== 0) return undefined;
+  const [c] = JSON.parse(res.stdout) as Array<{
+    State: { Running: boolean };
+    Config: { Image: string; Labels: Record<string, string> | null };
+    HostConfig: { PortBindings: Record<string, Array<{ HostPort: string }> | null> | null };
+  }>;
+  const binding = c!.HostConfig.PortBindings?.["22/tcp"]?.[0]?.HostPort;
+  return {
+    running: c!.State.Running,
+    image: c!.Config.Image,
+    inputsHash: c!.Config.Labels?.["hemma-sandbox.inputs"] ?? "",
+    port: binding ? Number(binding) : undefined,
+  };
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new SandboxError(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function ensureClientKey(dir: string): string {
+  const key = path.join(dir, "id_ed25519");
+  if (!fs.existsSync(key)) {
+    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "hemma-sandbox-client", "-f", key]);
+  }
+  return key;
+}
+
+async function up(port: number): Promise<void> {
+  ensureDockerEngine();
+  const hash = buildInputsHash(buildInputs());
+  const image = ensureImage(hash);
+  const current = inspectContainer();
+  if (current && (current.inputsHash !== hash || current.port !== port || !current.running)) {
+    log(`replacing container ${CONTAINER} (${current.inputsHash !== hash ? "image inputs changed" : current.port !== port ? "port changed" : "stopped"})`);
+    run("docker", ["rm", "--force", CONTAINER]);
+  }
+  if (!current || current.inputsHash !== hash || current.port !== port || !current.running) {
+    run("docker", dockerRunArgs({ container: CONTAINER, image, sshPort: port, inputsHash: hash }));
+  }
+
+  const state = await waitFor("systemd to finish booting", BOOT_TIMEOUT_MS, () => {
+    const res = run("docker", ["exec", CONTAINER, "systemctl", "is-system-running"], { allowFail: true });
+    const s = res.stdout.trim();
+    return s === "running" || s === "degraded" ? s : undefined;
+  });
+  if (state === "degraded") {
+    const failed = run("docker", ["exec", CONTAINER, "systemctl", "--failed", "--no-legend", "--plain"], { allowFail: true }).stdout.trim();
+    log(`systemd is degraded; failed units:\n${failed}`);
+  }
+
+  const dir = sandboxDir(ROOT);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const privateKeyPath = ensureClientKey(dir);
+  const publicKey = fs.readFileSync(`${privateKeyPath}.pub`, "utf8");
+  run("docker", ["exec", "-i", CONTAINER, "sh", "-c", `umask 077 && cat > /home/${USER}/.ssh/authorized_keys && chown ${USER}:${USER} /home/${USER}/.ssh/authorized_keys`], {
+    input: publicKey,
+  });
+  const hostKeyPub = await waitFor("the sandbox's ed25519 host key", 30_000, () => {
+    const res = run("docker", ["exec", CONTAINER, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], { allowFail: true });
+    return res.status === 0 ? res.stdout : undefined;
+  });
+  const hostKey = hostKeyLineFromPub(hostKeyPub);
+  const knownHostsPath = path.join(dir, "known_hosts");
+  fs.writeFileSync(knownHostsPath, knownHostsLine("127.0.0.1", port, hostKey));
+
+  const info: SandboxInfo = { container: CONTAINER, image, host: "127.0.0.1", port, user: USER, hostKey, privateKeyPath, knownHostsPath };
+  // Prove the whole path (published port, sshd, key, pinned host key, sudo) before reporting success.
+  await waitFor("sshd to accept the client key", 30_000, () =>
+    run("ssh", [...sshArgs(info), "sudo", "-n", "true"], { allowFail: true }).status === 0 ? true : undefined,
+  );
+  fs.writeFileSync(path.join(dir, "sandbox.json"), `${JSON.stringify(info, null, 2)}\n`);
+  const overrides = writeDevOverrides(ROOT, info);
+  log(`up: ${CONTAINER} (${image}) systemd ${state}, ssh ${USER}@127.0.0.1:${port}`);
+  log(`wrote ${path.relative(ROOT, path.join(dir, "sandbox.json"))} and ${path.relative(ROOT, overrides)}`);
+}
+
+function down(): void {
+  if (!inspectContainer()) {
+    log(`down: no container ${CONTAINER}`);
+    return;
+  }
+  run("docker", ["rm", "--force", CONTAINER]);
+  log(`down: removed ${CONTAINER}`);
+}
+
+function status(): number {
+  if (run("docker", ["info"], { allowFail: true }).status !== 0) {
+    process.stdout.write("stopped (Docker Engine is not running)\n");
+    return 0;
+  }
+  const c = inspectContainer();
+  if (!c) process.stdout.write("stopped (no container)\n");
+  else process.stdout.write(`${c.running ? "running" : "stopped"} ${CONTAINER} ssh 127.0.0.1:${c.port ?? "?"} image ${c.image}\n`);
+  return 0;
+}
+
+function ssh(command: string[]): number {
+  const info = readSandboxInfo(ROOT);
+  const args = sshArgs(info);
+  if (command.length === 0) args.unshift("-t");
+  const res = spawnSync("ssh", [...args, ...command], { stdio: "inherit" });
+  return res.status ?? 1;
+}
+
+function parsePort(args: string[]): number {
+  const i = args.indexOf("--port");
+  const raw = i >= 0 ? args[i + 1] : process.env.HEMMA_SANDBOX_PORT;
+  if (raw === undefined) return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: expected a TCP port 1-65535, got ${JSON.stringify(raw)}`);
+  return port;
+}
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "up":
+      await up(parsePort(rest));
+      return 0;
+    case "down":
+      down();
+      return 0;
+    case "status":
+      return status();
+    case "ssh":
+      return ssh(rest);
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      throw new UsageError(command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`sandbox: ${err.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`sandbox: ${err instanceof SandboxError ? err.message : String(err instanceof Error ? err.stack : err)}\n`);
+    process.exit(1);
+  },
+);
