@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dnsCrossIssues } from "./dns";
 import { publicHostnameRegistry } from "./hostname";
 
 /** A key path inside the `hemma:` namespace, e.g. `["domains", "app"]`. */
@@ -116,6 +117,7 @@ export function crossAreaIssues(schema: z.ZodType, config: unknown): CrossAreaIs
       message: `one of the public hostnames: ${[...new Set(found.map((f) => f.hostname))].join(", ")}`,
     });
   }
+  issues.push(...dnsCrossIssues(config));
   return issues;
 }
 

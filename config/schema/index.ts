@@ -2,6 +2,7 @@ import { z } from "zod";
 import { crossAreaIssues } from "./cross-checks";
 // One import per area ...
 import { appSchema } from "./app";
+import { dnsSchema } from "./dns";
 import { dockerSchema } from "./docker";
 import { domainsSchema } from "./domains";
 import { featuresSchema } from "./features";
@@ -25,6 +26,8 @@ export const hemmaAreas = {
   proxy: proxySchema,
   letsencrypt: letsencryptSchema,
   features: featuresSchema,
+  /** Optional: present exactly when `features.dns` is true (checked in `dnsCrossIssues`). */
+  dns: dnsSchema.optional(),
 };
 
 /** Area schemas combined, without the cross-area checks (those run on raw input too; see `config/load.ts`). */
@@ -60,3 +63,4 @@ export type { PostgresConfig } from "./postgres";
 export type { ProxyConfig } from "./proxy";
 export type { LetsencryptConfig } from "./letsencrypt";
 export type { FeaturesConfig } from "./features";
+export type { DnsConfig, DnsRecordConfig } from "./dns";
