@@ -1,0 +1,198 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import { remoteAction } from "../actions/remote-action";
+import type { AppImage } from "./app-image";
+import type { ContainerLogging } from "./container-logging";
+import { renderMigrationScript } from "./migration-script";
+import { protectedVolume } from "./protected-volume";
+import {
+  PROXY_ENV_KEYS,
+  SKRIPTOTEKET_PORT,
+  type SkriptoteketSecretEnv,
+  dockerEnvs,
+  envFileContent,
+  skriptoteketEnv,
+} from "./skriptoteket-env";
+
+/** Label every skriptoteket container carries; timers and operators find containers by it. */
+export const SERVICE_LABEL = "education.hule.hemma.service";
+/** Label carrying the deployed commit. */
+export const COMMIT_LABEL = "education.hule.hemma.commit";
+/** Where the artifacts volume is mounted (ARTIFACTS_ROOT). */
+export const ARTIFACTS_PATH = "/app/.artifacts";
+
+/** Arguments of {@link SkriptoteketWeb}. */
+export interface SkriptoteketWebArgs {
+  /** SSH connection from `sshConnection` (for the migration step). */
+  readonly connection: command.types.input.remote.ConnectionArgs;
+  /** Absolute path of the docker CLI on the host. */
+  readonly dockerBinary: string;
+  /** The web image (`skriptoteket-web:<commit>`). */
+  readonly image: AppImage;
+  /** The runner image; RUNNER_IMAGE names exactly its tag. */
+  readonly runnerImage: AppImage;
+  /** Deployed commit (40 hex); its first 7 characters name the containers. */
+  readonly commit: string;
+  /** Network name, plain (the migration script names it). */
+  readonly networkName: string;
+  /** The network resource, so containers are created after it. */
+  readonly network: docker.Network;
+  /** Service name: network alias, label value and name prefix. Default `skriptoteket-web`. */
+  readonly serviceName?: string;
+  /** Public host name (VIRTUAL_HOST, LETSENCRYPT_HOST). */
+  readonly domain: string;
+  /** Named volume for `/app/.artifacts` (protected, retained). */
+  readonly artifactsVolumeName: string;
+  /** Non-secret env settings keyed by env name. */
+  readonly settings: Readonly<Record<string, string>>;
+  /** Secret env values. */
+  readonly secrets: SkriptoteketSecretEnv;
+  /** Database coordinates for DATABASE_URL. */
+  readonly database: { readonly host: string; readonly port: number; readonly name: string; readonly user: string };
+  /** Resource that makes the database and role exist (the PostgresAppDatabase); migrations wait for it. */
+  readonly databaseReady: pulumi.Resource;
+  /** Run an execution-queue worker container; RUNNER_QUEUE_ENABLED follows this. */
+  readonly worker: boolean;
+  /** Log driver and options. */
+  readonly logging: ContainerLogging;
+  /** Seconds the migration may run. Default 600. */
+  readonly migrationTimeoutSeconds?: number;
+}
+
+/**
+ * Skriptoteket's web container (spec §2.2), its database migration and, optionally, the
+ * execution-queue worker. A deploy (new commit) runs `db-upgrade` from the new image in a
+ * one-shot container first; the containers depend on it, so a failed build or migration leaves
+ * the running containers untouched. Containers are named per commit and joined to the network
+ * under the stable alias `serviceName`; Pulumi's create-before-delete starts the new container,
+ * waits until it is healthy, and only then removes the old one (docs/decisions/0013).
+ */
+export class SkriptoteketWeb extends pulumi.ComponentResource {
+  /** The artifacts volume. */
+  readonly artifactsVolume: docker.Volume;
+  /** The migration step. */
+  readonly migration: command.remote.Command;
+  /** The web container. */
+  readonly container: docker.Container;
+  /** The worker container, when enabled. */
+  readonly workerContainer: docker.Container | undefined;
+  /** Physical container name (per deploy). */
+  readonly containerName: pulumi.Output<string>;
+  /** `https://<domain>`. */
+  readonly url: string;
+
+  constructor(name: string, args: SkriptoteketWebArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hemma:docker:SkriptoteketWeb", name, {}, opts);
+    const service = args.serviceName ?? "skriptoteket-web";
+    const sha7 = args.commit.slice(0, 7);
+    if (!/^[0-9a-f]{40}$/.test(args.commit)) throw new Error(`SkriptoteketWeb: commit ${args.commit} is not a 40-hex sha`);
+
+    const env = skriptoteketEnv({
+      settings: args.settings,
+      domain: args.domain,
+      runnerImage: args.runnerImage.ref,
+      runnerQueueEnabled: args.worker,
+      database: args.database,
+      secrets: args.secrets,
+    });
+    const internalEnv = env.filter((e) => !PROXY_ENV_KEYS.includes(e.key));
+
+    this.artifactsVolume = protectedVolume(`${name}-artifacts`, args.artifactsVolumeName, this);
+
+    this.migration = remoteAction(
+      `${name}-migrate`,
+      {
+        connection: args.connection,
+        script: renderMigrationScript({ dockerBinary: args.dockerBinary, network: args.networkName, image: args.image.ref }),
+        timeoutSeconds: args.migrationTimeoutSeconds ?? 600,
+        stdin: envFileContent(internalEnv),
+        triggers: [args.image.ref],
+        logOutput: false,
+      },
+      { parent: this, dependsOn: [args.image.build, args.databaseReady, args.network] },
+    );
+
+    const common = {
+      image: args.image.ref,
+      mounts: [
+        { type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true },
+        { type: "volume", source: this.artifactsVolume.name, target: ARTIFACTS_PATH },
+      ],
+      hosts: [{ host: "host.docker.internal", ip: "host-gateway" }],
+      restart: "unless-stopped",
+      logDriver: args.logging.driver,
+      logOpts: { ...args.logging.options },
+      removeVolumes: false,
+      wait: true,
+      // Lets uvicorn and the worker finish in-flight work after SIGTERM before Docker kills them.
+      destroyGraceSeconds: 30,
+    };
+    // Deployed after the migration and after both images exist (RUNNER_IMAGE must resolve at run time).
+    const after = { parent: this, dependsOn: [this.migration, args.image.build, args.runnerImage.build, args.network] };
+
+    // No `name`: each replacement gets a fresh name, so create-before-delete never collides.
+    this.container = new docker.Container(
+      `${service}-${sha7}`,
+      {
+        ...common,
+        envs: dockerEnvs(env),
+        networksAdvanced: [{ name: args.networkName, aliases: [service] }],
+        labels: [
+          { label: SERVICE_LABEL, value: service },
+          { label: COMMIT_LABEL, value: args.commit },
+        ],
+        healthcheck: {
+          tests: [
+            "CMD",
+            "python",
+            "-c",
+            `import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://localhost:${SKRIPTOTEKET_PORT}/healthz', timeout=8).status == 200 else 1)`,
+          ],
+          interval: "30s",
+          timeout: "10s",
+          retries: 3,
+          startPeriod: "10s",
+        },
+        waitTimeout: 180,
+      },
+      after,
+    );
+    this.containerName = this.container.name;
+
+    if (args.worker) {
+      const workerService = service.replace(/-web$/, "") + "-worker";
+      this.workerContainer = new docker.Container(
+        `${workerService}-${sha7}`,
+        {
+          ...common,
+          command: ["pdm", "run", "run-execution-worker"],
+          envs: dockerEnvs(internalEnv),
+          networksAdvanced: [{ name: args.networkName }],
+          labels: [
+            { label: SERVICE_LABEL, value: workerService },
+            { label: COMMIT_LABEL, value: args.commit },
+          ],
+          // Healthy while a worker process runs; `wait: true` needs a healthcheck, and the image has
+          // neither HTTP nor procps on the worker path, so /proc is read directly.
+          healthcheck: {
+            tests: [
+              "CMD",
+              "python",
+              "-c",
+              "import os, sys; sys.exit(0 if any(b'run-execution-worker' in open(f'/proc/{p}/cmdline', 'rb').read() for p in os.listdir('/proc') if p.isdigit() and p != str(os.getpid())) else 1)",
+            ],
+            interval: "30s",
+            timeout: "10s",
+            retries: 3,
+            startPeriod: "20s",
+          },
+          waitTimeout: 180,
+        },
+        after,
+      );
+    }
+    this.url = `https://${args.domain}`;
+    this.registerOutputs({ containerName: this.containerName, url: this.url, image: args.image.ref });
+  }
+}
