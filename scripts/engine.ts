@@ -1,0 +1,131 @@
+/**
+ * The real Pulumi engine on our machines, driven through the Automation API with an inline
+ * program: the CLI from `scripts/ensure-pulumi.sh` (PATH or a cached Go build), a local file
+ * backend, a passphrase secrets provider, and the Node.js dynamic-provider plugin that the
+ * Go-built CLI does not ship.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+
+/** Repository root (this file lives in `scripts/`). */
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** Pulumi project name of the program. */
+export const PROJECT_NAME = "hemma";
+
+/** Passphrase of the dev and test stacks' secrets provider. Never used for prod state. */
+export const DEV_PASSPHRASE = "hemma-dev-only";
+
+/** Name of the plugin executable the engine starts for `pulumi.dynamic.Resource` providers. */
+export const NODEJS_PROVIDER_PLUGIN = "pulumi-resource-pulumi-nodejs";
+
+/** Environment variable the plugin shim reads for the dynamic-provider entry point. */
+export const DYNAMIC_PROVIDER_ENV = "HEMMA_PULUMI_DYNAMIC_PROVIDER";
+
+/**
+ * Path of a Pulumi CLI: `pulumi` from PATH, else the cached Go build (built on first use; the
+ * build takes several minutes and its progress goes to stderr). Throws when none can be had.
+ */
+export function ensurePulumiCli(): string {
+  const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const cli = out.trim().split("\n").pop() ?? "";
+  if (!path.isAbsolute(cli) || !fs.existsSync(cli)) throw new Error(`ensure-pulumi.sh printed no usable CLI path: ${JSON.stringify(out)}`);
+  return cli;
+}
+
+/**
+ * Text of the `pulumi-resource-pulumi-nodejs` shim. Like the script in `@pulumi/pulumi`, it runs
+ * the SDK's dynamic-provider entry point with the engine's arguments; the entry point comes from
+ * `HEMMA_PULUMI_DYNAMIC_PROVIDER` (set by {@link openInlineStack} to this checkout's SDK, so the
+ * provider code is deserialized by the SDK that serialized it), else from the working directory.
+ */
+export function nodejsProviderShim(): string {
+  return `#!/bin/sh
+# Written by hemma-infra scripts/engine.ts: the Go-built Pulumi CLI ships no Node.js plugins.
+script="\${${DYNAMIC_PROVIDER_ENV}:-}"
+if [ -z "$script" ]; then
+  script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))") || exit 1
+fi
+exec node "$script" "$@"
+`;
+}
+
+/**
+ * Writes the dynamic-provider plugin shim next to the CLI (the Automation API puts the CLI's
+ * directory first on the engine's PATH, where plugin lookup finds it). An official install
+ * already ships its own script there, which is left alone: it resolves the SDK through
+ * `NODE_PATH` (see {@link engineEnv}). Rewrites our shim only when its text differs, so
+ * concurrent runs do not race on an unchanged file. Returns the plugin's path.
+ */
+export function ensureNodejsProviderPlugin(cliPath: string): string {
+  const shim = path.join(path.dirname(cliPath), NODEJS_PROVIDER_PLUGIN);
+  const text = nodejsProviderShim();
+  const current = fs.existsSync(shim) ? fs.readFileSync(shim, "utf8") : undefined;
+  if (current !== undefined && !current.includes("hemma-infra")) return shim;
+  if (current !== text) {
+    const tmp = `${shim}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text, { mode: 0o755 });
+    fs.renameSync(tmp, shim);
+  }
+  return shim;
+}
+
+/** Where the dynamic-provider entry point of this checkout's `@pulumi/pulumi` lives. */
+export function dynamicProviderEntry(): string {
+  return require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [REPO_ROOT] });
+}
+
+/**
+ * Environment of every engine run: local file backend, passphrase secrets, no update check, no
+ * automatic plugin download (a missing plugin must fail at once, not hang on the network), and
+ * this checkout's `node_modules` on `NODE_PATH`: inline programs run plugins from a temp
+ * directory, where the dynamic provider could not otherwise resolve the SDK or `ssh2`.
+ */
+export function engineEnv(stateDir: string, passphrase: string): Record<string, string> {
+  return {
+    PULUMI_BACKEND_URL: `file://${path.resolve(stateDir)}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    [DYNAMIC_PROVIDER_ENV]: dynamicProviderEntry(),
+    NODE_PATH: [path.join(REPO_ROOT, "node_modules"), process.env.NODE_PATH].filter(Boolean).join(path.delimiter),
+  };
+}
+
+/** Options of {@link openInlineStack}. */
+export interface InlineStackOptions {
+  /** Stack name (`dev`, or a unique name per test run). */
+  readonly stackName: string;
+  /** The inline program: registers resources, returns outputs. */
+  readonly program: PulumiFn;
+  /** Directory of the local file backend; created if missing. */
+  readonly stateDir: string;
+  /** Secrets passphrase. Default {@link DEV_PASSPHRASE}. */
+  readonly passphrase?: string;
+}
+
+/**
+ * Creates or selects `stackName` of project `hemma` with an inline program on a local file
+ * backend, using the cached CLI and the dynamic-provider shim. Builds the CLI if needed.
+ */
+export async function openInlineStack(opts: InlineStackOptions): Promise<Stack> {
+  const cli = ensurePulumiCli();
+  ensureNodejsProviderPlugin(cli);
+  fs.mkdirSync(opts.stateDir, { recursive: true });
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
+  const envVars = engineEnv(opts.stateDir, opts.passphrase ?? DEV_PASSPHRASE);
+  return LocalWorkspace.createOrSelectStack(
+    { stackName: opts.stackName, projectName: PROJECT_NAME, program: opts.program },
+    {
+      pulumiCommand,
+      envVars,
+      projectSettings: { name: PROJECT_NAME, runtime: "nodejs", backend: { url: envVars.PULUMI_BACKEND_URL! } },
+    },
+  );
+}
