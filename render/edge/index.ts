@@ -1,0 +1,26 @@
+import type { HemmaConfig } from "../../config/schema";
+import type { RenderedFile } from "../types";
+import { renderFail2banFiles } from "./fail2ban";
+import { renderVhostFiles } from "./nginx-hardening";
+import { renderSshdHardeningFile } from "./sshd-hardening";
+
+/**
+ * Every non-secret host file of the edge layer: the two nginx-proxy vhost.d snippets, the sshd
+ * hardening drop-in and the fail2ban jails and filter. The htpasswd files hold secrets and are
+ * rendered by the component from secret config (`renderHtpasswdFile`); the UFW rule set is not a
+ * file (`renderUfwRules`).
+ */
+export function renderEdge(config: HemmaConfig): RenderedFile[] {
+  const edge = config.edge;
+  return [
+    ...renderVhostFiles({ ...edge.nginx, hostVhostDir: config.proxy.vhostDir }),
+    renderSshdHardeningFile(edge.ssh.dropInPath, edge.ssh),
+    ...renderFail2banFiles(edge.fail2ban),
+  ];
+}
+
+export { renderGlobalHardening, renderVhostDefault, renderVhostFiles, GLOBAL_HARDENING_FILE } from "./nginx-hardening";
+export { renderHtpasswd, renderHtpasswdFile, htpasswdHashScheme } from "./htpasswd";
+export { renderSshdHardening, renderSshdHardeningFile, sshdValidateCommand, sshdValidateScript } from "./sshd-hardening";
+export { renderUfwRules, parseUfwShowAdded, diffUfwRules, ufwApplyCommands, UFW_DEFAULT_INPUT_POLICY } from "./ufw-rules";
+export { renderFail2banFiles, renderProbeFilter, fail2banIgnoreIp, ALWAYS_IGNORED, PROBE_FAILREGEX } from "./fail2ban";
