@@ -11,6 +11,7 @@ import { letsencryptSchema } from "./letsencrypt";
 import { postgresSchema } from "./postgres";
 import { proxySchema } from "./proxy";
 import { sshSchema } from "./ssh";
+import { edgeSchema } from "./edge";
 
 /**
  * The areas of the `hemma:` namespace: each key is a top-level config key (`hemma:ssh`, ...).
@@ -28,6 +29,8 @@ export const hemmaAreas = {
   features: featuresSchema,
   /** Optional: present exactly when `features.dns` is true (checked in `dnsCrossIssues`). */
   dns: dnsSchema.optional(),
+  /** Edge and access hardening; every key has a default (`config/schema/edge.ts`). */
+  edge: edgeSchema.prefault({}),
 };
 
 /** Area schemas combined, without the cross-area checks (those run on raw input too; see `config/load.ts`). */
@@ -63,4 +66,5 @@ export type { PostgresConfig } from "./postgres";
 export type { ProxyConfig } from "./proxy";
 export type { LetsencryptConfig } from "./letsencrypt";
 export type { FeaturesConfig } from "./features";
+export type { EdgeConfig } from "./edge";
 export type { DnsConfig, DnsRecordConfig } from "./dns";
