@@ -1,0 +1,286 @@
+import * as pulumi from "@pulumi/pulumi";
+import { sha256Hex } from "./digest";
+import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
+import { connectionFailures, connectionInput } from "./host-connection";
+import {
+  accountNameProblem,
+  deleteFileScript,
+  normalizeMode,
+  parseFileState,
+  parseWriteResult,
+  pathProblem,
+  readFileScript,
+  writeFileScript,
+} from "./remote-file";
+import { runRemoteChecked } from "./ssh-pool";
+import { isUnknown, withoutUndefined } from "./values";
+
+/** One file on the host, read back on every refresh. */
+export interface HostFileArgs {
+  /** How to reach the host. */
+  connection: HostConnectionArgs;
+  /** Absolute, normalized path of the file. Changing it replaces the resource. */
+  path: string;
+  /** Full content. Always stored as a secret; state and diffs show only its sha256 `digest`. */
+  content: pulumi.Input<string>;
+  /** Permission bits as octal digits. Default "0644". */
+  mode?: string;
+  /** Owning user. Default "root". */
+  owner?: string;
+  /** Owning group. Default "root". */
+  group?: string;
+  /** Command run on the new content before it replaces the file; `{}` (unquoted) is its temp path; a non-zero exit rejects it and leaves the old file. */
+  validate?: string;
+  /** Command run (as root) after the file was created or its content changed. */
+  onChange?: string;
+  /** Create missing parent directories (0755 root:root; removed again on delete when empty). Default false. */
+  createDirectories?: boolean;
+}
+
+/** The inputs the provider receives (after `check`). */
+export interface HostFileInputs {
+  connection: HostConnectionState;
+  path: string;
+  content: string;
+  digest: string;
+  mode: string;
+  owner: string;
+  group: string;
+  validate?: string;
+  onChange?: string;
+  createDirectories: boolean;
+}
+
+/** The state the provider keeps: everything but the content, plus what it found and created. */
+export interface HostFileOutputs {
+  connection: HostConnectionState;
+  path: string;
+  /** sha256 hex of the live file; "" when the path is not a regular file. */
+  digest: string;
+  mode: string;
+  owner: string;
+  group: string;
+  validate?: string;
+  onChange?: string;
+  createDirectories: boolean;
+  /** The file existed before this resource wrote it, so delete leaves it in place. */
+  adopted: boolean;
+  /** Directories this resource created (outermost first); delete removes them when empty. */
+  createdDirectories: string[];
+}
+
+/** Result of {@link diffHostFile}: the engine's diff plus the names of the fields that differ. */
+export interface HostFileDiff {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+  /** Every field that differs, e.g. ["content", "mode"]. */
+  changed: string[];
+}
+
+/**
+ * Compare stored (or freshly read) state with desired inputs. A new path is a new file (replace,
+ * create-before-delete is safe as paths are normalized); a new host or port may be the same
+ * machine under another name, so that replace deletes first.
+ */
+export function diffHostFile(olds: HostFileOutputs, news: HostFileInputs): HostFileDiff {
+  const changed: string[] = [];
+  const replaces: string[] = [];
+  let deleteBeforeReplace = false;
+  if (olds.connection.host !== news.connection.host || olds.connection.port !== news.connection.port) {
+    replaces.push("connection");
+    deleteBeforeReplace = true;
+  }
+  if (olds.path !== news.path) {
+    replaces.push("path");
+  }
+  changed.push(...replaces);
+  if (isUnknown(news.content) || isUnknown(news.digest) || olds.digest !== news.digest) {
+    changed.push("content");
+  }
+  for (const field of ["mode", "owner", "group", "validate", "onChange", "createDirectories"] as const) {
+    if (olds[field] !== news[field]) {
+      changed.push(field);
+    }
+  }
+  if (!replaces.includes("connection")) {
+    for (const field of ["user", "hostKey", "privateKey", "connectTimeoutSeconds", "commandTimeoutSeconds"] as const) {
+      if (olds.connection[field] !== news.connection[field]) {
+        changed.push("connection");
+        break;
+      }
+    }
+  }
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace, changed };
+}
+
+/** Validate and normalize raw inputs: defaults, four-digit mode, and the digest recomputed from the content. */
+export function checkHostFile(news: Record<string, unknown>): {
+  inputs: Record<string, unknown>;
+  failures: { property: string; reason: string }[];
+} {
+  const failures = connectionFailures(news.connection);
+  const inputs: Record<string, unknown> = { ...news };
+  if (typeof news.path !== "string") {
+    failures.push({ property: "path", reason: "path is required" });
+  } else if (!isUnknown(news.path)) {
+    const problem = pathProblem(news.path);
+    if (problem !== undefined) {
+      failures.push({ property: "path", reason: problem });
+    }
+  }
+  const mode = news.mode ?? "0644";
+  if (!isUnknown(mode)) {
+    const normalized = normalizeMode(String(mode));
+    if (normalized.problem !== undefined) {
+      failures.push({ property: "mode", reason: normalized.problem });
+    } else {
+      inputs.mode = normalized.mode;
+    }
+  }
+  for (const field of ["owner", "group"] as const) {
+    const value = news[field] ?? "root";
+    inputs[field] = value;
+    if (!isUnknown(value)) {
+      const problem = accountNameProblem(field, String(value));
+      if (problem !== undefined) {
+        failures.push({ property: field, reason: problem });
+      }
+    }
+  }
+  inputs.createDirectories = news.createDirectories ?? false;
+  if (typeof news.content !== "string") {
+    failures.push({ property: "content", reason: "content is required (use \"\" for an empty file)" });
+  } else if (!isUnknown(news.content)) {
+    inputs.digest = sha256Hex(news.content);
+  }
+  return { inputs, failures };
+}
+
+function writeSpec(news: HostFileInputs, runOnChange: boolean): Parameters<typeof writeFileScript>[0] {
+  return {
+    path: news.path,
+    digest: news.digest,
+    mode: news.mode,
+    owner: news.owner,
+    group: news.group,
+    validate: news.validate,
+    onChange: runOnChange ? news.onChange : undefined,
+    createDirectories: news.createDirectories,
+  };
+}
+
+function outputsOf(news: HostFileInputs, adopted: boolean, createdDirectories: string[]): HostFileOutputs {
+  return withoutUndefined({
+    connection: news.connection,
+    path: news.path,
+    digest: news.digest,
+    mode: news.mode,
+    owner: news.owner,
+    group: news.group,
+    validate: news.validate,
+    onChange: news.onChange,
+    createDirectories: news.createDirectories,
+    adopted,
+    createdDirectories,
+  });
+}
+
+/**
+ * The dynamic provider. Serialized into state with everything it references, so it and its
+ * helpers hold no secrets and no module state (the SSH pool lives on `globalThis`).
+ */
+export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, HostFileOutputs> = {
+  async check(_olds, news) {
+    const { inputs, failures } = checkHostFile(news as unknown as Record<string, unknown>);
+    return { inputs: inputs as unknown as HostFileInputs, failures };
+  },
+
+  async diff(_id, olds, news) {
+    const d = diffHostFile(olds, news);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
+  },
+
+  async create(news) {
+    const result = await runRemoteChecked(news.connection, `write ${news.path}`, writeFileScript(writeSpec(news, true)), news.content);
+    const written = parseWriteResult(result.stdout);
+    return {
+      id: `${news.connection.host}:${news.connection.port}:${news.path}`,
+      outs: outputsOf(news, written.existed, written.createdDirectories),
+    };
+  },
+
+  async read(id, props) {
+    if (props === undefined || props.connection === undefined) {
+      throw new Error(`HostFile ${id}: no prior state to read from (dynamic resources cannot be imported)`);
+    }
+    const result = await runRemoteChecked(props.connection, `read ${props.path}`, readFileScript(props.path));
+    const live = parseFileState(result.stdout);
+    if (!live.exists) {
+      return { id: "" };
+    }
+    return { id, props: { ...props, digest: live.digest, mode: live.mode, owner: live.owner, group: live.group } };
+  },
+
+  async update(_id, olds, news) {
+    const d = diffHostFile(olds, news);
+    const hostFields = ["content", "mode", "owner", "group"];
+    if (d.changed.some((f) => hostFields.includes(f))) {
+      const contentChanged = d.changed.includes("content");
+      await runRemoteChecked(news.connection, `write ${news.path}`, writeFileScript(writeSpec(news, contentChanged)), news.content);
+    }
+    return { outs: outputsOf(news, olds.adopted, olds.createdDirectories) };
+  },
+
+  async delete(_id, props) {
+    await runRemoteChecked(
+      props.connection,
+      `delete ${props.path}`,
+      deleteFileScript(props.path, !props.adopted, props.createdDirectories ?? []),
+    );
+  },
+};
+
+/**
+ * A file on the host with content, mode and owner, written atomically over SSH and read back
+ * on refresh (type token `pulumi-nodejs:dynamic/host:HostFile`).
+ */
+export class HostFile extends pulumi.dynamic.Resource {
+  /** Absolute path of the file. */
+  declare readonly path: pulumi.Output<string>;
+  /** sha256 hex of the file's content as last written or read. */
+  declare readonly digest: pulumi.Output<string>;
+  /** Permission bits, four octal digits. */
+  declare readonly mode: pulumi.Output<string>;
+  /** Owning user. */
+  declare readonly owner: pulumi.Output<string>;
+  /** Owning group. */
+  declare readonly group: pulumi.Output<string>;
+  /** Whether the file existed before this resource first wrote it (then delete leaves it). */
+  declare readonly adopted: pulumi.Output<boolean>;
+
+  constructor(name: string, args: HostFileArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      hostFileProvider,
+      name,
+      {
+        connection: connectionInput(args.connection),
+        path: args.path,
+        content: pulumi.secret(args.content),
+        // Shown in previews instead of the (secret) content; a secret content keeps it secret too.
+        digest: pulumi.output(args.content).apply(sha256Hex),
+        mode: args.mode ?? "0644",
+        owner: args.owner ?? "root",
+        group: args.group ?? "root",
+        validate: args.validate,
+        onChange: args.onChange,
+        createDirectories: args.createDirectories ?? false,
+        adopted: undefined,
+        createdDirectories: undefined,
+      },
+      opts,
+      "host",
+      "HostFile",
+    );
+  }
+}
