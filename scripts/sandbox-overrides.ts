@@ -12,22 +12,24 @@ import { sandboxDir, type SandboxInfo } from "./sandbox-spec";
 export const DEV_OVERRIDES_FILE = "dev-overrides.yaml";
 
 /**
- * YAML text overriding `hemma:ssh` with the sandbox's address, user and pinned host key. The
- * private key stays out of it: it is the secret `hemma:sshPrivateKey`, which `npm run up -- dev`
- * sets from `info.privateKeyPath` as a Pulumi secret.
+ * YAML text overriding `hemma:ssh` with the sandbox's address, user and pinned host key, and the
+ * secret `hemma:sshPrivateKey` with the sandbox client key in plain text: the file is untracked
+ * and cannot hold ciphertext (`config/load.ts` wraps it as a secret Output; docs/decisions/0005).
+ * The key only opens this throwaway container on a loopback port.
  */
-export function renderDevOverrides(info: SandboxInfo): string {
+export function renderDevOverrides(info: SandboxInfo, privateKey: string): string {
   const doc = {
     config: {
       "hemma:ssh": { host: info.host, port: info.port, user: info.user, hostKey: info.hostKey },
+      "hemma:sshPrivateKey": privateKey,
     },
   };
   return `# Written by \`npm run sandbox -- up\` for the running sandbox; untracked, do not edit.\n${stringify(doc, { lineWidth: 0 })}`;
 }
 
 /** Writes `.sandbox/dev-overrides.yaml` under the repo `root`; returns its path. */
-export function writeDevOverrides(root: string, info: SandboxInfo): string {
+export function writeDevOverrides(root: string, info: SandboxInfo, privateKey: string): string {
   const file = path.join(sandboxDir(root), DEV_OVERRIDES_FILE);
-  fs.writeFileSync(file, renderDevOverrides(info));
+  fs.writeFileSync(file, renderDevOverrides(info, privateKey), { mode: 0o600 });
   return file;
 }

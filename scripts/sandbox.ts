@@ -183,7 +183,7 @@ async function up(port: number): Promise<void> {
     run("ssh", [...sshArgs(info), "sudo", "-n", "true"], { allowFail: true }).status === 0 ? true : undefined,
   );
   fs.writeFileSync(path.join(dir, "sandbox.json"), `${JSON.stringify(info, null, 2)}\n`);
-  const overrides = writeDevOverrides(ROOT, info);
+  const overrides = writeDevOverrides(ROOT, info, fs.readFileSync(privateKeyPath, "utf8"));
   log(`up: ${CONTAINER} (${image}) systemd ${state}, ssh ${USER}@127.0.0.1:${port}`);
   log(`wrote ${path.relative(ROOT, path.join(dir, "sandbox.json"))} and ${path.relative(ROOT, overrides)}`);
 }

@@ -1,0 +1,46 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DYNAMIC_PROVIDER_ENV, engineEnv, ensureNodejsProviderPlugin, nodejsProviderShim, REPO_ROOT } from "../../scripts/engine";
+
+describe("engineEnv", () => {
+  it("uses a local file backend, the passphrase, and never downloads plugins", () => {
+    const env = engineEnv("/tmp/state", "pw");
+    expect(env.PULUMI_BACKEND_URL).toBe("file:///tmp/state");
+    expect(env.PULUMI_CONFIG_PASSPHRASE).toBe("pw");
+    expect(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION).toBe("true");
+    expect(env[DYNAMIC_PROVIDER_ENV]).toBe(path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js"));
+    expect(env.NODE_PATH!.split(path.delimiter)[0]).toBe(path.join(REPO_ROOT, "node_modules"));
+  });
+});
+
+describe("the pulumi-nodejs plugin shim", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-shim-"));
+  const cli = path.join(dir, "pulumi");
+
+  it("is written executable next to the CLI", () => {
+    const shim = ensureNodejsProviderPlugin(cli);
+    expect(shim).toBe(path.join(dir, "pulumi-resource-pulumi-nodejs"));
+    expect(fs.readFileSync(shim, "utf8")).toBe(nodejsProviderShim());
+    expect(fs.statSync(shim).mode & 0o111).toBe(0o111);
+  });
+
+  it("execs node on the entry point from the environment with the engine's arguments", () => {
+    const script = path.join(dir, "echo-args.js");
+    fs.writeFileSync(script, "console.log(JSON.stringify(process.argv.slice(2)))");
+    const out = execFileSync(path.join(dir, "pulumi-resource-pulumi-nodejs"), ["127.0.0.1:1234", "a b"], {
+      env: { ...process.env, [DYNAMIC_PROVIDER_ENV]: script },
+      encoding: "utf8",
+    });
+    expect(JSON.parse(out)).toEqual(["127.0.0.1:1234", "a b"]);
+  });
+
+  it("leaves an official install's own plugin script alone", () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), "engine-shim-"));
+    const official = path.join(other, "pulumi-resource-pulumi-nodejs");
+    fs.writeFileSync(official, "#!/bin/sh\nofficial\n");
+    ensureNodejsProviderPlugin(path.join(other, "pulumi"));
+    expect(fs.readFileSync(official, "utf8")).toBe("#!/bin/sh\nofficial\n");
+  });
+});
