@@ -37,12 +37,6 @@ export interface CheckResult {
   readonly secrets: ReadonlyMap<SecretKey, ConfigEntry>;
 }
 
-/** Options of {@link checkConfig}. */
-export interface CheckOptions {
-  /** Whether the stack's overrides file exists (decides whether missing `provides` keys are pending). */
-  readonly overridesPresent: boolean;
-}
-
 const RESERVED_NAMESPACES = ["pulumi"];
 const KEY_RE = /^([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)$/;
 
@@ -51,7 +45,7 @@ const KEY_RE = /^([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)$/;
  * returns every problem in one pass. Shared by `validateStackFile` and `loadProgramConfig`, so
  * both accept and reject exactly the same configs with the same messages.
  */
-export function checkConfig(entries: readonly ConfigEntry[], stack: string, options: CheckOptions): CheckResult {
+export function checkConfig(entries: readonly ConfigEntry[], stack: string): CheckResult {
   const issues: Issue[] = [];
   const areaValues: Record<string, unknown> = {};
   const secrets = new Map<SecretKey, ConfigEntry>();
@@ -147,26 +141,33 @@ export function checkConfig(entries: readonly ConfigEntry[], stack: string, opti
   }
 
   const overrides = STACK_OVERRIDES[stack];
-  const pendingPaths = overrides && !options.overridesPresent ? overrides.provides : [];
+  // Values the overrides file supplies are pending, not errors, while absent from both files:
+  // the tracked stack file is valid on a fresh clone, and the program refuses to run until they exist.
+  const pendingPaths = overrides ? overrides.provides : [];
   const pending: Issue[] = [];
   for (const issue of schemaIssues) {
     if (pendingPaths.includes(issue.path) && issue.received === describeValue(undefined)) {
-      pending.push({ ...issue, expected: `${issue.expected} (written to ${overrides!.file} by \`${overrides!.writtenBy}\`)` });
+      pending.push({ ...issue, expected: `${issue.expected} (supplied by ${overrides!.file}, written by \`${overrides!.writtenBy}\`)` });
     } else issues.push(issue);
   }
 
   const config = parsed.success ? parsed.data : undefined;
   for (const secret of SECRETS) {
-    if (secrets.has(secret.key) || !isSecretRequired(secret, stack, config)) continue;
+    if (secrets.has(secret.key) || !isSecretRequired(secret, stack, config ?? areaValues)) continue;
     const path = `hemma:${secret.key}`;
-    const missing: Issue = {
-      path,
-      received: "nothing (secret not set)",
-      expected: `a secret: ${secret.description}; set it with \`pulumi config set --secret --stack ${stack} ${path}\``,
-    };
     if (pendingPaths.includes(path)) {
-      pending.push({ ...missing, expected: `${missing.expected} (written to ${overrides!.file} by \`${overrides!.writtenBy}\`)` });
-    } else issues.push(missing);
+      pending.push({
+        path,
+        received: "nothing (secret not set)",
+        expected: `a secret: ${secret.description} (supplied by ${overrides!.file}, written by \`${overrides!.writtenBy}\`)`,
+      });
+    } else {
+      issues.push({
+        path,
+        received: "nothing (secret not set)",
+        expected: `a secret: ${secret.description}; set it with \`pulumi config set --secret --stack ${stack} ${path}\``,
+      });
+    }
   }
 
   const ok = issues.length === 0;

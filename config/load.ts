@@ -47,7 +47,7 @@ export function validateStackFile(filePath: string, stackName: string, options: 
     fileIssues.push(...over.issues);
     if (over.entries) entries = mergeEntries(entries, over.entries);
   }
-  const result = checkConfig(entries, stackName, { overridesPresent });
+  const result = checkConfig(entries, stackName);
   const issues = [...fileIssues, ...result.issues];
   const ok = issues.length === 0;
   return {
@@ -107,15 +107,13 @@ export function loadProgramConfig(options: LoadProgramOptions = {}): ProgramConf
   const overridesFile = defaultOverridesFile(projectDir, stack);
   const fileIssues: Issue[] = [];
   let merged = entries;
-  let overridesPresent = false;
   if (overridesFile && fs.existsSync(overridesFile)) {
-    overridesPresent = true;
     const over = readStackFile(overridesFile, overridesFile, "overrides");
     fileIssues.push(...over.issues);
     if (over.entries) merged = mergeEntries(entries, over.entries);
   }
 
-  const result = checkConfig(merged, stack, { overridesPresent });
+  const result = checkConfig(merged, stack);
   const problems = [...fileIssues, ...result.issues, ...result.pending];
   if (problems.length > 0 || !result.config) {
     throw new Error(

@@ -93,11 +93,17 @@ export function isSecretKey(key: string): key is SecretKey {
 }
 
 /**
- * Whether `secret` must be set for `stack`. `config` is the parsed config when it is available;
- * a `requiredWhen` rule counts as required when it is not (so nothing is missed).
+ * Whether `secret` must be set for `stack`. `config` is the parsed config, or the raw values
+ * when they did not parse: a `requiredWhen` rule that throws or answers anything but a boolean
+ * on raw values counts as required, so a broken config never hides a missing secret.
  */
-export function isSecretRequired(secret: SecretSpec, stack: string, config: HemmaConfig | undefined): boolean {
+export function isSecretRequired(secret: SecretSpec, stack: string, config: unknown): boolean {
   if ((secret.requiredIn as readonly string[]).includes(stack)) return true;
   if (!secret.requiredWhen) return false;
-  return config === undefined ? true : secret.requiredWhen(config);
+  try {
+    const answer: unknown = secret.requiredWhen(config as HemmaConfig);
+    return typeof answer === "boolean" ? answer : true;
+  } catch {
+    return true;
+  }
 }

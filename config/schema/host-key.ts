@@ -24,9 +24,9 @@ export function isHostKeyLine(line: string): boolean {
   return nameLength === type!.length && bytes.subarray(4, 4 + nameLength).toString("ascii") === type;
 }
 
+const HOST_KEY_EXPECTED =
+  "the host's pinned OpenSSH key line '<type> <base64>' such as 'ssh-ed25519 AAAAC3Nz...' " +
+  "(from `ssh-keyscan -t ed25519 <host>`, without the leading host name)";
+
 /** The pinned SSH host key of the target, as one OpenSSH public key line. */
-export const hostKeySchema = z.string({ error: "the pinned host key line" }).refine(isHostKeyLine, {
-  error:
-    "an OpenSSH host key line '<type> <base64>' such as 'ssh-ed25519 AAAAC3Nz...' " +
-    "(from `ssh-keyscan -t ed25519 <host>`, without the leading host name)",
-});
+export const hostKeySchema = z.string({ error: HOST_KEY_EXPECTED }).refine(isHostKeyLine, { error: HOST_KEY_EXPECTED });
