@@ -121,6 +121,7 @@ interface RegisterRequestLike {
 export function installMocks(stack = "test"): MockHarness {
   const resources: RecordedResource[] = [];
   const pendingOptions = new Map<string, RecordedOptions>();
+  const pendingRecords = new Map<string, RecordedResource>();
   const inFlight = new Set<Promise<unknown>>();
 
   void pulumi.runtime.setMocks(
@@ -134,8 +135,8 @@ export function installMocks(stack = "test"): MockHarness {
           throw new Error(`mock harness: no recorded options for ${key}`);
         }
         pendingOptions.delete(key);
-        const urn = `urn:pulumi:${stack}::project::${args.type}::${args.name}`;
-        resources.push({ type: args.type, name: args.name, urn, custom: args.custom === true, inputs, secretPaths, options });
+        // The URN is only known from the monitor's response; the registerResource wrapper fills it in.
+        pendingRecords.set(key, { type: args.type, name: args.name, urn: "", custom: args.custom === true, inputs, secretPaths, options });
         // Echo inputs as state so outputs such as `name` resolve; a command's stdout stays empty.
         return { id: `${args.name}-id`, state: args.inputs };
       },
@@ -169,7 +170,15 @@ export function installMocks(stack = "test"): MockHarness {
         delete: timeouts?.getDelete() ?? "",
       },
     });
-    const p = original(req, cb);
+    const key = `${req.getType()}::${req.getName()}`;
+    const p = original(req, (err, res) => {
+      const record = pendingRecords.get(key);
+      pendingRecords.delete(key);
+      if (!err && record !== undefined) {
+        resources.push({ ...record, urn: (res as { getUrn(): string }).getUrn() });
+      }
+      cb(err, res);
+    });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
     return p;
