@@ -49,6 +49,7 @@ export function checkConfig(entries: readonly ConfigEntry[], stack: string): Che
   const issues: Issue[] = [];
   const areaValues: Record<string, unknown> = {};
   const secrets = new Map<SecretKey, ConfigEntry>();
+  const plaintextSecrets = new Set<string>();
   const areaNames = HEMMA_AREAS as readonly string[];
 
   for (const entry of entries) {
@@ -79,9 +80,10 @@ export function checkConfig(entries: readonly ConfigEntry[], stack: string): Che
           expected: "a plaintext value (the overrides file is untracked and cannot hold ciphertext)",
         });
       } else if (entry.origin === "stack" && !entry.secure) {
+        plaintextSecrets.add(name);
         issues.push({
           path: entry.key,
-          received: `a plaintext value (${describeValue(entry.value, false)})`,
+          received: `plaintext: ${describeValue(entry.value, false)}`,
           expected: `a secret: remove the plaintext and run \`pulumi config set --secret --stack ${stack} ${entry.key}\``,
         });
       } else secrets.set(name, entry);
@@ -153,7 +155,7 @@ export function checkConfig(entries: readonly ConfigEntry[], stack: string): Che
 
   const config = parsed.success ? parsed.data : undefined;
   for (const secret of SECRETS) {
-    if (secrets.has(secret.key) || !isSecretRequired(secret, stack, config ?? areaValues)) continue;
+    if (secrets.has(secret.key) || plaintextSecrets.has(secret.key) || !isSecretRequired(secret, stack, config ?? areaValues)) continue;
     const path = `hemma:${secret.key}`;
     if (pendingPaths.includes(path)) {
       pending.push({

@@ -41,11 +41,12 @@ export function readStackFile(filePath: string, label: string, origin: EntryOrig
 
 /** Parses the text of a stack file; see {@link readStackFile}. */
 export function parseStackText(text: string, label: string, origin: EntryOrigin): StackFileRead {
-  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     return {
       issues: doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
+        const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
         const where = pos ? `line ${pos.line}, column ${pos.col}` : "an unknown position";
         return {
           path: label,

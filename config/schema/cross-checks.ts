@@ -95,7 +95,7 @@ export function duplicateHostnameIssues(found: readonly FoundHostname[]): CrossA
       issues.push({
         path,
         input: hostname,
-        message: `a public hostname not already used at ${formatKeyPath(first)} (each public name may appear once)`,
+        message: `a public hostname not already used at hemma:${formatKeyPath(first)} (each public name may appear once)`,
       });
     } else firstPath.set(hostname, path);
   }

@@ -27,7 +27,7 @@ export const postgresSchema = z.strictObject({
             code: "custom",
             path: [i, "name"],
             input: db.name,
-            message: `a database name not already used at databases[${first}].name`,
+            message: `a database name not already used at hemma:postgres.databases[${first}].name`,
           });
         } else seen.set(db.name, i);
       });
