@@ -1,0 +1,386 @@
+import * as pulumi from "@pulumi/pulumi";
+import { sha256Hex } from "./digest";
+import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
+import { connectionFailures, connectionInput } from "./host-connection";
+import { deleteFileScript, parseWriteResult, pathProblem, writeFileScript } from "./remote-file";
+import { runRemoteChecked } from "./ssh-pool";
+import type { UnitName, UnitState } from "./systemd-state";
+import {
+  actedUnit,
+  commandsScript,
+  parseUnitName,
+  parseUnitState,
+  planDeleteCommands,
+  planUnitCommands,
+  readUnitScript,
+} from "./systemd-state";
+import { isUnknown, withoutUndefined } from "./values";
+
+/** A systemd unit (service, timer, socket, path, ...) or drop-in, with its desired state. */
+export interface SystemdUnitArgs {
+  /** How to reach the host. */
+  connection: HostConnectionArgs;
+  /** Unit name ("foo.service", "foo.timer") or drop-in ("foo.service.d/10-x.conf"). Changing it replaces the resource. */
+  name: string;
+  /** Unit file content (stored as a secret, shown as its digest). Absent: manage the state of an existing (stock) unit, e.g. to mask it. */
+  content?: pulumi.Input<string>;
+  /** Enabled (`systemctl enable`) or disabled; absent: not managed. Default true for a `.timer` with content. */
+  enabled?: boolean;
+  /** Running (`start`) or stopped (`stop`); absent: not managed. Default true for a `.timer` with content. */
+  active?: boolean;
+  /** Masked (`mask --now`) or unmasked; only without content. Absent: not managed. */
+  masked?: boolean;
+  /** Directory of the unit file. Default /etc/systemd/system. */
+  directory?: string;
+  /** Command run on the new unit file before it replaces the old one; `{}` is its temp path (e.g. "systemd-analyze verify {}"). */
+  validate?: string;
+}
+
+/** The inputs the provider receives (after `check`). */
+export interface SystemdUnitInputs {
+  connection: HostConnectionState;
+  name: string;
+  directory: string;
+  content?: string;
+  digest?: string;
+  enabled?: boolean;
+  active?: boolean;
+  masked?: boolean;
+  validate?: string;
+}
+
+/** The state the provider keeps (never the content). */
+export interface SystemdUnitOutputs {
+  connection: HostConnectionState;
+  name: string;
+  directory: string;
+  /** Whether this resource manages a unit file (false: a stock unit's state only). */
+  hasContent: boolean;
+  /** sha256 of the live unit file, "" when there is none. */
+  digest: string;
+  /** Live state; for a drop-in, its parent's. */
+  enabled: boolean;
+  active: boolean;
+  masked: boolean;
+  /** Raw `systemctl is-enabled` / `is-active` answers. */
+  enabledState: string;
+  activeState: string;
+  validate?: string;
+  /** Desired state as last applied (an absent field is not managed). */
+  wantEnabled?: boolean;
+  wantActive?: boolean;
+  wantMasked?: boolean;
+  /** The unit file existed before this resource wrote it, so delete leaves it. */
+  adopted: boolean;
+  /** Directories this resource created (drop-in directories). */
+  createdDirectories: string[];
+  /** Enable/mask state before this resource first acted, restored on delete of a stock unit. */
+  initialEnabled: boolean;
+  initialMasked: boolean;
+}
+
+/** Result of {@link diffSystemdUnit}: the engine's diff plus the names of the fields that differ. */
+export interface SystemdUnitDiff {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+  changed: string[];
+}
+
+/** Path of the unit file on the host. */
+export function unitFilePath(directory: string, name: string): string {
+  return `${directory}/${name}`;
+}
+
+/**
+ * Compare stored (or freshly read) state with desired inputs. Any replace deletes first: a new
+ * directory (or host alias) can be the same unit, and two resources must never both own it.
+ */
+export function diffSystemdUnit(olds: SystemdUnitOutputs, news: SystemdUnitInputs): SystemdUnitDiff {
+  const replaces: string[] = [];
+  if (olds.connection.host !== news.connection.host || olds.connection.port !== news.connection.port) {
+    replaces.push("connection");
+  }
+  if (olds.name !== news.name) {
+    replaces.push("name");
+  }
+  if (olds.directory !== news.directory) {
+    replaces.push("directory");
+  }
+  if (olds.hasContent !== (news.content !== undefined)) {
+    replaces.push("content");
+  }
+  const changed = [...replaces];
+  if (news.content !== undefined && !changed.includes("content")) {
+    if (isUnknown(news.content) || isUnknown(news.digest) || olds.digest !== news.digest) {
+      changed.push("content");
+    }
+  }
+  for (const [field, live] of [
+    ["enabled", olds.enabled],
+    ["active", olds.active],
+    ["masked", olds.masked],
+  ] as const) {
+    const want = news[field];
+    if (want !== undefined && want !== live) {
+      changed.push(field);
+    }
+  }
+  if (olds.validate !== news.validate) {
+    changed.push("validate");
+  }
+  if (!replaces.includes("connection")) {
+    for (const field of ["user", "hostKey", "privateKey", "connectTimeoutSeconds", "commandTimeoutSeconds"] as const) {
+      if (olds.connection[field] !== news.connection[field]) {
+        changed.push("connection");
+        break;
+      }
+    }
+  }
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changed };
+}
+
+/** Validate and normalize raw inputs: name, directory, state combinations, timer defaults, digest. */
+export function checkSystemdUnit(news: Record<string, unknown>): {
+  inputs: Record<string, unknown>;
+  failures: { property: string; reason: string }[];
+} {
+  const failures = connectionFailures(news.connection);
+  const inputs: Record<string, unknown> = { ...news };
+  const directory = news.directory ?? "/etc/systemd/system";
+  inputs.directory = directory;
+  const dirProblem = pathProblem(String(directory));
+  if (dirProblem !== undefined) {
+    failures.push({ property: "directory", reason: dirProblem });
+  }
+  const parsed = typeof news.name === "string" ? parseUnitName(news.name) : undefined;
+  if (parsed === undefined) {
+    failures.push({
+      property: "name",
+      reason: `name must be a unit ("foo.service", "foo.timer", ...) or a drop-in ("foo.service.d/10-x.conf"), got ${JSON.stringify(news.name)}`,
+    });
+  }
+  const hasContent = news.content !== undefined && news.content !== null;
+  if (hasContent && typeof news.content === "string" && !isUnknown(news.content)) {
+    inputs.digest = sha256Hex(news.content);
+  }
+  if (parsed?.kind === "dropin") {
+    if (!hasContent) {
+      failures.push({ property: "content", reason: "a drop-in needs content" });
+    }
+    for (const field of ["enabled", "active", "masked"]) {
+      if (news[field] !== undefined) {
+        failures.push({ property: field, reason: `a drop-in has no ${field} state of its own; set it on ${parsed.parent}` });
+      }
+    }
+  }
+  if (news.masked === true) {
+    if (hasContent) {
+      failures.push({ property: "masked", reason: "a unit with content cannot be masked; masking is for stock units (omit content)" });
+    }
+    for (const field of ["enabled", "active"]) {
+      if (news[field] === true) {
+        failures.push({ property: field, reason: `a masked unit cannot be ${field}` });
+      }
+    }
+  }
+  if (parsed?.kind === "unit" && parsed.type === "timer" && hasContent) {
+    inputs.enabled = news.enabled ?? true;
+    inputs.active = news.active ?? true;
+  }
+  return { inputs, failures };
+}
+
+async function readUnit(conn: HostConnectionState, name: UnitName, filePath: string): Promise<UnitState> {
+  const result = await runRemoteChecked(
+    conn,
+    `read unit ${filePath}`,
+    readUnitScript(filePath, actedUnit(name), name.kind === "unit"),
+  );
+  return parseUnitState(result.stdout);
+}
+
+function outputsOf(
+  news: SystemdUnitInputs,
+  live: UnitState,
+  kept: Pick<SystemdUnitOutputs, "adopted" | "createdDirectories" | "initialEnabled" | "initialMasked">,
+): SystemdUnitOutputs {
+  return withoutUndefined({
+    connection: news.connection,
+    name: news.name,
+    directory: news.directory,
+    hasContent: news.content !== undefined,
+    digest: news.content !== undefined ? live.digest : "",
+    enabled: live.enabled,
+    active: live.active,
+    masked: live.masked,
+    enabledState: live.enabledState,
+    activeState: live.activeState,
+    validate: news.validate,
+    wantEnabled: news.enabled,
+    wantActive: news.active,
+    wantMasked: news.masked,
+    ...kept,
+  });
+}
+
+/** Write the unit file (when it has content and it differs), then converge the unit's state. */
+async function apply(
+  news: SystemdUnitInputs,
+  writeFile: boolean,
+): Promise<{ live: UnitState; before: UnitState; written?: ReturnType<typeof parseWriteResult> }> {
+  const name = parseUnitName(news.name);
+  if (name === undefined) {
+    throw new Error(`invalid unit name ${news.name}`);
+  }
+  const filePath = unitFilePath(news.directory, news.name);
+  let written: ReturnType<typeof parseWriteResult> | undefined;
+  if (writeFile && news.content !== undefined && news.digest !== undefined) {
+    const script = writeFileScript({
+      path: filePath,
+      digest: news.digest,
+      mode: "0644",
+      owner: "root",
+      group: "root",
+      validate: news.validate,
+      createDirectories: name.kind === "dropin",
+    });
+    written = parseWriteResult((await runRemoteChecked(news.connection, `write ${filePath}`, script, news.content)).stdout);
+  }
+  const before = await readUnit(news.connection, name, filePath);
+  const cmds = planUnitCommands(name, before, news, written !== undefined);
+  if (cmds.length === 0) {
+    return { live: before, before, written };
+  }
+  await runRemoteChecked(news.connection, `systemctl for ${news.name}`, commandsScript(cmds));
+  return { live: await readUnit(news.connection, name, filePath), before, written };
+}
+
+/**
+ * The dynamic provider. Serialized into state with everything it references, so it and its
+ * helpers hold no secrets and no module state (the SSH pool lives on `globalThis`).
+ */
+export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInputs, SystemdUnitOutputs> = {
+  async check(_olds, news) {
+    const { inputs, failures } = checkSystemdUnit(news as unknown as Record<string, unknown>);
+    return { inputs: inputs as unknown as SystemdUnitInputs, failures };
+  },
+
+  async diff(_id, olds, news) {
+    const d = diffSystemdUnit(olds, news);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
+  },
+
+  async create(news) {
+    const { live, before, written } = await apply(news, true);
+    return {
+      id: `${news.connection.host}:${news.connection.port}:${unitFilePath(news.directory, news.name)}`,
+      outs: outputsOf(news, live, {
+        adopted: written?.existed ?? false,
+        createdDirectories: written?.createdDirectories ?? [],
+        initialEnabled: before.enabled,
+        initialMasked: before.masked,
+      }),
+    };
+  },
+
+  async read(id, props) {
+    if (props === undefined || props.connection === undefined) {
+      throw new Error(`SystemdUnit ${id}: no prior state to read from (dynamic resources cannot be imported)`);
+    }
+    const name = parseUnitName(props.name);
+    if (name === undefined) {
+      throw new Error(`SystemdUnit ${id}: invalid unit name ${props.name} in state`);
+    }
+    const live = await readUnit(props.connection, name, unitFilePath(props.directory, props.name));
+    const gone = props.hasContent ? !live.fileExists : live.loadState === "not-found" || live.loadState === "";
+    if (gone) {
+      return { id: "" };
+    }
+    return {
+      id,
+      props: {
+        ...props,
+        digest: props.hasContent ? live.digest : "",
+        enabled: live.enabled,
+        active: live.active,
+        masked: live.masked,
+        enabledState: live.enabledState,
+        activeState: live.activeState,
+      },
+    };
+  },
+
+  async update(_id, olds, news) {
+    const d = diffSystemdUnit(olds, news);
+    const { live } = await apply(news, d.changed.includes("content"));
+    return {
+      outs: outputsOf(news, live, {
+        adopted: olds.adopted,
+        createdDirectories: olds.createdDirectories ?? [],
+        initialEnabled: olds.initialEnabled,
+        initialMasked: olds.initialMasked,
+      }),
+    };
+  },
+
+  async delete(_id, props) {
+    const name = parseUnitName(props.name);
+    if (name === undefined) {
+      throw new Error(`invalid unit name ${props.name} in state`);
+    }
+    const filePath = unitFilePath(props.directory, props.name);
+    const ownsFile = props.hasContent && !props.adopted;
+    const live = await readUnit(props.connection, name, filePath);
+    const plan = planDeleteCommands(name, ownsFile, live, {
+      enabled: props.initialEnabled,
+      masked: props.initialMasked,
+    });
+    const fileStep = props.hasContent ? deleteFileScript(filePath, ownsFile, props.createdDirectories ?? []) : "";
+    const script = [commandsScript(plan.before), fileStep, commandsScript(plan.after)].join("\n");
+    await runRemoteChecked(props.connection, `delete unit ${props.name}`, script);
+  },
+};
+
+/**
+ * A systemd unit or drop-in on the host: its file written atomically over SSH, its enabled /
+ * active / masked state converged and read back on refresh (type token
+ * `pulumi-nodejs:dynamic/host:SystemdUnit`).
+ */
+export class SystemdUnit extends pulumi.dynamic.Resource {
+  /** Unit or drop-in name. */
+  declare readonly name: pulumi.Output<string>;
+  /** sha256 hex of the unit file ("" without content). */
+  declare readonly digest: pulumi.Output<string>;
+  /** Live enabled state (a drop-in reports its parent's). */
+  declare readonly enabled: pulumi.Output<boolean>;
+  /** Live active state. */
+  declare readonly active: pulumi.Output<boolean>;
+  /** Live masked state. */
+  declare readonly masked: pulumi.Output<boolean>;
+
+  constructor(name: string, args: SystemdUnitArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      systemdUnitProvider,
+      name,
+      {
+        connection: connectionInput(args.connection),
+        name: args.name,
+        directory: args.directory ?? "/etc/systemd/system",
+        content: args.content === undefined ? undefined : pulumi.secret(args.content),
+        digest: args.content === undefined ? undefined : pulumi.output(args.content).apply(sha256Hex),
+        enabled: args.enabled,
+        active: args.active,
+        masked: args.masked,
+        validate: args.validate,
+        hasContent: undefined,
+        enabledState: undefined,
+        activeState: undefined,
+        adopted: undefined,
+      },
+      opts,
+      "host",
+      "SystemdUnit",
+    );
+  }
+}
