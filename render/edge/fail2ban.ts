@@ -7,9 +7,12 @@ export const ALWAYS_IGNORED = ["127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/1
  * Ban action for jails whose offenders reach nginx-proxy: Docker DNATs published ports in
  * prerouting and forwards them, so a ban on the input hook (fail2ban's default) never sees that
  * traffic. A filter chain on prerouting before DNAT (priority -150) drops it for host and
- * containers alike; `reject` is not allowed on prerouting, hence `drop` (docs/decisions/0065).
+ * containers alike; `reject` is not allowed on prerouting, hence `drop`. Its own table keeps its
+ * `f2b-chain` apart from jails using the stock input-hook one in `f2b-table`; the chain name
+ * itself cannot be set here, jail.conf passes the jail's `chain` (docs/decisions/0065).
  */
-export const PREROUTING_BANACTION = "nftables[type=allports, chain_hook=prerouting, chain_priority=-150, blocktype=drop]";
+export const PREROUTING_BANACTION =
+  "nftables[type=allports, table=f2b-edge, chain_hook=prerouting, chain_priority=-150, blocktype=drop]";
 
 /** Arguments of {@link renderFail2banFiles}. */
 export interface Fail2banArgs {
