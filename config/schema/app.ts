@@ -12,6 +12,12 @@ export const appSchema = z.strictObject({
   commit: gitShaSchema,
   /** Checkout directory on the Docker host. Default `/home/paunchygent/apps/skriptoteket`. */
   checkoutDir: absolutePathSchema.default("/home/paunchygent/apps/skriptoteket"),
+  /**
+   * Host directory where images are built: a bare cache repository plus one throw-away worktree
+   * per build, so the operator's checkout is never touched (docs/decisions/0012).
+   * Default `/home/paunchygent/.cache/hemma-infra/skriptoteket-build`.
+   */
+  buildDir: absolutePathSchema.default("/home/paunchygent/.cache/hemma-infra/skriptoteket-build"),
   /** Local repository of the web image; tagged with the commit. Default `skriptoteket-web`. */
   webImageRepository: imageRepositorySchema.default("skriptoteket-web"),
   /** Local repository of the runner image; tagged with the commit. Default `skriptoteket-runner`. */
