@@ -155,8 +155,18 @@ beforeAll(async () => {
   for (const f of files) writeFileSync(f.path, f.content);
 
   const apr1 = execFileSync("openssl", ["passwd", "-apr1", password], { encoding: "utf8" }).trim();
+  const sha512 = execFileSync("openssl", ["passwd", "-6", password], { encoding: "utf8" }).trim();
+  const bcrypt = execFileSync("htpasswd", ["-nbB", "x", password], { encoding: "utf8" }).trim().split(":")[1]!;
   const htpasswdPath = join(dir, "htpasswd", "jaeger.test");
-  writeFileSync(htpasswdPath, renderHtpasswd([{ user: "admin", hash: apr1, source: "test" }]), { mode: 0o640 });
+  writeFileSync(
+    htpasswdPath,
+    renderHtpasswd([
+      { user: "admin", hash: apr1, source: "test" },
+      { user: "ops", hash: bcrypt, source: "test" },
+      { user: "sre", hash: sha512, source: "test" },
+    ]),
+    { mode: 0o640 },
+  );
   if (asRoot) chownSync(htpasswdPath, 0, 65534);
   chmodSync(htpasswdPath, 0o640);
 
@@ -342,13 +352,16 @@ describe("ACME, default host and basic auth", () => {
     expect((await raw("https", "unknown.example", "GET /.git/config HTTP/1.1")).length).toBe(0);
   });
 
-  test("basic auth: the rendered htpasswd (apr1, mode 0640) admits the right password only", async () => {
-    const basic = (p: string) => ({ authorization: `Basic ${Buffer.from(`admin:${p}`).toString("base64")}` });
-    expect((await request("https", "jaeger.test", "GET", "/search", basic("wrong"))).status).toBe(401);
-    const ok = await request("https", "jaeger.test", "GET", "/search", basic(password));
-    expect(ok.status).toBe(200);
-    expect((JSON.parse(ok.body) as Echo).app).toBe("jaeger");
-  });
+  test.each(["admin", "ops", "sre"])(
+    "basic auth: the rendered htpasswd (root:nogroup 0640, read by nobody workers) admits %s (apr1, bcrypt, sha512) with the right password only",
+    async (user) => {
+      const basic = (p: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${p}`).toString("base64")}` });
+      expect((await request("https", "jaeger.test", "GET", "/search", basic("wrong"))).status).toBe(401);
+      const ok = await request("https", "jaeger.test", "GET", "/search", basic(password));
+      expect(ok.status).toBe(200);
+      expect((JSON.parse(ok.body) as Echo).app).toBe("jaeger");
+    },
+  );
 });
 
 describe("the access log nginx wrote feeds the fail2ban filter", () => {
