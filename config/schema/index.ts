@@ -6,6 +6,7 @@ import { dnsSchema } from "./dns";
 import { dockerSchema } from "./docker";
 import { domainsSchema } from "./domains";
 import { featuresSchema } from "./features";
+import { hostSchema } from "./host";
 import { imagesSchema } from "./images";
 import { letsencryptSchema } from "./letsencrypt";
 import { postgresSchema } from "./postgres";
@@ -31,6 +32,8 @@ export const hemmaAreas = {
   dns: dnsSchema.optional(),
   /** Edge and access hardening; every key has a default (`config/schema/edge.ts`). */
   edge: edgeSchema.prefault({}),
+  /** Hemma's host setup: watchdog, crash capture, timers, backups, GPU services, host files (`config/schema/host.ts`). */
+  host: hostSchema,
 };
 
 /** Area schemas combined, without the cross-area checks (those run on raw input too; see `config/load.ts`). */
@@ -66,5 +69,6 @@ export type { PostgresConfig } from "./postgres";
 export type { ProxyConfig } from "./proxy";
 export type { LetsencryptConfig } from "./letsencrypt";
 export type { FeaturesConfig } from "./features";
+export type { HostConfig } from "./host";
 export type { EdgeConfig } from "./edge";
 export type { DnsConfig, DnsRecordConfig } from "./dns";
