@@ -131,7 +131,7 @@ function openConnection(pool: SshPool, key: string, conn: HostConnectionState): 
   // Callers attach their own handlers; this keeps a failed connect from being an unhandled rejection.
   entry.ready.catch(() => undefined);
   pool.opened += 1;
-  client.connect({
+  const config = {
     host: conn.host,
     port: conn.port,
     username: conn.user,
@@ -144,7 +144,13 @@ function openConnection(pool: SshPool, key: string, conn: HostConnectionState): 
       mismatch = hostKeyMismatch(conn.host, conn.port, conn.hostKey, key);
       return mismatch === undefined;
     },
-  });
+  };
+  try {
+    client.connect(config);
+  } catch (e) {
+    // ssh2 parses the key synchronously; its message never includes the key itself.
+    throw new Error(`cannot use the private key for ${conn.user}@${conn.host}:${conn.port}: ${(e as Error).message}`);
+  }
   return entry;
 }
 

@@ -179,7 +179,9 @@ export function planDeleteCommands(
     } else if (!live.masked && initial.masked) {
       before.push(`systemctl mask -- ${u}`);
     }
-    if (!initial.masked) {
+    // While masked, is-enabled answers "masked" and hides the enablement links, which masking
+    // keeps: unmasking alone brings back the state from before.
+    if (!initial.masked && !live.masked) {
       if (live.enabled && !initial.enabled) {
         before.push(`systemctl disable -- ${u}`);
       } else if (!live.enabled && initial.enabled) {
