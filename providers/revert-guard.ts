@@ -335,7 +335,6 @@ export function lockoutMessage(c: ConfirmInputs, loginError: string, reachableAg
 async function confirm(news: ConfirmInputs): Promise<void> {
   const loginError = await proveFreshAccess(news.connection, 5, 2000);
   if (loginError === undefined) {
-    // Disarm over a fresh connection as well: the pooled one is what a lockout would leave alive.
     const result = await runRemoteChecked(news.connection, `disarm revert ${news.name}`, disarmScript(news.name));
     if (parseKeyValues(result.stdout).reverted === "yes") {
       throw new Error(
