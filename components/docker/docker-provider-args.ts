@@ -1,0 +1,46 @@
+/** How the docker provider reaches the daemon. */
+export interface DockerDaemonTarget {
+  /** Daemon URL: `unix:///path`, `ssh://user@host[:port]` or `tcp://host:port`. */
+  readonly host: string;
+  /** Pinned host key line (`ssh-ed25519 AAAA...`), required for `ssh://`. */
+  readonly hostKey: string;
+  /** Seconds the SSH handshake may take. */
+  readonly connectTimeoutSeconds: number;
+}
+
+/** Arguments for `new docker.Provider`: plain data so it is tested without the provider. */
+export interface DockerProviderSettings {
+  /** Daemon URL. */
+  readonly host: string;
+  /** Extra `ssh` flags; empty unless the URL is `ssh://`. */
+  readonly sshOpts: string[];
+}
+
+/**
+ * Docker provider settings. For `ssh://` the provider shells out to the local `ssh`, which would
+ * trust `~/.ssh/known_hosts` (or nothing): these options make it accept only the pinned key
+ * (`KnownHostsCommand` prints it; the known-hosts files are emptied), never prompt, and give up
+ * quickly on an unreachable host. The login key comes from the operator's ssh agent or config.
+ */
+export function dockerProviderSettings(t: DockerDaemonTarget): DockerProviderSettings {
+  if (!t.host.startsWith("ssh://")) return { host: t.host, sshOpts: [] };
+  const m = /^([a-z0-9-]+) ([A-Za-z0-9+/]+={0,2})$/.exec(t.hostKey.trim());
+  if (!m) throw new Error("dockerProviderSettings: an ssh:// daemon needs a pinned host key line '<type> <base64>'");
+  return {
+    host: t.host,
+    sshOpts: [
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "GlobalKnownHostsFile=/dev/null",
+      "-o",
+      `KnownHostsCommand=/bin/echo %H ${m[1]} ${m[2]}`,
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      `ConnectTimeout=${t.connectTimeoutSeconds}`,
+    ],
+  };
+}

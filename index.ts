@@ -1,0 +1,9 @@
+// The Pulumi program: load and check the stack config, build hemma, export what a user needs.
+import { loadProgramConfig } from "./config/load";
+import { buildHemma } from "./stacks/hemma";
+
+const outputs = buildHemma(loadProgramConfig());
+
+export const urls = outputs.urls;
+export const containers = outputs.containers;
+export const images = outputs.images;

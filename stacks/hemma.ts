@@ -1,0 +1,53 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { HemmaConfig } from "../config/schema";
+import type { HemmaSecrets } from "../config/secrets";
+import { buildDnsLayer } from "./layers/dns";
+import { buildDockerLayer } from "./layers/docker";
+
+/** What `buildHemma` needs: one validated config and its secrets. */
+export interface HemmaArgs {
+  /** The validated stack config. */
+  readonly config: HemmaConfig;
+  /** Every secret as a secret Output. */
+  readonly secrets: HemmaSecrets;
+}
+
+/** Stack outputs a user needs after `up`. */
+export interface HemmaOutputs {
+  /** Public URLs served by the stack. */
+  readonly urls: { readonly app: string } | undefined;
+  /** Container names (the web container's changes with each deploy). */
+  readonly containers:
+    | {
+        readonly postgres: pulumi.Output<string>;
+        readonly web: pulumi.Output<string>;
+        readonly worker: pulumi.Output<string> | undefined;
+        readonly nginxProxy: pulumi.Output<string>;
+        readonly acmeCompanion: pulumi.Output<string>;
+      }
+    | undefined;
+  /** App image tags (`<repository>:<commit>`). */
+  readonly images: { readonly web: string; readonly runner: string } | undefined;
+}
+
+/**
+ * Composes hemma for one host from one validated config: each layer decides from a plain
+ * `config.features` flag whether it exists. Keep this a short list of layer calls.
+ */
+export function buildHemma(args: HemmaArgs): HemmaOutputs {
+  const dockerLayer = buildDockerLayer(args);
+  buildDnsLayer(args);
+  return {
+    urls: dockerLayer ? { app: dockerLayer.web.url } : undefined,
+    containers: dockerLayer
+      ? {
+          postgres: dockerLayer.postgres.containerName,
+          web: dockerLayer.web.containerName,
+          worker: dockerLayer.web.workerContainer?.name,
+          nginxProxy: dockerLayer.proxy.containerName,
+          acmeCompanion: dockerLayer.acme.container.name,
+        }
+      : undefined,
+    images: dockerLayer ? { web: dockerLayer.webImage.ref, runner: dockerLayer.runnerImage.ref } : undefined,
+  };
+}

@@ -1,0 +1,40 @@
+import { T, envMap } from "../helpers/mocks";
+import { type BuiltStack, buildStack, dockerLayerResources } from "./stack-fixture";
+import { dockerPolicyTests } from "./docker-policy";
+
+let built: BuiltStack;
+beforeAll(async () => {
+  built = await buildStack("dev");
+});
+
+test("dev declares the same docker layer as prod, against the local daemon", () => {
+  const sha7 = built.config.app.commit.slice(0, 7);
+  expect(dockerLayerResources(built.harness)).toEqual(
+    expect.arrayContaining([
+      "docker:index/container:Container shared-postgres",
+      `docker:index/container:Container skriptoteket-web-${sha7}`,
+      "docker:index/container:Container nginx-proxy",
+      "docker:index/container:Container acme-companion",
+      "command:remote:Command skriptoteket-migrate",
+    ]),
+  );
+  expect(dockerLayerResources(built.harness)).toHaveLength(24);
+  const p = built.harness.get(T.dockerProvider, "docker");
+  expect(p.inputs.host).toBe("unix:///var/run/docker.sock");
+  expect(p.inputs.sshOpts).toBe("[]");
+});
+
+test("dev uses staging certificates, local image names and a relaxed /healthz", () => {
+  const h = built.harness;
+  expect(h.get(T.container, "acme-companion").inputs.envs).toContain(
+    "ACME_CA_URI=https://acme-staging-v02.api.letsencrypt.org/directory",
+  );
+  const web = h.get(T.container, `skriptoteket-web-${built.config.app.commit.slice(0, 7)}`);
+  expect(web.inputs.image).toBe(`hemma-dev/skriptoteket-web:${built.config.app.commit}`);
+  const env = envMap(web.inputs.envs);
+  expect(env.HEALTHZ_SMTP_CHECK_ENABLED).toBe("false");
+  expect(env.VIRTUAL_HOST).toBe("skriptoteket.hemma.test");
+  expect(env.RUNNER_IMAGE).toBe(`hemma-dev/skriptoteket-runner:${built.config.app.commit}`);
+});
+
+dockerPolicyTests(() => built);

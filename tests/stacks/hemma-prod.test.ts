@@ -1,0 +1,74 @@
+import { T, envMap } from "../helpers/mocks";
+import { type BuiltStack, buildStack, dockerLayerResources } from "./stack-fixture";
+import { dockerPolicyTests } from "./docker-policy";
+import { valueOf } from "../helpers/mocks";
+
+let built: BuiltStack;
+beforeAll(async () => {
+  built = await buildStack("prod");
+});
+
+const SHA7 = () => built.config.app.commit.slice(0, 7);
+
+test("prod declares exactly the docker layer resources", () => {
+  expect(dockerLayerResources(built.harness)).toEqual(
+    [
+      "pulumi:providers:docker docker",
+      "hemma:docker:HuleNetwork hule-network",
+      "docker:index/network:Network hule-network",
+      "hemma:docker:SharedPostgres shared-postgres",
+      "docker:index/volume:Volume shared-postgres-data",
+      "docker:index/container:Container shared-postgres",
+      "hemma:docker:PostgresAppDatabase db-skriptoteket",
+      "command:remote:Command db-skriptoteket-ensure",
+      "hemma:docker:AppImage skriptoteket-web-image",
+      "command:remote:Command skriptoteket-web-image-build",
+      "hemma:docker:AppImage skriptoteket-runner-image",
+      "command:remote:Command skriptoteket-runner-image-build",
+      "hemma:docker:SkriptoteketWeb skriptoteket",
+      "docker:index/volume:Volume skriptoteket-artifacts",
+      "command:remote:Command skriptoteket-migrate",
+      `docker:index/container:Container skriptoteket-web-${SHA7()}`,
+      `docker:index/container:Container skriptoteket-worker-${SHA7()}`,
+      "hemma:docker:NginxProxy nginx-proxy",
+      "docker:index/volume:Volume nginx-proxy-certs",
+      "docker:index/volume:Volume nginx-proxy-html",
+      "docker:index/container:Container nginx-proxy",
+      "hemma:docker:AcmeCompanion acme-companion",
+      "docker:index/volume:Volume acme-companion-state",
+      "docker:index/container:Container acme-companion",
+    ].sort(),
+  );
+});
+
+test("prod reaches the daemon over SSH with the pinned host key only", () => {
+  const p = built.harness.get(T.dockerProvider, "docker");
+  expect(p.inputs.host).toBe("ssh://paunchygent@hemma.tail730aa2.ts.net");
+  const opts = JSON.parse(p.inputs.sshOpts as string) as string[];
+  expect(opts).toContain("StrictHostKeyChecking=yes");
+  expect(opts.find((o) => o.startsWith("KnownHostsCommand="))).toBe(`KnownHostsCommand=/bin/echo %H ${built.config.ssh.hostKey}`);
+});
+
+test("prod web: spec values, production CA, snap docker in every action", () => {
+  const h = built.harness;
+  const env = envMap(h.get(T.container, `skriptoteket-web-${SHA7()}`).inputs.envs);
+  expect(env.VIRTUAL_HOST).toBe("skriptoteket.hule.education");
+  expect(env.RUNNER_IMAGE).toBe(`skriptoteket-runner:${built.config.app.commit}`);
+  expect(env.EMAIL_SMTP_HOST).toBe("mail.privateemail.com");
+  expect(env.HEALTHZ_SMTP_CHECK_ENABLED).toBe("true");
+  expect(env.DATABASE_URL).toBe("postgresql+asyncpg://skriptoteket:plansecret_skriptoteketDbPassword@shared-postgres:5432/skriptoteket");
+  expect(h.get(T.container, "acme-companion").inputs.envs.some((e: string) => e.startsWith("ACME_CA_URI="))).toBe(false);
+  for (const c of h.ofType(T.command)) expect(c.inputs.create).toContain("'/snap/bin/docker'");
+});
+
+test("outputs: URL, container names and image tags", async () => {
+  expect(built.outputs.urls).toEqual({ app: "https://skriptoteket.hule.education" });
+  expect(built.outputs.images).toEqual({
+    web: `skriptoteket-web:${built.config.app.commit}`,
+    runner: `skriptoteket-runner:${built.config.app.commit}`,
+  });
+  expect(await valueOf(built.outputs.containers!.postgres)).toBe("shared-postgres");
+  expect(await valueOf(built.outputs.containers!.nginxProxy)).toBe("nginx-proxy");
+});
+
+dockerPolicyTests(() => built);
