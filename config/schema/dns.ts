@@ -168,7 +168,7 @@ export function dnsCrossIssues(config: unknown): CrossAreaIssue[] {
     if (!(name in records)) {
       issues.push({
         path: ["dns", "records"],
-        input: Object.keys(records),
+        input: records,
         message: `a record for domains.${key} (${name}): every vhost needs its DNS name`,
       });
     }
