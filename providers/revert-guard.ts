@@ -48,15 +48,15 @@ export interface ArmSpec {
 
 /**
  * Bash script (as root) that snapshots `paths`, writes `restore.sh` and arms the transient timer.
- * A guard armed before (an interrupted run) is replaced. Prints `armed=<unit>`.
+ * A guard armed before (an interrupted run) is replaced. Prints `armed=<unit>`. `baseDir` is for tests.
  */
-export function armScript(spec: ArmSpec): string {
+export function armScript(spec: ArmSpec, baseDir = REVERT_DIR): string {
   const problem = guardNameProblem(spec.name);
   if (problem !== undefined) throw new Error(problem);
   if (!Number.isInteger(spec.timeoutSeconds) || spec.timeoutSeconds < 5) {
     throw new Error(`revert timeout must be a whole number of seconds >= 5, got ${spec.timeoutSeconds}`);
   }
-  const dir = `${REVERT_DIR}/${spec.name}`;
+  const dir = `${baseDir}/${spec.name}`;
   const unit = revertUnit(spec.name);
   return [
     "set -euo pipefail",
@@ -90,14 +90,14 @@ export function armScript(spec: ArmSpec): string {
 
 /**
  * Bash script that disarms guard `name`: stops the timer, waits for a revert that is already
- * running, and reports `reverted=yes|no` (whether the revert ran before the disarm).
+ * running, and reports `reverted=yes|no` (whether the revert ran before the disarm). `baseDir` is for tests.
  */
-export function disarmScript(name: string): string {
+export function disarmScript(name: string, baseDir = REVERT_DIR): string {
   const problem = guardNameProblem(name);
   if (problem !== undefined) throw new Error(problem);
   return [
     "set -uo pipefail",
-    `dir=${shellQuote(`${REVERT_DIR}/${name}`)}`,
+    `dir=${shellQuote(`${baseDir}/${name}`)}`,
     `unit=${shellQuote(revertUnit(name))}`,
     'systemctl stop "$unit.timer" 2>/dev/null || true',
     'for _ in $(seq 1 100); do systemctl is-active -q "$unit.service" || break; sleep 0.2; done',

@@ -1,0 +1,112 @@
+/**
+ * The revert guard's host scripts, run locally with bash; `systemd-run` and `systemctl` are
+ * stubs that log their arguments (the real transient timer is exercised in tests/e2e/edge.e2e.test.ts).
+ */
+import { spawnSync } from "child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import {
+  armScript,
+  diffArm,
+  disarmScript,
+  guardNameProblem,
+  lockoutMessage,
+  probeDigest,
+  probeScript,
+  revertUnit,
+} from "../../providers/revert-guard";
+
+let dir: string;
+let bin: string;
+let base: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "hemma-revert-"));
+  bin = join(dir, "bin");
+  base = join(dir, "var/lib/hemma/revert");
+  mkdirSync(bin, { recursive: true });
+  for (const tool of ["systemd-run", "systemctl", "logger"]) {
+    writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> ${dir}/calls.log\n[ "$1" = is-active ] && exit 3\nexit 0\n`);
+    chmodSync(join(bin, tool), 0o755);
+  }
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function bash(script: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("arming snapshots the files and starts a transient timer with the timeout", () => {
+  const conf = join(dir, "etc/ssh/sshd_config.d/99-hardening.conf");
+  mkdirSync(join(dir, "etc/ssh/sshd_config.d"), { recursive: true });
+  writeFileSync(conf, "AllowUsers root paunchygent\n");
+  const r = bash(armScript({ name: "sshd", paths: [conf], restoreCommand: "echo reloaded >> " + join(dir, "restore.log"), timeoutSeconds: 45 }, base));
+  expect(r).toEqual({ status: 0, stdout: "armed=hemma-revert-sshd\n", stderr: "" });
+  expect(readFileSync(join(base, "sshd/files/0"), "utf8")).toBe("AllowUsers root paunchygent\n");
+  const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
+  expect(calls[calls.length - 1]).toBe(
+    `systemd-run --quiet --unit=hemma-revert-sshd --on-active=45s --timer-property=AccuracySec=1s /bin/bash ${base}/sshd/restore.sh`,
+  );
+});
+
+test("the restore script puts back changed files, deletes files that were absent, runs the restore command and marks the revert", () => {
+  const a = join(dir, "etc/a.conf");
+  const b = join(dir, "etc/b with space.conf");
+  mkdirSync(join(dir, "etc"));
+  writeFileSync(a, "old a\n");
+  chmodSync(a, 0o640);
+  expect(bash(armScript({ name: "fw", paths: [a, b], restoreCommand: `echo restored >> '${dir}/restore.log'`, timeoutSeconds: 30 }, base)).status).toBe(0);
+  // The guarded change happens, then nobody confirms: the timer runs restore.sh.
+  writeFileSync(a, "locked out\n");
+  writeFileSync(b, "new file\n");
+  const restore = bash(`bash ${base}/fw/restore.sh`);
+  expect(restore.status).toBe(0);
+  expect(readFileSync(a, "utf8")).toBe("old a\n");
+  expect((statSync(a).mode & 0o777).toString(8)).toBe("640");
+  expect(existsSync(b)).toBe(false);
+  expect(readFileSync(join(dir, "restore.log"), "utf8")).toBe("restored\n");
+  expect(existsSync(join(base, "fw/reverted"))).toBe(true);
+  expect(readFileSync(join(dir, "calls.log"), "utf8")).toContain("logger -t hemma-revert guard fw: access was not confirmed within 30 s");
+});
+
+test("disarm reports whether the revert already ran, stops the timer and removes the snapshot", () => {
+  bash(armScript({ name: "sshd", paths: [join(dir, "x")], restoreCommand: "true", timeoutSeconds: 30 }, base));
+  expect(bash(disarmScript("sshd", base)).stdout).toBe("reverted=no\n");
+  expect(existsSync(join(base, "sshd"))).toBe(false);
+  expect(readFileSync(join(dir, "calls.log"), "utf8")).toContain("systemctl stop hemma-revert-sshd.timer");
+
+  bash(armScript({ name: "sshd", paths: [join(dir, "x")], restoreCommand: "true", timeoutSeconds: 30 }, base));
+  bash(`bash ${base}/sshd/restore.sh`);
+  expect(bash(disarmScript("sshd", base)).stdout).toBe("reverted=yes\n");
+});
+
+test("probeScript prints the digest probeDigest predicts for the same content", () => {
+  const f = join(dir, "f");
+  writeFileSync(f, "PasswordAuthentication no\nAllowUsers root\n");
+  expect(bash(probeScript(`cat '${f}'`)).stdout).toBe(`digest=${probeDigest("PasswordAuthentication no\nAllowUsers root\n")}\n`);
+  expect(bash(probeScript(`cat '${dir}/missing'`)).stdout).toBe(`digest=${probeDigest("")}\n`);
+});
+
+test("the Arm re-arms when the wanted state differs from the live one, and not otherwise", () => {
+  const base = { connection: { host: "h", port: 22 } as never, name: "sshd", paths: ["/p"], restoreCommand: "r", probeCommand: "cat /p", timeoutSeconds: 60 };
+  const olds = { ...base, desiredDigest: "d1", liveDigest: "d1", armId: "x" };
+  expect(diffArm(olds, { ...base, desiredDigest: "d1" }).changes).toBe(false);
+  expect(diffArm(olds, { ...base, desiredDigest: "d2" }).changes).toBe(true);
+  // A refresh that found the file edited by hand re-arms before HostFile repairs it.
+  expect(diffArm({ ...olds, liveDigest: "hand-edit" }, { ...base, desiredDigest: "d1" }).changes).toBe(true);
+});
+
+test("names and messages", () => {
+  expect(guardNameProblem("sshd")).toBeUndefined();
+  expect(guardNameProblem("ssh d;")).toBe("guard name 'ssh d;' must be lower-case letters, digits and '-'");
+  expect(revertUnit("sshd")).toBe("hemma-revert-sshd");
+  expect(() => armScript({ name: "x", paths: [], restoreCommand: "", timeoutSeconds: 2 })).toThrow("revert timeout must be a whole number of seconds >= 5");
+  const c = { connection: { user: "paunchygent", host: "127.0.0.1", port: 2222 } as never, name: "sshd", armId: "a", timeoutSeconds: 20, description: "sshd hardening" };
+  expect(lockoutMessage(c, "the login of paunchygent was refused", true)).toBe(
+    "sshd hardening would have locked paunchygent@127.0.0.1:2222 out (a fresh SSH login failed: the login of paunchygent was refused). " +
+      "The host restored the previous files itself (revert unit hemma-revert-sshd after 20 s) and is reachable again; nothing was kept. " +
+      "Fix the config (AllowUsers, firewall rules) and run up again.",
+  );
+});
