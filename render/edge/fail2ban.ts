@@ -26,7 +26,16 @@ export interface Fail2banArgs {
   readonly probeFindTime: string;
   /** nginx-proxy-probe `bantime`. */
   readonly probeBanTime: string;
+  /** Always-present empty log for the probe jail. Default {@link PROBE_PLACEHOLDER_LOG}. */
+  readonly placeholderLog?: string;
 }
+
+/**
+ * An empty file listed as the probe jail's second logpath. fail2ban 1.0 refuses its whole
+ * configuration (sshd and recidive included) when a jail's logpath matches no file, which is the
+ * case until Docker has written a container log (docs/decisions/0065).
+ */
+export const PROBE_PLACEHOLDER_LOG = "/var/log/hemma/nginx-proxy-probe.placeholder.log";
 
 /** The `ignoreip` value: the fixed private ranges, then config extras, without repeats. */
 export function fail2banIgnoreIp(extra: readonly string[]): string {
@@ -77,6 +86,7 @@ function jail(name: string, settings: ReadonlyArray<readonly [string, string | n
  */
 export function renderFail2banFiles(args: Fail2banArgs): RenderedFile[] {
   const ignoreip = fail2banIgnoreIp(args.extraIgnoreIp);
+  const placeholder = args.placeholderLog ?? PROBE_PLACEHOLDER_LOG;
   const file = (path: string, content: string): RenderedFile => ({ path, content, mode: "0644", kind: "config" });
   return [
     file(
@@ -108,7 +118,7 @@ export function renderFail2banFiles(args: Fail2banArgs): RenderedFile[] {
         ["enabled", "true"],
         ["backend", "polling"],
         ["filter", "nginx-proxy-probe"],
-        ["logpath", `${args.dockerContainersDir}/*/*-json.log`],
+        ["logpath", `${args.dockerContainersDir}/*/*-json.log\n          ${placeholder}`],
         ["usedns", "no"],
         ["banaction", PREROUTING_BANACTION],
         ["maxretry", args.probeMaxRetry],
@@ -118,5 +128,6 @@ export function renderFail2banFiles(args: Fail2banArgs): RenderedFile[] {
       ]),
     ),
     file("/etc/fail2ban/filter.d/nginx-proxy-probe.conf", renderProbeFilter()),
+    file(placeholder, ""),
   ];
 }

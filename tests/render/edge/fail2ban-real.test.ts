@@ -64,20 +64,21 @@ test("fail2ban-regex: the filter matches nginx's own 444/401/403 lines and nothi
 });
 
 /** Renders the jails into a copy of the installed fail2ban config; returns its directory. */
-function renderedConfig(): string {
+function renderedConfig(withContainerLog = true): string {
   const conf = join(dir, "fail2ban");
   cpSync("/etc/fail2ban", conf, { recursive: true });
   const containers = join(dir, "containers");
   mkdirSync(join(containers, "abc"), { recursive: true });
-  writeFileSync(join(containers, "abc/abc-json.log"), "");
+  if (withContainerLog) writeFileSync(join(containers, "abc/abc-json.log"), "");
   for (const f of renderFail2banFiles({
+    placeholderLog: join(dir, "placeholder.log"),
     dockerContainersDir: containers,
     extraIgnoreIp: ["100.64.0.0/10", "10.0.0.0/8"],
     probeMaxRetry: 10,
     probeFindTime: "10m",
     probeBanTime: "1h",
   })) {
-    writeFileSync(f.path.replace("/etc/fail2ban", conf), f.content);
+    writeFileSync(f.path.startsWith("/etc/fail2ban") ? f.path.replace("/etc/fail2ban", conf) : f.path, f.content);
   }
   return conf;
 }
@@ -111,6 +112,14 @@ test("fail2ban-client --test accepts the jails in a copy of the installed config
   expect(dumpedCommand(dump, "nginx-proxy-probe", "actionstart")).toContain(
     "nft -- add chain inet f2b-edge f2b-chain \\{ type filter hook prerouting priority -150 \\; \\}",
   );
+});
+
+test("the configuration also passes before Docker wrote any container log (the placeholder log keeps fail2ban up)", () => {
+  const conf = renderedConfig(false);
+  const r = spawnSync("fail2ban-client", ["-c", conf, "--test"], { encoding: "utf8" });
+  expect(r.stdout).toContain("OK: configuration test is successful");
+  const dump = execFileSync("fail2ban-client", ["-c", conf, "-d"], { encoding: "utf8" });
+  expect(dump).toContain(`['set', 'nginx-proxy-probe', 'addlogpath', '${join(dir, "placeholder.log")}', 'head']`);
 });
 
 test("the kernel accepts the ban action fail2ban builds from the jail (run in a private network namespace)", () => {

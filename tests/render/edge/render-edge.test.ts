@@ -166,5 +166,6 @@ test("renderEdge places every non-secret edge file at its host path with its mod
     ["/etc/fail2ban/jail.d/recidive.local", "0644", "config"],
     ["/etc/fail2ban/jail.d/nginx-proxy-probe.local", "0644", "config"],
     ["/etc/fail2ban/filter.d/nginx-proxy-probe.conf", "0644", "config"],
+    ["/var/log/hemma/nginx-proxy-probe.placeholder.log", "0644", "config"],
   ]);
 });
