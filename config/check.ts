@@ -139,7 +139,11 @@ export function checkConfig(entries: readonly ConfigEntry[], stack: string): Che
   // Cross-area checks only run inside the schema once every area parses; run them on the raw
   // values too so a duplicate hostname is reported alongside unrelated errors.
   for (const ci of crossAreaIssues(HemmaAreasSchema, areaValues)) {
-    push({ path: `hemma:${formatKeyPath(ci.path)}`, received: describeValue(ci.input), expected: ci.message });
+    push({
+      path: `hemma:${formatKeyPath(ci.path)}`,
+      received: describeValue(ci.input),
+      expected: ci.message,
+    });
   }
 
   const overrides = STACK_OVERRIDES[stack];
@@ -149,13 +153,21 @@ export function checkConfig(entries: readonly ConfigEntry[], stack: string): Che
   const pending: Issue[] = [];
   for (const issue of schemaIssues) {
     if (pendingPaths.includes(issue.path) && issue.received === describeValue(undefined)) {
-      pending.push({ ...issue, expected: `${issue.expected} (supplied by ${overrides!.file}, written by \`${overrides!.writtenBy}\`)` });
+      pending.push({
+        ...issue,
+        expected: `${issue.expected} (supplied by ${overrides!.file}, written by \`${overrides!.writtenBy}\`)`,
+      });
     } else issues.push(issue);
   }
 
   const config = parsed.success ? parsed.data : undefined;
   for (const secret of SECRETS) {
-    if (secrets.has(secret.key) || plaintextSecrets.has(secret.key) || !isSecretRequired(secret, stack, config ?? areaValues)) continue;
+    if (
+      secrets.has(secret.key) ||
+      plaintextSecrets.has(secret.key) ||
+      !isSecretRequired(secret, stack, config ?? areaValues)
+    )
+      continue;
     const path = `hemma:${secret.key}`;
     if (pendingPaths.includes(path)) {
       pending.push({

@@ -32,12 +32,18 @@ export interface ValidateOptions {
  * @param filePath path of the stack file, as the user gave it (used in messages)
  * @param stackName the stack the file belongs to (decides required secrets and overrides)
  */
-export function validateStackFile(filePath: string, stackName: string, options: ValidateOptions = {}): StackValidation {
+export function validateStackFile(
+  filePath: string,
+  stackName: string,
+  options: ValidateOptions = {},
+): StackValidation {
   const read = readStackFile(filePath, filePath, "stack");
   if (!read.entries) return { ok: false, issues: read.issues, pending: [], warnings: [] };
 
   const overridesFile =
-    options.overridesFile === undefined ? defaultOverridesFile(path.dirname(filePath), stackName) : options.overridesFile;
+    options.overridesFile === undefined
+      ? defaultOverridesFile(path.dirname(filePath), stackName)
+      : options.overridesFile;
   let entries = read.entries;
   const fileIssues: Issue[] = [...read.issues];
   let overridesPresent = false;
@@ -155,5 +161,7 @@ function parseStructured(text: string | undefined): unknown {
  */
 function engineSecretCheck(): (key: string) => boolean {
   const fn = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
-  return typeof fn === "function" ? fn : (key) => key.startsWith("hemma:") && isSecretKey(key.slice("hemma:".length));
+  return typeof fn === "function"
+    ? fn
+    : (key) => key.startsWith("hemma:") && isSecretKey(key.slice("hemma:".length));
 }

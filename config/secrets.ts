@@ -50,28 +50,33 @@ export const SECRETS = [
   },
   {
     key: "openaiLlmCompletionApiKey",
-    description: "API key for the completion LLM endpoint (OPENAI_LLM_COMPLETION_API_KEY); empty for the local llama-server",
+    description:
+      "API key for the completion LLM endpoint (OPENAI_LLM_COMPLETION_API_KEY); empty for the local llama-server",
     requiredIn: [],
   },
   {
     key: "openaiLlmChatApiKey",
-    description: "API key for the chat LLM endpoint (OPENAI_LLM_CHAT_API_KEY); empty for the local llama-server",
+    description:
+      "API key for the chat LLM endpoint (OPENAI_LLM_CHAT_API_KEY); empty for the local llama-server",
     requiredIn: [],
   },
   {
     key: "openaiLlmChatOpsApiKey",
-    description: "API key for the chat-ops LLM endpoint (OPENAI_LLM_CHAT_OPS_API_KEY); empty for the local llama-server",
+    description:
+      "API key for the chat-ops LLM endpoint (OPENAI_LLM_CHAT_OPS_API_KEY); empty for the local llama-server",
     requiredIn: [],
   },
   {
     key: "cloudflareApiToken",
-    description: "Cloudflare API token Pulumi manages the DNS records with (Zone:DNS:Edit on hemma:dns.zone only)",
+    description:
+      "Cloudflare API token Pulumi manages the DNS records with (Zone:DNS:Edit on hemma:dns.zone only)",
     requiredIn: [],
     requiredWhen: (config) => config.features.dns,
   },
   {
     key: "cloudflareDdnsToken",
-    description: "Cloudflare API token ddclient on the host updates the host record with (Zone:DNS:Edit + Zone:Read on hemma:dns.zone only)",
+    description:
+      "Cloudflare API token ddclient on the host updates the host record with (Zone:DNS:Edit + Zone:Read on hemma:dns.zone only)",
     requiredIn: [],
     requiredWhen: (config) => config.features.dns,
   },

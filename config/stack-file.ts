@@ -30,8 +30,10 @@ export function readStackFile(filePath: string, label: string, origin: EntryOrig
       issues: [
         {
           path: label,
-          received: code === "ENOENT" ? "no such file" : `a file that cannot be read (${code ?? String(err)})`,
-          expected: "a readable Pulumi stack file (Pulumi.<stack>.yaml in the project directory, or pass --file <path>)",
+          received:
+            code === "ENOENT" ? "no such file" : `a file that cannot be read (${code ?? String(err)})`,
+          expected:
+            "a readable Pulumi stack file (Pulumi.<stack>.yaml in the project directory, or pass --file <path>)",
         },
       ],
     };
@@ -58,10 +60,16 @@ export function parseStackText(text: string, label: string, origin: EntryOrigin)
   }
   const root: unknown = doc.toJS();
   if (root === null || root === undefined) {
-    return { issues: [{ path: label, received: "an empty file", expected: "a mapping with a config: section" }] };
+    return {
+      issues: [{ path: label, received: "an empty file", expected: "a mapping with a config: section" }],
+    };
   }
   if (!isMapping(root)) {
-    return { issues: [{ path: label, received: describeValue(root, false), expected: "a mapping with a config: section" }] };
+    return {
+      issues: [
+        { path: label, received: describeValue(root, false), expected: "a mapping with a config: section" },
+      ],
+    };
   }
   const issues: Issue[] = [];
   const allowed = origin === "stack" ? STACK_FILE_KEYS : ["config"];
@@ -77,7 +85,11 @@ export function parseStackText(text: string, label: string, origin: EntryOrigin)
   const config = root.config;
   if (config === undefined || config === null) return { entries: [], issues };
   if (!isMapping(config)) {
-    issues.push({ path: `${label}: config`, received: describeValue(config, false), expected: "a mapping of config keys" });
+    issues.push({
+      path: `${label}: config`,
+      received: describeValue(config, false),
+      expected: "a mapping of config keys",
+    });
     return { entries: [], issues };
   }
   const entries = Object.entries(config).map(([key, value]): ConfigEntry => {
@@ -95,8 +107,12 @@ export function mergeEntries(base: readonly ConfigEntry[], over: readonly Config
   const out = new Map(base.map((e) => [e.key, e]));
   for (const entry of over) {
     const prior = out.get(entry.key);
-    const bothPlainMappings = prior && !prior.secure && !entry.secure && isMapping(prior.value) && isMapping(entry.value);
-    out.set(entry.key, bothPlainMappings ? { ...entry, value: mergeValues(prior.value, entry.value) } : entry);
+    const bothPlainMappings =
+      prior && !prior.secure && !entry.secure && isMapping(prior.value) && isMapping(entry.value);
+    out.set(
+      entry.key,
+      bothPlainMappings ? { ...entry, value: mergeValues(prior.value, entry.value) } : entry,
+    );
   }
   return [...out.values()];
 }

@@ -41,21 +41,26 @@ export function parseArgs(argv: readonly string[]): ValidateArgs | { usage: stri
     else return { usage: `unexpected argument ${arg}\n\n${USAGE}`, help: false };
   }
   if (stack === undefined) return { usage: `missing <stack>\n\n${USAGE}`, help: false };
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) return { usage: `not a stack name: ${stack}\n\n${USAGE}`, help: false };
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack))
+    return { usage: `not a stack name: ${stack}\n\n${USAGE}`, help: false };
   return { stack, file: file ?? `Pulumi.${stack}.yaml` };
 }
 
 /** Renders a validation result as the lines validate prints, ending with the summary line. */
 export function report(file: string, stack: string, result: StackValidation): string[] {
   const lines: string[] = [];
-  if (result.overridesFile) lines.push(`merged ${path.relative(process.cwd(), result.overridesFile) || result.overridesFile}`);
+  if (result.overridesFile)
+    lines.push(`merged ${path.relative(process.cwd(), result.overridesFile) || result.overridesFile}`);
   if (result.issues.length > 0) lines.push("problems:", ...result.issues.map(formatIssue));
-  if (result.pending.length > 0) lines.push("pending (supplied later by an overrides file):", ...result.pending.map(formatIssue));
+  if (result.pending.length > 0)
+    lines.push("pending (supplied later by an overrides file):", ...result.pending.map(formatIssue));
   if (result.warnings.length > 0) lines.push("warnings:", ...result.warnings.map(formatIssue));
   const n = result.issues.length;
   const extras = [
     result.pending.length > 0 ? `${result.pending.length} pending` : "",
-    result.warnings.length > 0 ? `${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"}` : "",
+    result.warnings.length > 0
+      ? `${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"}`
+      : "",
   ].filter(Boolean);
   const tail = extras.length > 0 ? ` (${extras.join(", ")})` : "";
   lines.push(

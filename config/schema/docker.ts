@@ -28,7 +28,8 @@ function portOk(port: string | undefined): boolean {
 export const dockerSchema = z.strictObject({
   /** Docker daemon URL for the docker provider (`unix:///var/run/docker.sock`, `ssh://user@host`, `tcp://host:port`). */
   host: z.string({ error: "a Docker daemon URL" }).refine(isDockerHostUrl, {
-    error: "a Docker daemon URL: unix:///<absolute path>, ssh://<user>@<host>[:<port>] or tcp://<host>:<port>",
+    error:
+      "a Docker daemon URL: unix:///<absolute path>, ssh://<user>@<host>[:<port>] or tcp://<host>:<port>",
   }),
   /** Absolute path of the docker CLI on the host (systemd units and actions call it by path; prod `/snap/bin/docker`). */
   binary: absolutePathSchema,
@@ -47,7 +48,7 @@ export const dockerSchema = z.strictObject({
   logOpts: z
     .record(
       z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, { error: "a log option name such as max-size" }),
-      z.string({ error: "a string value (quote numbers: \"3\")" }),
+      z.string({ error: 'a string value (quote numbers: "3")' }),
     )
     .default({ "max-size": "10m", "max-file": "3" }),
 });

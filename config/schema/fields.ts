@@ -24,7 +24,9 @@ export const absolutePathSchema = z
 /** A full 40-character lower-case hex git commit sha. */
 export const gitShaSchema = z
   .string({ error: "a full 40-character git commit sha" })
-  .regex(/^[0-9a-f]{40}$/, { error: "a full 40-character lower-case hex git commit sha (git rev-parse <ref>)" });
+  .regex(/^[0-9a-f]{40}$/, {
+    error: "a full 40-character lower-case hex git commit sha (git rev-parse <ref>)",
+  });
 
 /** Docker object names (containers, volumes, networks): Docker's own rule `[a-zA-Z0-9][a-zA-Z0-9_.-]*`. */
 export const dockerNameSchema = z
@@ -34,11 +36,10 @@ export const dockerNameSchema = z
   });
 
 /** A PostgreSQL identifier that needs no quoting: lower case, starts with a letter or `_`, at most 63 bytes. */
-export const sqlIdentifierSchema = z
-  .string({ error: "a SQL identifier" })
-  .regex(/^[a-z_][a-z0-9_]{0,62}$/, {
-    error: "a safe SQL identifier: lower-case letters, digits and '_', starting with a letter or '_', at most 63",
-  });
+export const sqlIdentifierSchema = z.string({ error: "a SQL identifier" }).regex(/^[a-z_][a-z0-9_]{0,62}$/, {
+  error:
+    "a safe SQL identifier: lower-case letters, digits and '_', starting with a letter or '_', at most 63",
+});
 
 /** An e-mail address (simple form: local@domain.tld, no spaces). */
 export const emailSchema = z

@@ -25,5 +25,6 @@ function hostOk(host: string): boolean {
 
 /** A git remote URL: https, ssh, scp-like, `file://` or an absolute path. */
 export const gitUrlSchema = z.string({ error: "a git repository URL" }).refine(isGitUrl, {
-  error: "a git URL: https://host/path, ssh://[user@]host/path, user@host:path, file:///path or /absolute/path (no spaces)",
+  error:
+    "a git URL: https://host/path, ssh://[user@]host/path, user@host:path, file:///path or /absolute/path (no spaces)",
 });

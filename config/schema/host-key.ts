@@ -29,4 +29,6 @@ const HOST_KEY_EXPECTED =
   "(from `ssh-keyscan -t ed25519 <host>`, without the leading host name)";
 
 /** The pinned SSH host key of the target, as one OpenSSH public key line. */
-export const hostKeySchema = z.string({ error: HOST_KEY_EXPECTED }).refine(isHostKeyLine, { error: HOST_KEY_EXPECTED });
+export const hostKeySchema = z
+  .string({ error: HOST_KEY_EXPECTED })
+  .refine(isHostKeyLine, { error: HOST_KEY_EXPECTED });

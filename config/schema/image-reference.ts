@@ -51,15 +51,18 @@ export function pinnedImageProblem(value: string): string | undefined {
     return "an image reference name:tag or name:tag@sha256:<64 hex> (lower-case repository, no spaces, non-empty tag)";
   }
   if (ref.tag === "latest") return "an explicit tag other than 'latest' (or a sha256 digest)";
-  if (!ref.tag && !ref.digest) return "an explicit tag (name:tag) or a sha256 digest; an untagged name means 'latest'";
+  if (!ref.tag && !ref.digest)
+    return "an explicit tag (name:tag) or a sha256 digest; an untagged name means 'latest'";
   return undefined;
 }
 
 /** A third-party image reference pinned by explicit non-latest tag and/or sha256 digest. */
-export const pinnedImageSchema = z.string({ error: "an image reference name:tag" }).superRefine((value, ctx) => {
-  const problem = pinnedImageProblem(value);
-  if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
-});
+export const pinnedImageSchema = z
+  .string({ error: "an image reference name:tag" })
+  .superRefine((value, ctx) => {
+    const problem = pinnedImageProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+  });
 
 /** A local image repository name, no tag (the program tags it with the git commit). */
 export const imageRepositorySchema = z

@@ -47,6 +47,7 @@ export function committedProd(): StackDoc {
 }
 
 /** A parsed stack file. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows break documents at arbitrary key paths
 export type StackDoc = { config: Record<string, any> } & Record<string, unknown>;
 
 /** Secrets `stack` requires for the (raw) config in `doc`, per config/secrets.ts. */
@@ -73,7 +74,8 @@ export function setKeyPath(doc: StackDoc, keyPath: string, value: unknown): void
 
 /** Adds every required prod secret of `doc` as a `secure:` value, and a salt. */
 export function addProdSecrets(doc: StackDoc): StackDoc {
-  for (const key of requiredSecrets(doc, "prod")) doc.config[`hemma:${key}`] = { secure: `v1:ciphertext-of-${key}` };
+  for (const key of requiredSecrets(doc, "prod"))
+    doc.config[`hemma:${key}`] = { secure: `v1:ciphertext-of-${key}` };
   doc.encryptionsalt = "v1:c2FsdA==:v1:abc:def";
   return doc;
 }

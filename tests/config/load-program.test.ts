@@ -95,7 +95,9 @@ describe("loadProgramConfig", () => {
       message = (err as Error).message;
     }
     const lines = message.split("\n");
-    expect(lines[0]).toMatch(/^hemma: the config of stack 'prod' has \d+ problems \(`npm run validate -- prod` shows the same list\):$/);
+    expect(lines[0]).toMatch(
+      /^hemma: the config of stack 'prod' has \d+ problems \(`npm run validate -- prod` shows the same list\):$/,
+    );
     expect(lines).toContain("  hemma:ssh.port: got 70000; expected a port number 1-65535");
     expect(lines).toContain(
       "  hemma:ssh.prot: got 22; expected no key named 'prot' here (did you mean 'port'?); known keys: host, port, user, hostKey, connectTimeoutSeconds, commandTimeoutSeconds",
@@ -146,7 +148,12 @@ describe("loadProgramConfig", () => {
       fs.mkdirSync(path.join(dir, ".sandbox"));
       fs.writeFileSync(
         path.join(dir, ".sandbox/dev-overrides.yaml"),
-        YAML.stringify({ config: { "hemma:ssh": { port: 2300, hostKey: hostKeyLine(3) }, "hemma:sshPrivateKey": "PRIVATE-KEY-TEXT" } }),
+        YAML.stringify({
+          config: {
+            "hemma:ssh": { port: 2300, hostKey: hostKeyLine(3) },
+            "hemma:sshPrivateKey": "PRIVATE-KEY-TEXT",
+          },
+        }),
       );
       const { config, secrets } = loadProgramConfig({ stack: "dev", projectDir: dir });
       expect(config.ssh.port).toBe(2300);

@@ -44,7 +44,8 @@ describe("Pulumi.dev.yaml", () => {
       YAML.stringify({
         config: {
           "hemma:ssh": { port: 2299, hostKey: hostKeyLine(9) },
-          "hemma:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+          "hemma:sshPrivateKey":
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
         },
       }),
     );
@@ -79,7 +80,9 @@ describe("Pulumi.dev.yaml", () => {
 describe("Pulumi.prod.yaml", () => {
   it("fails naming exactly the operator values and the required secrets", () => {
     const result = validateStackFile(PROD, "prod");
-    const operatorPaths = Object.keys(PROD_OPERATOR_VALUES).filter((p) => p.split(".")[0]! in committedProd().config);
+    const operatorPaths = Object.keys(PROD_OPERATOR_VALUES).filter(
+      (p) => p.split(".")[0]! in committedProd().config,
+    );
     const secrets = requiredSecrets(committedProd(), "prod");
     expect(secrets).toEqual(expect.arrayContaining(PROD_REQUIRED_SECRETS));
     expect(result.ok).toBe(false);
@@ -97,7 +100,9 @@ describe("Pulumi.prod.yaml", () => {
     }
     const file = writeStackFile(doc);
     // Operator values alone: only secrets are left.
-    expect(validateStackFile(file, "prod").issues.every((i) => i.received === "nothing (secret not set)")).toBe(true);
+    expect(
+      validateStackFile(file, "prod").issues.every((i) => i.received === "nothing (secret not set)"),
+    ).toBe(true);
     const complete = writeStackFile(addProdSecrets(doc));
     const result = validateStackFile(complete, "prod");
     expect(result.issues).toEqual([]);
@@ -122,7 +127,9 @@ describe("Pulumi.prod.yaml", () => {
   it("contains no secure: value and no secret key", () => {
     const doc = committedProd();
     expect(doc.encryptionsalt).toBeUndefined();
-    const secretKeys = Object.keys(doc.config).filter((k) => requiredSecrets(doc, "prod").includes(k.slice(6)));
+    const secretKeys = Object.keys(doc.config).filter((k) =>
+      requiredSecrets(doc, "prod").includes(k.slice(6)),
+    );
     expect(secretKeys).toEqual([]);
   });
 });

@@ -40,7 +40,11 @@ const ROWS: readonly Row[] = [
     name: "a duplicated YAML key is invalid YAML",
     change: () => "config:\n  hemma:ssh: {}\n  hemma:ssh: {}\n",
     issues: [
-      { path: "<file>", received: "invalid YAML at line 3, column 3 (Map keys must be unique)", expected: "a valid YAML document" },
+      {
+        path: "<file>",
+        received: "invalid YAML at line 3, column 3 (Map keys must be unique)",
+        expected: "a valid YAML document",
+      },
     ],
   },
   {
@@ -55,18 +59,19 @@ const ROWS: readonly Row[] = [
       {
         path: "<file>: configs",
         received: "an empty mapping",
-        expected: "only the top-level keys config, encryptionsalt, secretsprovider, encryptedkey, environment",
+        expected:
+          "only the top-level keys config, encryptionsalt, secretsprovider, encryptedkey, environment",
       },
     ],
   },
   {
     name: "wrong type: a quoted port",
-    change: (d) => (d.config["hemma:ssh"].port = "22", d),
+    change: (d) => ((d.config["hemma:ssh"].port = "22"), d),
     issues: [{ path: "hemma:ssh.port", received: '"22"', expected: "a port number 1-65535" }],
   },
   {
     name: "wrong type: a string where a boolean decides structure",
-    change: (d) => (d.config["hemma:features"].docker = "false", d),
+    change: (d) => ((d.config["hemma:features"].docker = "false"), d),
     issues: [
       {
         path: "hemma:features.docker",
@@ -77,17 +82,17 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "wrong type: a list where a mapping belongs",
-    change: (d) => (d.config["hemma:letsencrypt"] = ["x"], d),
+    change: (d) => ((d.config["hemma:letsencrypt"] = ["x"]), d),
     issues: [{ path: "hemma:letsencrypt", received: "a list of 1 item", expected: "a mapping of keys" }],
   },
   {
     name: "port out of range",
-    change: (d) => (d.config["hemma:ssh"].port = 70000, d),
+    change: (d) => ((d.config["hemma:ssh"].port = 70000), d),
     issues: [{ path: "hemma:ssh.port", received: "70000", expected: "a port number 1-65535" }],
   },
   {
     name: "unknown nested key, with a suggestion",
-    change: (d) => (d.config["hemma:ssh"].prot = 22, d),
+    change: (d) => ((d.config["hemma:ssh"].prot = 22), d),
     issues: [
       {
         path: "hemma:ssh.prot",
@@ -99,23 +104,27 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "unknown key hides a string's contents (it may be a misspelt secret)",
-    change: (d) => (d.config["hemma:app"].secretKey = "s3cr3t-value", d),
+    change: (d) => ((d.config["hemma:app"].secretKey = "s3cr3t-value"), d),
     issues: [
       {
         path: "hemma:app.secretKey",
         received: "a string (12 characters)",
-        expected: expect.stringMatching(/^no key named 'secretKey' here; known keys: repoUrl, commit, checkoutDir, /),
+        expected: expect.stringMatching(
+          /^no key named 'secretKey' here; known keys: repoUrl, commit, checkoutDir, /,
+        ),
       },
     ],
   },
   {
     name: "unknown top-level hemma: key, with a suggestion",
-    change: (d) => (d.config["hemma:sshh"] = { port: 22 }, d),
+    change: (d) => ((d.config["hemma:sshh"] = { port: 22 }), d),
     issues: [
       {
         path: "hemma:sshh",
         received: "a mapping with keys port",
-        expected: expect.stringMatching(/^a known hemma: key \(did you mean 'ssh'\?\): one of ssh, docker, domains, /),
+        expected: expect.stringMatching(
+          /^a known hemma: key \(did you mean 'ssh'\?\): one of ssh, docker, domains, /,
+        ),
       },
     ],
   },
@@ -130,7 +139,8 @@ const ROWS: readonly Row[] = [
       {
         path: "docker:host",
         received: "a string (27 characters)",
-        expected: "no key outside the hemma: namespace (all program config lives under hemma:; provider settings are derived from it)",
+        expected:
+          "no key outside the hemma: namespace (all program config lives under hemma:; provider settings are derived from it)",
       },
     ],
   },
@@ -141,7 +151,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "a hostname with a space",
-    change: (d) => (withoutDns(d).config["hemma:domains"].grafana = "grafana hemma.hule.education", d),
+    change: (d) => ((withoutDns(d).config["hemma:domains"].grafana = "grafana hemma.hule.education"), d),
     issues: [
       {
         path: "hemma:domains.grafana",
@@ -152,7 +162,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "an SSH host with a space",
-    change: (d) => (d.config["hemma:ssh"].host = "hemma tail730aa2.ts.net", d),
+    change: (d) => ((d.config["hemma:ssh"].host = "hemma tail730aa2.ts.net"), d),
     issues: [
       {
         path: "hemma:ssh.host",
@@ -163,7 +173,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "a hostname label starting with a hyphen",
-    change: (d) => (d.config["hemma:ssh"].host = "-hemma.example.org", d),
+    change: (d) => ((d.config["hemma:ssh"].host = "-hemma.example.org"), d),
     issues: [
       {
         path: "hemma:ssh.host",
@@ -174,7 +184,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "an image reference with an upper-case repository",
-    change: (d) => (d.config["hemma:images"].nginxProxy = "nginxproxy/Nginx-Proxy:1.6", d),
+    change: (d) => ((d.config["hemma:images"].nginxProxy = "nginxproxy/Nginx-Proxy:1.6"), d),
     issues: [
       {
         path: "hemma:images.nginxProxy",
@@ -186,7 +196,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "an image reference with a space",
-    change: (d) => (d.config["hemma:images"].postgres = "postgres: 16-alpine", d),
+    change: (d) => ((d.config["hemma:images"].postgres = "postgres: 16-alpine"), d),
     issues: [
       {
         path: "hemma:images.postgres",
@@ -198,7 +208,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "an image reference with an empty tag",
-    change: (d) => (d.config["hemma:images"].postgres = "postgres:", d),
+    change: (d) => ((d.config["hemma:images"].postgres = "postgres:"), d),
     issues: [
       {
         path: "hemma:images.postgres",
@@ -210,7 +220,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "the latest tag",
-    change: (d) => (d.config["hemma:images"].acmeCompanion = "nginxproxy/acme-companion:latest", d),
+    change: (d) => ((d.config["hemma:images"].acmeCompanion = "nginxproxy/acme-companion:latest"), d),
     issues: [
       {
         path: "hemma:images.acmeCompanion",
@@ -221,7 +231,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "an untagged image (means latest)",
-    change: (d) => (d.config["hemma:images"].postgres = "postgres", d),
+    change: (d) => ((d.config["hemma:images"].postgres = "postgres"), d),
     issues: [
       {
         path: "hemma:images.postgres",
@@ -232,18 +242,19 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "duplicate public hostnames name both key paths",
-    change: (d) => (withoutDns(d).config["hemma:domains"].jaeger = "grafana.hemma.hule.education", d),
+    change: (d) => ((withoutDns(d).config["hemma:domains"].jaeger = "grafana.hemma.hule.education"), d),
     issues: [
       {
         path: "hemma:domains.jaeger",
         received: '"grafana.hemma.hule.education"',
-        expected: "a public hostname not already used at hemma:domains.grafana (each public name may appear once)",
+        expected:
+          "a public hostname not already used at hemma:domains.grafana (each public name may appear once)",
       },
     ],
   },
   {
     name: "proxy.defaultHost that is not a served name",
-    change: (d) => (withoutDns(d).config["hemma:proxy"].defaultHost = "example.org", d),
+    change: (d) => ((withoutDns(d).config["hemma:proxy"].defaultHost = "example.org"), d),
     issues: [
       {
         path: "hemma:proxy.defaultHost",
@@ -255,7 +266,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "a plaintext secret, never printed",
-    change: (d) => (d.config["hemma:postgresAdminPassword"] = "hunter2", d),
+    change: (d) => ((d.config["hemma:postgresAdminPassword"] = "hunter2"), d),
     issues: [
       {
         path: "hemma:postgresAdminPassword",
@@ -267,7 +278,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "a secure: value nested inside a structured key",
-    change: (d) => (d.config["hemma:ssh"].hostKey = { secure: "v1:abc" }, d),
+    change: (d) => ((d.config["hemma:ssh"].hostKey = { secure: "v1:abc" }), d),
     issues: [
       {
         path: "hemma:ssh.hostKey",
@@ -278,7 +289,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "a structured key stored as a secret",
-    change: (d) => (d.config["hemma:letsencrypt"] = { secure: "v1:abc" }, d),
+    change: (d) => ((d.config["hemma:letsencrypt"] = { secure: "v1:abc" }), d),
     issues: [
       {
         path: "hemma:letsencrypt",
@@ -302,7 +313,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "a short commit sha",
-    change: (d) => (d.config["hemma:app"].commit = "a96e94b", d),
+    change: (d) => ((d.config["hemma:app"].commit = "a96e94b"), d),
     issues: [
       {
         path: "hemma:app.commit",
@@ -313,7 +324,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "an upper-case commit sha",
-    change: (d) => (d.config["hemma:app"].commit = "A".repeat(40), d),
+    change: (d) => ((d.config["hemma:app"].commit = "A".repeat(40)), d),
     issues: [
       {
         path: "hemma:app.commit",
@@ -324,7 +335,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "a malformed host key",
-    change: (d) => (d.config["hemma:ssh"].hostKey = "ssh-ed25519 not-base64!", d),
+    change: (d) => ((d.config["hemma:ssh"].hostKey = "ssh-ed25519 not-base64!"), d),
     issues: [
       {
         path: "hemma:ssh.hostKey",
@@ -336,18 +347,19 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "a Docker host URL of an unknown scheme",
-    change: (d) => (d.config["hemma:docker"].host = "http://hemma:2375", d),
+    change: (d) => ((d.config["hemma:docker"].host = "http://hemma:2375"), d),
     issues: [
       {
         path: "hemma:docker.host",
         received: '"http://hemma:2375"',
-        expected: "a Docker daemon URL: unix:///<absolute path>, ssh://<user>@<host>[:<port>] or tcp://<host>:<port>",
+        expected:
+          "a Docker daemon URL: unix:///<absolute path>, ssh://<user>@<host>[:<port>] or tcp://<host>:<port>",
       },
     ],
   },
   {
     name: "a relative docker binary",
-    change: (d) => (d.config["hemma:docker"].binary = "docker", d),
+    change: (d) => ((d.config["hemma:docker"].binary = "docker"), d),
     issues: [
       {
         path: "hemma:docker.binary",
@@ -359,12 +371,18 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "an unquoted number as a log option",
-    change: (d) => (d.config["hemma:docker"].logOpts["max-file"] = 3, d),
-    issues: [{ path: "hemma:docker.logOpts.max-file", received: "3", expected: 'a string value (quote numbers: "3")' }],
+    change: (d) => ((d.config["hemma:docker"].logOpts["max-file"] = 3), d),
+    issues: [
+      {
+        path: "hemma:docker.logOpts.max-file",
+        received: "3",
+        expected: 'a string value (quote numbers: "3")',
+      },
+    ],
   },
   {
     name: "an unsafe SQL identifier",
-    change: (d) => (d.config["hemma:postgres"].databases[0].name = "skripto; DROP", d),
+    change: (d) => ((d.config["hemma:postgres"].databases[0].name = "skripto; DROP"), d),
     issues: [
       {
         path: "hemma:postgres.databases[0].name",
@@ -387,7 +405,7 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "a repository URL with a space",
-    change: (d) => (d.config["hemma:app"].repoUrl = "https://github.com/paunchygent/skripto teket.git", d),
+    change: (d) => ((d.config["hemma:app"].repoUrl = "https://github.com/paunchygent/skripto teket.git"), d),
     issues: [
       {
         path: "hemma:app.repoUrl",
@@ -399,12 +417,14 @@ const ROWS: readonly Row[] = [
   },
   {
     name: "an unknown app.env key (typo of a documented setting)",
-    change: (d) => (d.config["hemma:app"].env = { emailSmtpHots: "smtp.example.org" }, d),
+    change: (d) => ((d.config["hemma:app"].env = { emailSmtpHots: "smtp.example.org" }), d),
     issues: [
       {
         path: "hemma:app.env.emailSmtpHots",
         received: "a string (16 characters)",
-        expected: expect.stringMatching(/^no key named 'emailSmtpHots' here \(did you mean 'emailSmtpHost'\?\); known keys: /),
+        expected: expect.stringMatching(
+          /^no key named 'emailSmtpHots' here \(did you mean 'emailSmtpHost'\?\); known keys: /,
+        ),
       },
     ],
   },
@@ -420,7 +440,9 @@ describe("validateStackFile messages", () => {
   it.each(ROWS.map((row) => [row.name, row] as const))("%s", (_name, row) => {
     const file = writeStackFile(row.change(completeProd()));
     const result = validateStackFile(file, "prod", { overridesFile: null });
-    const expected = row.issues.map((i) => ("path" in i && i.path.startsWith("<file>") ? { ...i, path: i.path.replace("<file>", file) } : i));
+    const expected = row.issues.map((i) =>
+      "path" in i && i.path.startsWith("<file>") ? { ...i, path: i.path.replace("<file>", file) } : i,
+    );
     expect(result.issues).toEqual(expected);
     expect(result.ok).toBe(false);
     expect(result.config).toBeUndefined();
@@ -434,7 +456,8 @@ describe("validateStackFile messages", () => {
         {
           path: file,
           received: "no such file",
-          expected: "a readable Pulumi stack file (Pulumi.<stack>.yaml in the project directory, or pass --file <path>)",
+          expected:
+            "a readable Pulumi stack file (Pulumi.<stack>.yaml in the project directory, or pass --file <path>)",
         },
       ],
       pending: [],
@@ -445,7 +468,8 @@ describe("validateStackFile messages", () => {
   it("never prints a plaintext secret's value", () => {
     const doc = completeProd();
     doc.config["hemma:skriptoteketSecretKey"] = "very-secret-value-123";
-    doc.config["hemma:sshPrivateKey"] = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n";
+    doc.config["hemma:sshPrivateKey"] =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n";
     const text = JSON.stringify(validateStackFile(writeStackFile(doc), "prod", { overridesFile: null }));
     expect(text).not.toContain("very-secret-value-123");
     expect(text).not.toContain("BEGIN OPENSSH");

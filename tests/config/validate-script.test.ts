@@ -7,11 +7,19 @@ import { main } from "../../scripts/validate";
 import { ROOT, completeProd, writeStackFile } from "./fixtures";
 
 function runValidate(args: string[], cwd = ROOT): { status: number | null; stdout: string; stderr: string } {
-  const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts/validate.ts"), ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"), NODE_PATH: path.join(ROOT, "node_modules") },
-  });
+  const res = spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts/validate.ts"), ...args],
+    {
+      cwd,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"),
+        NODE_PATH: path.join(ROOT, "node_modules"),
+      },
+    },
+  );
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -20,7 +28,9 @@ function runInProcess(args: string[], cwd = ROOT): { status: number; stdout: str
   const out: string[] = [];
   const err: string[] = [];
   const log = jest.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
-  const error = jest.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  const error = jest
+    .spyOn(console, "error")
+    .mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
   const before = process.cwd();
   try {
     process.chdir(cwd);
@@ -54,7 +64,9 @@ describe("npm run validate (real process)", () => {
       "problems:",
       '  hemma:ssh.host: got "hemma tail730aa2.ts.net"; expected a hostname (lower-case RFC 1123 labels) or an IPv4/IPv6 address',
       "  hemma:ssh.port: got 70000; expected a port number 1-65535",
-      expect.stringMatching(/^ {2}hemma:proxy\.defaultHostt: got a string \(27 characters\); expected no key named 'defaultHostt' here \(did you mean 'defaultHost'\?\); known keys: /),
+      expect.stringMatching(
+        /^ {2}hemma:proxy\.defaultHostt: got a string \(27 characters\); expected no key named 'defaultHostt' here \(did you mean 'defaultHost'\?\); known keys: /,
+      ),
     ]);
     expect(lines[lines.length - 1]).toBe(`${file}: stack 'prod' is invalid: 3 problems (4 warnings)`);
     expectNoStackTrace(res.stderr);
@@ -80,7 +92,9 @@ describe("validate main()", () => {
     const file = writeStackFile(completeProd(), "prod");
     const res = runInProcess(["prod"], path.dirname(file));
     expect(res.status).toBe(0);
-    expect(res.stdout.trimEnd().split("\n").pop()).toBe("Pulumi.prod.yaml: stack 'prod' is valid (4 warnings)");
+    expect(res.stdout.trimEnd().split("\n").pop()).toBe(
+      "Pulumi.prod.yaml: stack 'prod' is valid (4 warnings)",
+    );
   });
 
   it("exits 1 with one line for a missing file", () => {
@@ -123,10 +137,17 @@ describe("validate main()", () => {
 
   it("validates the committed dev stack as cloned (exit 0)", () => {
     // Copy so a developer's own .sandbox/dev-overrides.yaml does not take part.
-    const file = writeStackFile(YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")), "dev");
+    const file = writeStackFile(
+      YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")),
+      "dev",
+    );
     const res = runInProcess(["dev"], path.dirname(file));
     expect(res.status).toBe(0);
-    expect(res.stdout).toContain("pending (supplied later by an overrides file):\n  hemma:ssh.hostKey: got nothing (key is missing);");
-    expect(res.stdout.trimEnd().split("\n").pop()).toBe("Pulumi.dev.yaml: stack 'dev' is valid (2 pending, 4 warnings)");
+    expect(res.stdout).toContain(
+      "pending (supplied later by an overrides file):\n  hemma:ssh.hostKey: got nothing (key is missing);",
+    );
+    expect(res.stdout.trimEnd().split("\n").pop()).toBe(
+      "Pulumi.dev.yaml: stack 'dev' is valid (2 pending, 4 warnings)",
+    );
   });
 });

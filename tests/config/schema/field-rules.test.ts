@@ -3,7 +3,11 @@ import { isDockerHostUrl } from "../../../config/schema/docker";
 import { isGitUrl } from "../../../config/schema/git-url";
 import { isHostKeyLine } from "../../../config/schema/host-key";
 import { isHostname, isIpv4, isIpv6 } from "../../../config/schema/hostname";
-import { isImageRepository, parseImageReference, pinnedImageProblem } from "../../../config/schema/image-reference";
+import {
+  isImageRepository,
+  parseImageReference,
+  pinnedImageProblem,
+} from "../../../config/schema/image-reference";
 import { envVarName } from "../../../config/schema/app-env";
 import { hostKeyLine } from "../fixtures";
 
@@ -51,7 +55,10 @@ describe("image references", () => {
     ["nginxproxy/nginx-proxy:1.6", { repository: "nginxproxy/nginx-proxy", tag: "1.6" }],
     ["registry.example.org:5000/a/b_c:v1", { repository: "registry.example.org:5000/a/b_c", tag: "v1" }],
     [`postgres@sha256:${"a".repeat(64)}`, { repository: "postgres", digest: `sha256:${"a".repeat(64)}` }],
-    [`postgres:16@sha256:${"b".repeat(64)}`, { repository: "postgres", tag: "16", digest: `sha256:${"b".repeat(64)}` }],
+    [
+      `postgres:16@sha256:${"b".repeat(64)}`,
+      { repository: "postgres", tag: "16", digest: `sha256:${"b".repeat(64)}` },
+    ],
     ["Postgres:16", undefined],
     ["postgres:", undefined],
     ["post gres:16", undefined],
