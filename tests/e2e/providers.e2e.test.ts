@@ -1,0 +1,189 @@
+/**
+ * Provider-level promises on the real engine against the sandbox, beyond the host-layer
+ * scenarios: one SSH connection per run, restart only on own content change (a drop-in restarts
+ * its parent), a masked stock unit unmasked (not deleted) on destroy, nothing of any file's
+ * content or the key in the stored state, and no checkout path in the serialized provider.
+ *
+ * Skips, saying so on stderr, when the sandbox is not running (`npm run sandbox -- up`).
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { readSandboxInfo, sshArgs, type SandboxInfo } from "../../scripts/sandbox-spec";
+import type { HostConnectionArgs } from "../../providers/host-connection";
+import { HostFile } from "../../providers/host-file";
+import { SystemdUnit } from "../../providers/systemd-unit";
+import { onHostOk, privateKey } from "./support/sandbox";
+import { testStack, type TestStack } from "./support/stack";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The running sandbox, or why there is none (probed synchronously so jest can skip at collection). */
+function probeSandbox(): { info: SandboxInfo } | { reason: string } {
+  let info: SandboxInfo;
+  try {
+    info = readSandboxInfo(ROOT);
+  } catch (e) {
+    return { reason: (e as Error).message };
+  }
+  const res = spawnSync("ssh", [...sshArgs(info), "true"], { encoding: "utf8", timeout: 15_000 });
+  if (res.status !== 0) {
+    return { reason: `sandbox at ${info.host}:${info.port} does not answer over SSH (${(res.stderr ?? "").trim() || `exit ${res.status}`})` };
+  }
+  return { info };
+}
+
+const probe = probeSandbox();
+if ("reason" in probe) {
+  process.stderr.write(`providers.e2e: SKIPPED, the sandbox is not running: ${probe.reason}. Start it with \`npm run sandbox -- up\`.\n`);
+}
+const describeIfSandbox = "info" in probe ? describe : describe.skip;
+
+const run = randomBytes(4).toString("hex");
+const dir = `/etc/hemma-prov-${run}`;
+const service = `hemma-prov-${run}.service`;
+const dropIn = `${service}.d/10-env.conf`;
+/** A stock Debian timer of the sandbox, enabled out of the box, that the program masks. */
+const STOCK = "e2scrub_all.timer";
+const FILES = 12;
+const PLAIN_MARKER = `plain-marker-${run}`;
+const SECRET_MARKER = `secret-marker-${randomBytes(8).toString("hex")}`;
+
+interface Variant {
+  readonly env: string;
+  readonly fileSuffix: string;
+}
+
+function program(connection: HostConnectionArgs, v: Variant): () => Promise<void> {
+  return async () => {
+    const files: HostFile[] = [];
+    for (let i = 0; i < FILES; i++) {
+      files.push(
+        new HostFile(`f${i}`, {
+          connection,
+          path: `${dir}/f${i}.conf`,
+          content: i === 0 ? pulumi.secret(`${SECRET_MARKER}\n`) : `${PLAIN_MARKER} ${i}${v.fileSuffix}\n`,
+          mode: i === 0 ? "0600" : "0644",
+          createDirectories: true,
+        }),
+      );
+    }
+    const svc = new SystemdUnit("svc", {
+      connection,
+      name: service,
+      content: "[Unit]\nDescription=hemma provider e2e\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n",
+      enabled: true,
+      active: true,
+    });
+    new SystemdUnit("svc-env", { connection, name: dropIn, content: `[Service]\nEnvironment=HEMMA_E2E=${v.env}\n` }, { dependsOn: [svc] });
+    new SystemdUnit("mask-stock", { connection, name: STOCK, masked: true });
+  };
+}
+
+/** Journal cursor of the sandbox's sshd, so SSH logins after it can be counted. */
+function sshdCursor(info: SandboxInfo): string {
+  const out = onHostOk(info, "journalctl -u ssh -n 0 --show-cursor --no-pager");
+  const m = /-- cursor: (\S+)/.exec(out);
+  if (m === null) throw new Error(`no journal cursor in ${JSON.stringify(out)}`);
+  return m[1] as string;
+}
+
+/** SSH logins since `cursor`, minus the one this count itself makes. */
+function loginsSince(info: SandboxInfo, cursor: string): number {
+  const out = onHostOk(info, `journalctl -u ssh --after-cursor='${cursor}' --no-pager | grep -c 'Accepted publickey' || true`);
+  return Number(out) - 1;
+}
+
+const mainPid = (info: SandboxInfo): string => onHostOk(info, `systemctl show -p MainPID --value ${service}`);
+
+describeIfSandbox("host providers on the real engine", () => {
+  let info: SandboxInfo;
+  let connection: HostConnectionArgs;
+  let t: TestStack;
+  let stockBefore: string;
+
+  beforeAll(async () => {
+    info = (probe as { info: SandboxInfo }).info;
+    connection = { host: info.host, port: info.port, user: info.user, hostKey: info.hostKey, privateKey: privateKey(info) };
+    stockBefore = onHostOk(info, `systemctl is-enabled ${STOCK} || true`);
+    expect(stockBefore).toBe("enabled");
+    t = await testStack("e2e-prov", program(connection, { env: "one", fileSuffix: "" }));
+  });
+
+  afterAll(async () => {
+    if (info === undefined) return;
+    // Leave the sandbox as found even when a test failed half-way.
+    onHostOk(
+      info,
+      [
+        `systemctl disable --now ${service} 2>/dev/null || true`,
+        `rm -rf ${dir} /etc/systemd/system/${service} /etc/systemd/system/${service}.d`,
+        `if [ "$(systemctl is-enabled ${STOCK} 2>/dev/null)" = masked ]; then systemctl unmask ${STOCK}; fi`,
+        "systemctl daemon-reload",
+      ].join("\n"),
+    );
+    t?.dispose();
+  });
+
+  test("up over one SSH connection; a refreshing preview then finds nothing, also over one connection", async () => {
+    let cursor = sshdCursor(info);
+    await t.stack.up({ onOutput: t.onOutput });
+    expect(loginsSince(info, cursor)).toBe(1);
+    expect(onHostOk(info, `ls ${dir} | wc -l; systemctl is-active ${service}; systemctl show -p Environment --value ${service}; systemctl is-enabled ${STOCK} || true`)).toBe(
+      `${FILES}\nactive\nHEMMA_E2E=one\nmasked`,
+    );
+
+    cursor = sshdCursor(info);
+    const preview = await t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput });
+    expect(preview.changeSummary).toEqual({ same: FILES + 3 + 1 });
+    expect(loginsSince(info, cursor)).toBe(1);
+  });
+
+  test("a drop-in change restarts its parent; a change elsewhere leaves the service running as it was", async () => {
+    const pid0 = mainPid(info);
+    const res = await t.stack.up({ program: program(connection, { env: "two", fileSuffix: "" }), onOutput: t.onOutput });
+    expect(res.summary.resourceChanges).toEqual({ same: FILES + 3, update: 1 });
+    const pid1 = mainPid(info);
+    expect(pid1).not.toBe(pid0);
+    expect(onHostOk(info, `systemctl show -p Environment --value ${service}`)).toBe("HEMMA_E2E=two");
+
+    const res3 = await t.stack.up({ program: program(connection, { env: "two", fileSuffix: " changed" }), onOutput: t.onOutput });
+    expect(res3.summary.resourceChanges).toEqual({ same: 4 + 1, update: FILES - 1 });
+    expect(mainPid(info)).toBe(pid1);
+  });
+
+  test("the stored state holds no file content and no key, and the serialized provider no checkout path", () => {
+    const stored = t.storedState();
+    // Booleans, not toContain: a failure must not print megabytes of state.
+    const has = (needle: string): boolean => stored.includes(needle);
+    expect(has('"type":"pulumi-nodejs:dynamic/host:HostFile"')).toBe(true);
+    expect(has(PLAIN_MARKER)).toBe(false);
+    expect(has(SECRET_MARKER)).toBe(false);
+    expect(has("HEMMA_E2E=")).toBe(false);
+    expect(has(privateKey(info).split("\n")[1] as string)).toBe(false);
+    const providers = [...stored.matchAll(/"__provider":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+    expect(providers.length).toBeGreaterThanOrEqual(FILES + 3);
+    expect(providers.filter((text) => text.includes(ROOT)).length).toBe(0);
+    // One text per provider kind: a re-run with unchanged code stores the same provider.
+    expect(new Set(providers).size).toBe(2);
+  });
+
+  test("destroy removes what it created, unmasks the stock unit and leaves it installed", async () => {
+    onHostOk(info, `echo keep > ${dir}/unmanaged.txt`);
+    await t.stack.destroy({ onOutput: t.onOutput });
+    expect(
+      onHostOk(
+        info,
+        [
+          `ls -A ${dir}`,
+          `test -e /etc/systemd/system/${service} && echo unit-present || echo unit-absent`,
+          `test -e /etc/systemd/system/${service}.d && echo dropin-dir-present || echo dropin-dir-absent`,
+          `systemctl is-active ${service} || true`,
+          `systemctl is-enabled ${STOCK} || true`,
+          `systemctl show -p LoadState --value ${STOCK}`,
+        ].join("\n"),
+      ),
+    ).toBe(`unmanaged.txt\nunit-absent\ndropin-dir-absent\ninactive\n${stockBefore}\nloaded`);
+  });
+});
