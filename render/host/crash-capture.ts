@@ -156,7 +156,7 @@ state=$(cat "$KDUMP_WATCHDOG_SYSFS/$name/state" 2>/dev/null || echo unknown)
 timeout=$(cat "$KDUMP_WATCHDOG_SYSFS/$name/timeout" 2>/dev/null || echo unknown)
 echo "kdump-watchdog-arm: opened $KDUMP_WATCHDOG_DEVICE (state=$state timeout=$timeout)"
 # Opening started the hardware timer; a child holds the fd without ever writing so nothing pets it.
-sleep infinity </dev/null >/dev/null 2>&1 &
+sleep infinity >/dev/null 2>&1 &
 echo $! > "$KDUMP_WATCHDOG_PIDFILE"
 `;
 
