@@ -42,6 +42,8 @@ export interface SshPool {
 
 /** Channels multiplexed at once over one connection (OpenSSH's MaxSessions default is 10). */
 export const MAX_CHANNELS = 8;
+/** Tries to open a channel before giving up (the server refused one: MaxSessions reached). */
+export const CHANNEL_OPEN_ATTEMPTS = 40;
 /** An unused connection is closed after this many milliseconds. */
 export const IDLE_CLOSE_MS = 5000;
 
@@ -215,7 +217,18 @@ export async function runRemote(
     }
     entry.channels += 1;
     try {
-      return await execOnce(entry.client, conn, label, script, payload);
+      // sshd frees a session slot a moment after the channel closes, so a burst can briefly
+      // exceed its MaxSessions; the script never started then, so opening again is safe.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await execOnce(entry.client, conn, label, script, payload);
+        } catch (e) {
+          if (!(e as { channelOpenFailed?: boolean }).channelOpenFailed || attempt >= CHANNEL_OPEN_ATTEMPTS) {
+            throw e;
+          }
+          await new Promise<void>((resolve) => setTimeout(resolve, Math.min(50 * attempt, 500)));
+        }
+      }
     } finally {
       entry.channels -= 1;
       entry.waiters.shift()?.();
@@ -236,7 +249,7 @@ function execOnce(
   return new Promise<RemoteResult>((resolve, reject) => {
     client.exec(bootstrapCommand(conn.commandTimeoutSeconds), (err, stream) => {
       if (err) {
-        reject(new Error(`${label} on ${where}: cannot open an SSH channel: ${err.message}`));
+        reject(Object.assign(new Error(`${label} on ${where}: cannot open an SSH channel: ${err.message}`), { channelOpenFailed: true }));
         return;
       }
       const out: Buffer[] = [];
