@@ -1,0 +1,274 @@
+/**
+ * `npm run drift -- <stack>`: compares the live host and DNS with the stack, writing nothing.
+ * Runs `pulumi preview --refresh --expect-no-changes` through the Automation API and tells the
+ * three outcomes apart by exit code and a summary line (the first line printed):
+ *
+ *   0  `drift: none`
+ *   2  `drift: N resources changed`, then one line per resource: operation, URN, fields
+ *   1  `drift: error: <message>` (unreachable host, bad credentials, missing stack, ...)
+ *
+ * `preview` never writes a checkpoint, and with `--refresh` the refreshed state is only used for
+ * the comparison, never saved (unlike `pulumi refresh`), so the scheduled run cannot change state.
+ */
+import * as path from "node:path";
+import type { EngineEvent, OpType, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
+
+const USAGE = `usage: npm run drift -- <stack>
+
+Runs \`pulumi preview --refresh --expect-no-changes\` for <stack> (read-only: no state is
+written) and prints a summary line first, then the details.
+
+Backend and secrets: PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE (or PULUMI_ACCESS_TOKEN)
+from the environment; without PULUMI_BACKEND_URL the dev stack uses the local file backend in
+.pulumi-state/ and the dev-only passphrase.
+
+exit codes:
+  0  drift: none
+  2  drift: N resources changed (each resource's URN and changed fields follow)
+  1  drift: error: <message> (host unreachable, bad credentials, no such stack, program error)
+  3  usage error`;
+
+/** Exit code: no drift. */
+export const NO_DRIFT = 0;
+/** Exit code: drift found. */
+export const DRIFT = 2;
+/** Exit code: the check itself failed. */
+export const DRIFT_ERROR = 1;
+/** Exit code: bad command line (distinct from drift's 2). */
+export const USAGE_ERROR = 3;
+
+/** One resource whose live state differs from the stack. */
+export interface DriftChange {
+  /** What `up` would do: update, replace, create, delete, ... */
+  readonly op: OpType;
+  /** The resource's URN. */
+  readonly urn: string;
+  /** Property paths that differ, sorted; empty when the provider named none. */
+  readonly fields: readonly string[];
+}
+
+/** The outcome of a drift check. */
+export type DriftResult =
+  | { readonly code: typeof NO_DRIFT; readonly summary: string }
+  | { readonly code: typeof DRIFT; readonly summary: string; readonly changes: readonly DriftChange[] }
+  | { readonly code: typeof DRIFT_ERROR; readonly summary: string; readonly errors: readonly string[] };
+
+/** Step operations that change nothing: equal resources, reads, and the refresh steps themselves. */
+const NO_CHANGE_OPS: ReadonlySet<OpType> = new Set<OpType>(["same", "read", "refresh"]);
+
+/** Which op names a resource when a replacement emits several steps for one URN. */
+const OP_RANK: readonly OpType[] = ["replace", "create-replacement", "delete-replaced", "update", "create", "delete", "import", "import-replacement", "read-replacement", "discard", "discard-replaced", "remove-pending-replace"];
+
+/** The engine's own message when --expect-no-changes trips: the drift itself, not an error. */
+const EXPECT_NO_CHANGES_RE = /no changes were expected\b.*\bbut changes were (proposed|found)/i;
+
+/** The engine's closing diagnostic after resource errors: says nothing the resource errors do not. */
+const GENERIC_FAILURE_RE = /^(preview|update) failed$/i;
+
+/** Removes ANSI colour codes and collapses whitespace; keeps at most `max` characters. */
+export function cleanMessage(text: string, max = 300): string {
+  // eslint-disable-next-line no-control-regex
+  const plain = text.replace(/\u001b\[[0-9;]*m/g, "").replace(/<\{%[^%]*%\}>/g, "");
+  const one = plain.replace(/\s+/g, " ").trim().replace(/^error:\s*/i, "");
+  return one.length > max ? `${one.slice(0, max - 3)}...` : one;
+}
+
+/** `error:` lines of a CLI failure message (the Automation API puts the CLI's stderr in it). */
+export function errorLines(failure: string): string[] {
+  return failure
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^error:/i.test(l) && !EXPECT_NO_CHANGES_RE.test(l))
+    .map((l) => cleanMessage(l));
+}
+
+/**
+ * Classifies a `preview --refresh --expect-no-changes` run from its engine events and, when the
+ * CLI failed, its failure message. Pure.
+ *
+ * Errors win over changes: a run that could not read every resource cannot say there is no
+ * drift, and a partial list of changes would look complete. Changes come from the update
+ * phase's steps (`resourcePreEvent`), not from the refresh steps: a refresh that finds new
+ * outputs the program does not care about (the DNS address ddclient owns) is not drift.
+ */
+export function classifyDrift(events: readonly EngineEvent[], failure?: string): DriftResult {
+  const errors: { urn?: string; message: string }[] = [];
+  for (const e of events) {
+    const d = e.diagnosticEvent;
+    if (d && d.severity === "error" && !EXPECT_NO_CHANGES_RE.test(d.message)) {
+      const message = cleanMessage(d.message).replace(/^(Preview|Refresh) failed:\s*/i, "");
+      if (message !== "") errors.push({ ...(d.urn ? { urn: d.urn } : {}), message });
+    }
+    if (e.resOpFailedEvent) errors.push({ urn: e.resOpFailedEvent.metadata.urn, message: `${e.resOpFailedEvent.metadata.op} failed` });
+  }
+  if (failure !== undefined && errors.length === 0) {
+    const fromCli = errorLines(failure);
+    const changesExplainFailure = EXPECT_NO_CHANGES_RE.test(failure) && fromCli.length === 0;
+    if (!changesExplainFailure) errors.push(...(fromCli.length > 0 ? fromCli : [cleanMessage(failure)]).map((message) => ({ message })));
+  }
+  const specific = errors.filter((e) => !GENERIC_FAILURE_RE.test(e.message));
+  const reported = specific.length > 0 ? specific : errors;
+  if (reported.length > 0) {
+    const first = reported[0]!.message;
+    const same = reported.filter((e) => e.message === first && e.urn !== undefined).length;
+    const lines = [...new Set(reported.map((e) => (e.urn ? `${e.urn}: ${e.message}` : e.message)))];
+    return {
+      code: DRIFT_ERROR,
+      summary: `drift: error: ${first}${same > 1 ? ` (${same} resources)` : ""}`,
+      errors: lines,
+    };
+  }
+
+  const byUrn = new Map<string, { ops: Set<OpType>; fields: Set<string> }>();
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (!m || NO_CHANGE_OPS.has(m.op)) continue;
+    const entry = byUrn.get(m.urn) ?? { ops: new Set<OpType>(), fields: new Set<string>() };
+    entry.ops.add(m.op);
+    for (const f of changedFields(m)) entry.fields.add(f);
+    byUrn.set(m.urn, entry);
+  }
+  if (byUrn.size === 0) {
+    if (failure !== undefined) {
+      return { code: DRIFT_ERROR, summary: `drift: error: ${cleanMessage(failure)}`, errors: [cleanMessage(failure)] };
+    }
+    return { code: NO_DRIFT, summary: "drift: none" };
+  }
+  const changes: DriftChange[] = [...byUrn.entries()]
+    .map(([urn, { ops, fields }]) => ({
+      op: OP_RANK.find((op) => ops.has(op)) ?? [...ops][0]!,
+      urn,
+      fields: [...fields].sort(),
+    }))
+    .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return {
+    code: DRIFT,
+    summary: `drift: ${changes.length} resource${changes.length === 1 ? "" : "s"} changed`,
+    changes,
+  };
+}
+
+/**
+ * The property paths a step changes: the provider's detailed diff or changed keys when it gives
+ * them (bridged providers such as Cloudflare do); otherwise (dynamic providers report none) every
+ * input whose desired value differs from the refreshed live output of the same name.
+ */
+export function changedFields(m: StepEventMetadata): string[] {
+  if (m.detailedDiff && Object.keys(m.detailedDiff).length > 0) return Object.keys(m.detailedDiff);
+  if (m.diffs && m.diffs.length > 0) return [...m.diffs];
+  const desired = m.new?.inputs ?? {};
+  const live = m.old?.outputs ?? {};
+  return Object.keys(desired).filter(
+    (k) => k !== "__provider" && k in live && JSON.stringify(desired[k]) !== JSON.stringify(live[k]),
+  );
+}
+
+/** The lines `drift` prints: the summary first, then one line per changed resource or error. */
+export function formatDrift(result: DriftResult): string[] {
+  if (result.code === DRIFT) {
+    return [
+      result.summary,
+      ...result.changes.map((c) => `  ${c.op} ${c.urn}${c.fields.length > 0 ? `: ${c.fields.join(", ")}` : ""}`),
+    ];
+  }
+  if (result.code === DRIFT_ERROR) return [result.summary, ...result.errors.map((e) => `  ${e}`)];
+  return [result.summary];
+}
+
+/**
+ * Runs the read-only preview on `stack` and classifies it. Never throws for engine failures:
+ * they become a {@link DRIFT_ERROR} result.
+ *
+ * @param stack an Automation API stack (selected, never created, by the caller)
+ * @param onOutput receives the engine's text output, for a log
+ */
+export async function detectDrift(stack: Stack, onOutput?: (out: string) => void): Promise<DriftResult> {
+  const events: EngineEvent[] = [];
+  let failure: string | undefined;
+  try {
+    await stack.preview({
+      refresh: true,
+      expectNoChanges: true,
+      color: "never",
+      onEvent: (e) => events.push(e),
+      ...(onOutput ? { onOutput } : {}),
+    });
+  } catch (err) {
+    failure = err instanceof Error ? err.message : String(err);
+  }
+  return classifyDrift(events, failure);
+}
+
+/** Parses argv (without node and script). */
+export function parseDriftArgs(argv: readonly string[]): { stack: string } | { usage: string; help: boolean } {
+  if (argv.includes("--help") || argv.includes("-h")) return { usage: USAGE, help: true };
+  const unknown = argv.find((a) => a.startsWith("-"));
+  if (unknown !== undefined) return { usage: `unknown option ${unknown}\n\n${USAGE}`, help: false };
+  if (argv.length !== 1) return { usage: `${argv.length === 0 ? "missing <stack>" : `unexpected argument ${argv[1]}`}\n\n${USAGE}`, help: false };
+  const stack = argv[0]!;
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) return { usage: `not a stack name: ${stack}\n\n${USAGE}`, help: false };
+  return { stack };
+}
+
+/**
+ * Engine environment for `stack` outside tests: the caller's backend and passphrase when
+ * `PULUMI_BACKEND_URL` is set (CI, prod); otherwise dev's local file backend and passphrase.
+ */
+export function driftEnv(stack: string, env: NodeJS.ProcessEnv, repoRoot: string, engine: typeof import("./engine")): Record<string, string> {
+  const pass = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const dynamic = {
+    [engine.DYNAMIC_PROVIDER_ENV]: engine.dynamicProviderEntry(),
+    NODE_PATH: [path.join(repoRoot, "node_modules"), env.NODE_PATH].filter(Boolean).join(path.delimiter),
+  };
+  if (env.PULUMI_BACKEND_URL || stack !== "dev") return { ...pass, ...dynamic, PULUMI_SKIP_UPDATE_CHECK: "true" };
+  return { ...pass, ...engine.engineEnv(path.join(repoRoot, ".pulumi-state"), env.PULUMI_CONFIG_PASSPHRASE ?? engine.DEV_PASSPHRASE) };
+}
+
+/** Selects (never creates) `stack` of this project with the program as an inline program. */
+export async function selectProgramStack(stack: string): Promise<Stack> {
+  const engine = await import("./engine");
+  const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
+  const cli = engine.ensurePulumiCli();
+  engine.ensureNodejsProviderPlugin(cli);
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
+  const program = async () => {
+    const { loadProgramConfig } = await import("../config/load");
+    const { buildHemma } = await import("../stacks/hemma");
+    return { ...buildHemma(loadProgramConfig({ stack, projectDir: engine.REPO_ROOT })) };
+  };
+  return LocalWorkspace.selectStack(
+    { stackName: stack, projectName: engine.PROJECT_NAME, program },
+    { workDir: engine.REPO_ROOT, pulumiCommand, envVars: driftEnv(stack, process.env, engine.REPO_ROOT, engine) },
+  );
+}
+
+async function main(): Promise<number> {
+  const parsed = parseDriftArgs(process.argv.slice(2));
+  if ("usage" in parsed) {
+    (parsed.help ? process.stdout : process.stderr).write(`${parsed.usage}\n`);
+    return parsed.help ? 0 : USAGE_ERROR;
+  }
+  let result: DriftResult;
+  const log: string[] = [];
+  try {
+    const stack = await selectProgramStack(parsed.stack);
+    result = await detectDrift(stack, (out) => log.push(out));
+  } catch (err) {
+    const msg = cleanMessage(err instanceof Error ? err.message : String(err));
+    result = { code: DRIFT_ERROR, summary: `drift: error: ${msg}`, errors: [msg] };
+  }
+  process.stdout.write(`${formatDrift(result).join("\n")}\n`);
+  // The engine's own preview text follows the summary, for whoever needs the detail.
+  if (log.length > 0) process.stdout.write(`\n--- pulumi preview --refresh --expect-no-changes ---\n${log.join("")}`);
+  return result.code;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stdout.write(`drift: error: ${cleanMessage(err instanceof Error ? err.message : String(err))}\n`);
+      process.exit(DRIFT_ERROR);
+    },
+  );
+}
