@@ -37,7 +37,9 @@ export function remoteAction(
       ...(args.stdin === undefined ? {} : { stdin: args.stdin }),
       triggers: args.triggers,
       addPreviousOutputInEnv: false,
-      logging: hidden ? command.types.enums.remote.Logging.None : command.types.enums.remote.Logging.StdoutAndStderr,
+      logging: hidden
+        ? command.types.enums.remote.Logging.None
+        : command.types.enums.remote.Logging.StdoutAndStderr,
     },
     {
       ...opts,

@@ -24,7 +24,9 @@ export function psqlMetaQuote(text: string): string {
 
 function identifier(kind: string, value: string): string {
   if (!IDENTIFIER.test(value)) {
-    throw new Error(`${kind} ${JSON.stringify(value)} is not a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63)`);
+    throw new Error(
+      `${kind} ${JSON.stringify(value)} is not a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63)`,
+    );
   }
   return value;
 }

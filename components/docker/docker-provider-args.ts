@@ -25,7 +25,10 @@ export interface DockerProviderSettings {
 export function dockerProviderSettings(t: DockerDaemonTarget): DockerProviderSettings {
   if (!t.host.startsWith("ssh://")) return { host: t.host, sshOpts: [] };
   const m = /^([a-z0-9-]+) ([A-Za-z0-9+/]+={0,2})$/.exec(t.hostKey.trim());
-  if (!m) throw new Error("dockerProviderSettings: an ssh:// daemon needs a pinned host key line '<type> <base64>'");
+  if (!m)
+    throw new Error(
+      "dockerProviderSettings: an ssh:// daemon needs a pinned host key line '<type> <base64>'",
+    );
   return {
     host: t.host,
     sshOpts: [

@@ -26,7 +26,9 @@ export function imageRef(repository: string, commit: string): string {
     throw new Error(`commit ${JSON.stringify(commit)} is not a full 40-character lower-case hex sha`);
   }
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository)) {
-    throw new Error(`image repository ${JSON.stringify(repository)} is not a valid lower-case repository name`);
+    throw new Error(
+      `image repository ${JSON.stringify(repository)} is not a valid lower-case repository name`,
+    );
   }
   return `${repository}:${commit}`;
 }

@@ -47,7 +47,9 @@ export class PostgresAppDatabase extends pulumi.ComponentResource {
     super("hemma:docker:PostgresAppDatabase", name, {}, opts);
     const password = pulumi.secret(args.password);
     const sql = pulumi.secret(
-      pulumi.output(password).apply((pw) => renderAppDatabaseSql({ database: args.database, role: args.role, password: pw })),
+      pulumi
+        .output(password)
+        .apply((pw) => renderAppDatabaseSql({ database: args.database, role: args.role, password: pw })),
     );
     this.command = remoteAction(
       `${name}-ensure`,

@@ -29,7 +29,12 @@ export interface SkriptoteketEnvArgs {
   /** RUNNER_QUEUE_ENABLED: true only when a worker consumes the queue. */
   readonly runnerQueueEnabled: boolean;
   /** Database host, port, name and role for DATABASE_URL. */
-  readonly database: { readonly host: string; readonly port: number; readonly name: string; readonly user: string };
+  readonly database: {
+    readonly host: string;
+    readonly port: number;
+    readonly name: string;
+    readonly user: string;
+  };
   /** Secret values. */
   readonly secrets: SkriptoteketSecretEnv;
 }
@@ -68,7 +73,9 @@ export function skriptoteketEnv(a: SkriptoteketEnvArgs): EnvEntry[] {
   const secret: Record<string, pulumi.Input<string>> = {
     DATABASE_URL: pulumi
       .output(s.databasePassword)
-      .apply((pw) => `postgresql+asyncpg://${db.user}:${encodeURIComponent(pw)}@${db.host}:${db.port}/${db.name}`),
+      .apply(
+        (pw) => `postgresql+asyncpg://${db.user}:${encodeURIComponent(pw)}@${db.host}:${db.port}/${db.name}`,
+      ),
     SECRET_KEY: s.secretKey,
     EMAIL_SMTP_USERNAME: s.smtpUsername,
     EMAIL_SMTP_PASSWORD: s.smtpPassword,
@@ -81,12 +88,14 @@ export function skriptoteketEnv(a: SkriptoteketEnvArgs): EnvEntry[] {
     if (key in pinned || key in secret) {
       throw new Error(`skriptoteket env: setting ${key} would override a pinned or secret key`);
     }
-    if (!/^[A-Z][A-Z0-9_]*$/.test(key)) throw new Error(`skriptoteket env: ${key} is not an env variable name`);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(key))
+      throw new Error(`skriptoteket env: ${key} is not an env variable name`);
     if (/[\r\n]/.test(value)) throw new Error(`skriptoteket env: ${key} contains a line break`);
     entries.push({ key, value, secret: false });
   }
   for (const [key, value] of Object.entries(pinned)) entries.push({ key, value, secret: false });
-  for (const [key, value] of Object.entries(secret)) entries.push({ key, value: pulumi.secret(pulumi.output(value)), secret: true });
+  for (const [key, value] of Object.entries(secret))
+    entries.push({ key, value: pulumi.secret(pulumi.output(value)), secret: true });
   return entries.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
 }
 

@@ -49,7 +49,12 @@ export interface SkriptoteketWebArgs {
   /** Secret env values. */
   readonly secrets: SkriptoteketSecretEnv;
   /** Database coordinates for DATABASE_URL. */
-  readonly database: { readonly host: string; readonly port: number; readonly name: string; readonly user: string };
+  readonly database: {
+    readonly host: string;
+    readonly port: number;
+    readonly name: string;
+    readonly user: string;
+  };
   /** Resource that makes the database and role exist (the PostgresAppDatabase); migrations wait for it. */
   readonly databaseReady: pulumi.Resource;
   /** Run an execution-queue worker container; RUNNER_QUEUE_ENABLED follows this. */
@@ -86,7 +91,8 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
     super("hemma:docker:SkriptoteketWeb", name, {}, opts);
     const service = args.serviceName ?? "skriptoteket-web";
     const sha7 = args.commit.slice(0, 7);
-    if (!/^[0-9a-f]{40}$/.test(args.commit)) throw new Error(`SkriptoteketWeb: commit ${args.commit} is not a 40-hex sha`);
+    if (!/^[0-9a-f]{40}$/.test(args.commit))
+      throw new Error(`SkriptoteketWeb: commit ${args.commit} is not a 40-hex sha`);
 
     const env = skriptoteketEnv({
       settings: args.settings,
@@ -104,7 +110,11 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
       `${name}-migrate`,
       {
         connection: args.connection,
-        script: renderMigrationScript({ dockerBinary: args.dockerBinary, network: args.networkName, image: args.image.ref }),
+        script: renderMigrationScript({
+          dockerBinary: args.dockerBinary,
+          network: args.networkName,
+          image: args.image.ref,
+        }),
         timeoutSeconds: args.migrationTimeoutSeconds ?? 600,
         stdin: envFileContent(internalEnv),
         triggers: [args.image.ref],
@@ -129,7 +139,10 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
       destroyGraceSeconds: 30,
     };
     // Deployed after the migration and after both images exist (RUNNER_IMAGE must resolve at run time).
-    const after = { parent: this, dependsOn: [this.migration, args.image.build, args.runnerImage.build, args.network] };
+    const after = {
+      parent: this,
+      dependsOn: [this.migration, args.image.build, args.runnerImage.build, args.network],
+    };
 
     // No `name`: each replacement gets a fresh name, so create-before-delete never collides.
     this.container = new docker.Container(

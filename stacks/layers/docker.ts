@@ -72,7 +72,10 @@ export function rolePassword(role: string, secrets: HemmaSecrets): pulumi.Output
  * images built on the host, skriptoteket-web with its migration (and worker), nginx-proxy and
  * acme-companion. Returns undefined when `features.docker` is false.
  */
-export function buildDockerLayer(args: DockerLayerArgs, opts?: pulumi.ComponentResourceOptions): DockerLayer | undefined {
+export function buildDockerLayer(
+  args: DockerLayerArgs,
+  opts?: pulumi.ComponentResourceOptions,
+): DockerLayer | undefined {
   const { config, secrets } = args;
   if (!config.features.docker) return undefined;
   const ssh = config.ssh;
@@ -88,7 +91,10 @@ export function buildDockerLayer(args: DockerLayerArgs, opts?: pulumi.ComponentR
     { host: settings.host, sshOpts: settings.sshOpts },
     opts?.parent ? { parent: opts.parent } : undefined,
   );
-  const o: pulumi.ComponentResourceOptions = { ...opts, providers: { ...asProviderMap(opts?.providers), docker: provider } };
+  const o: pulumi.ComponentResourceOptions = {
+    ...opts,
+    providers: { ...asProviderMap(opts?.providers), docker: provider },
+  };
 
   const connection = sshConnection({
     host: ssh.host,
@@ -133,18 +139,33 @@ export function buildDockerLayer(args: DockerLayerArgs, opts?: pulumi.ComponentR
       ),
   );
   const appDbIndex = config.postgres.databases.findIndex((db) => db.name === APP_DATABASE);
-  if (appDbIndex < 0) throw new Error(`hemma:postgres.databases must include the app database ${APP_DATABASE}`);
+  if (appDbIndex < 0)
+    throw new Error(`hemma:postgres.databases must include the app database ${APP_DATABASE}`);
   const appDb = config.postgres.databases[appDbIndex]!;
 
   const app = config.app;
   const image = (name: string, repository: string, dockerfile: string, target: string) =>
     new AppImage(
       name,
-      { connection, dockerBinary, repoUrl: app.repoUrl, commit: app.commit, buildDir: app.buildDir, dockerfile, target, repository },
+      {
+        connection,
+        dockerBinary,
+        repoUrl: app.repoUrl,
+        commit: app.commit,
+        buildDir: app.buildDir,
+        dockerfile,
+        target,
+        repository,
+      },
       o,
     );
   const webImage = image("skriptoteket-web-image", app.webImageRepository, "Dockerfile", "production");
-  const runnerImage = image("skriptoteket-runner-image", app.runnerImageRepository, "Dockerfile.runner", "runner");
+  const runnerImage = image(
+    "skriptoteket-runner-image",
+    app.runnerImageRepository,
+    "Dockerfile.runner",
+    "runner",
+  );
 
   const web = new SkriptoteketWeb(
     "skriptoteket",
@@ -196,7 +217,8 @@ export function buildDockerLayer(args: DockerLayerArgs, opts?: pulumi.ComponentR
     },
     o,
   );
-  if (config.letsencrypt.email === undefined) throw new Error("buildDockerLayer: hemma:letsencrypt.email is not set");
+  if (config.letsencrypt.email === undefined)
+    throw new Error("buildDockerLayer: hemma:letsencrypt.email is not set");
   const acme = new AcmeCompanion(
     "acme-companion",
     {
@@ -223,7 +245,9 @@ function asProviderMap(
 ): Record<string, pulumi.ProviderResource> {
   if (providers === undefined) return {};
   if (Array.isArray(providers)) {
-    return Object.fromEntries(providers.map((p) => [(p as unknown as { getPackage(): string }).getPackage(), p]));
+    return Object.fromEntries(
+      providers.map((p) => [(p as unknown as { getPackage(): string }).getPackage(), p]),
+    );
   }
   return { ...(providers as Record<string, pulumi.ProviderResource>) };
 }

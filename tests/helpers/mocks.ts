@@ -42,6 +42,7 @@ export interface RecordedResource {
   /** Whether this is a custom (provider) resource rather than a component. */
   readonly custom: boolean;
   /** Inputs with every secret unwrapped to its plain value. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider inputs are untyped data tests index into
   readonly inputs: Record<string, any>;
   /** Dotted paths of inputs that arrived as secrets (`envs`, `connection`, `stdin`, ...). */
   readonly secretPaths: readonly string[];
@@ -53,7 +54,9 @@ const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 function isRpcSecret(value: unknown): value is { value: unknown } {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+  return (
+    typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+  );
 }
 
 /** Unwraps RPC secrets recursively, collecting the dotted path of each secret found. */
@@ -128,7 +131,7 @@ export function installMocks(stack = "test"): MockHarness {
     {
       newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const secretPaths: string[] = [];
-        const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, any>;
+        const inputs = unwrapSecrets(args.inputs, "", secretPaths) as RecordedResource["inputs"];
         const key = `${args.type}::${args.name}`;
         const options = pendingOptions.get(key);
         if (options === undefined) {
@@ -136,11 +139,19 @@ export function installMocks(stack = "test"): MockHarness {
         }
         pendingOptions.delete(key);
         // The URN is only known from the monitor's response; the registerResource wrapper fills it in.
-        pendingRecords.set(key, { type: args.type, name: args.name, urn: "", custom: args.custom === true, inputs, secretPaths, options });
+        pendingRecords.set(key, {
+          type: args.type,
+          name: args.name,
+          urn: "",
+          custom: args.custom === true,
+          inputs,
+          secretPaths,
+          options,
+        });
         // Echo inputs as state so outputs such as `name` resolve; a command's stdout stays empty.
         return { id: `${args.name}-id`, state: args.inputs };
       },
-      call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+      call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         throw new Error(`mock harness: unexpected provider function call ${args.token}`);
       },
     },
@@ -196,7 +207,9 @@ export function installMocks(stack = "test"): MockHarness {
       const found = resources.filter((r) => r.type === type && r.name === name);
       if (found.length !== 1) {
         const names = harness.ofType(type).map((r) => r.name);
-        throw new Error(`expected one ${type} named ${name}, found ${found.length}; names: ${names.join(", ")}`);
+        throw new Error(
+          `expected one ${type} named ${name}, found ${found.length}; names: ${names.join(", ")}`,
+        );
       }
       return found[0]!;
     },

@@ -12,8 +12,14 @@ test("the app.env defaults render exactly the spec's compose defaults", () => {
 });
 
 test("booleans and numbers render as the app reads them", () => {
-  const s = appEnvSettings(appEnvSchema.parse({ emailSmtpPort: 2525, healthzSmtpCheckEnabled: false, llmChatOpsTemperature: 0.5 }));
-  expect([s.EMAIL_SMTP_PORT, s.HEALTHZ_SMTP_CHECK_ENABLED, s.LLM_CHAT_OPS_TEMPERATURE]).toEqual(["2525", "false", "0.5"]);
+  const s = appEnvSettings(
+    appEnvSchema.parse({ emailSmtpPort: 2525, healthzSmtpCheckEnabled: false, llmChatOpsTemperature: 0.5 }),
+  );
+  expect([s.EMAIL_SMTP_PORT, s.HEALTHZ_SMTP_CHECK_ENABLED, s.LLM_CHAT_OPS_TEMPERATURE]).toEqual([
+    "2525",
+    "false",
+    "0.5",
+  ]);
 });
 
 test("only the skriptoteket role has a password secret", () => {

@@ -37,7 +37,11 @@ export function dockerPolicyTests(get: () => BuiltStack): void {
     for (const c of h.ofType(T.container)) {
       expect([c.name, c.inputs.healthcheck?.tests?.length > 0]).toEqual([c.name, true]);
       expect([c.name, c.inputs.wait, c.inputs.restart]).toEqual([c.name, true, "unless-stopped"]);
-      expect([c.name, c.inputs.logDriver, c.inputs.logOpts]).toEqual([c.name, config.docker.logDriver, config.docker.logOpts]);
+      expect([c.name, c.inputs.logDriver, c.inputs.logOpts]).toEqual([
+        c.name,
+        config.docker.logDriver,
+        config.docker.logOpts,
+      ]);
       expect([c.name, c.inputs.networksAdvanced?.[0]?.name]).toEqual([c.name, config.docker.network]);
     }
   });
@@ -62,7 +66,10 @@ export function dockerPolicyTests(get: () => BuiltStack): void {
     const cmds = h.ofType(T.command);
     expect(cmds.length).toBeGreaterThan(0);
     for (const c of cmds) {
-      expect([c.name, (c.inputs.create as string).startsWith("timeout --kill-after=10 ")]).toEqual([c.name, true]);
+      expect([c.name, (c.inputs.create as string).startsWith("timeout --kill-after=10 ")]).toEqual([
+        c.name,
+        true,
+      ]);
       expect([c.name, c.inputs.delete, c.inputs.addPreviousOutputInEnv]).toEqual([c.name, undefined, false]);
       expect(c.secretPaths).toContain("connection");
       expect(c.inputs.connection.hostKey).toMatch(/^ssh-ed25519 /);

@@ -46,7 +46,9 @@ test("prod reaches the daemon over SSH with the pinned host key only", () => {
   expect(p.inputs.host).toBe("ssh://paunchygent@hemma.tail730aa2.ts.net");
   const opts = JSON.parse(p.inputs.sshOpts as string) as string[];
   expect(opts).toContain("StrictHostKeyChecking=yes");
-  expect(opts.find((o) => o.startsWith("KnownHostsCommand="))).toBe(`KnownHostsCommand=/bin/echo %H ${built.config.ssh.hostKey}`);
+  expect(opts.find((o) => o.startsWith("KnownHostsCommand="))).toBe(
+    `KnownHostsCommand=/bin/echo %H ${built.config.ssh.hostKey}`,
+  );
 });
 
 test("prod web: spec values, production CA, snap docker in every action", () => {
@@ -56,8 +58,12 @@ test("prod web: spec values, production CA, snap docker in every action", () => 
   expect(env.RUNNER_IMAGE).toBe(`skriptoteket-runner:${built.config.app.commit}`);
   expect(env.EMAIL_SMTP_HOST).toBe("mail.privateemail.com");
   expect(env.HEALTHZ_SMTP_CHECK_ENABLED).toBe("true");
-  expect(env.DATABASE_URL).toBe("postgresql+asyncpg://skriptoteket:plansecret_skriptoteketDbPassword@shared-postgres:5432/skriptoteket");
-  expect(h.get(T.container, "acme-companion").inputs.envs.some((e: string) => e.startsWith("ACME_CA_URI="))).toBe(false);
+  expect(env.DATABASE_URL).toBe(
+    "postgresql+asyncpg://skriptoteket:plansecret_skriptoteketDbPassword@shared-postgres:5432/skriptoteket",
+  );
+  expect(
+    h.get(T.container, "acme-companion").inputs.envs.some((e: string) => e.startsWith("ACME_CA_URI=")),
+  ).toBe(false);
   for (const c of h.ofType(T.command)) expect(c.inputs.create).toContain("'/snap/bin/docker'");
 });
 

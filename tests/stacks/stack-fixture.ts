@@ -26,20 +26,36 @@ export async function buildStack(stack: string): Promise<BuiltStack> {
 }
 
 /** Container paths that hold state and so must be explicit, protected named volumes. */
-export const STATEFUL_PATHS = ["/var/lib/postgresql/data", "/app/.artifacts", "/etc/nginx/certs", "/usr/share/nginx/html", "/etc/acme.sh"];
+export const STATEFUL_PATHS = [
+  "/var/lib/postgresql/data",
+  "/app/.artifacts",
+  "/etc/nginx/certs",
+  "/usr/share/nginx/html",
+  "/etc/acme.sh",
+];
 
 /** Every plaintext secret placeholder. */
 export const SECRET_VALUES = SECRETS.map((s) => secretPlaceholder(s.key));
 
 /** Top-level inputs of `r` that did not arrive as secrets. */
 export function nonSecretInputs(r: RecordedResource): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(r.inputs).filter(([k]) => !r.secretPaths.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`))));
+  return Object.fromEntries(
+    Object.entries(r.inputs).filter(
+      ([k]) => !r.secretPaths.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`)),
+    ),
+  );
 }
 
 /** The docker-layer resources (`type name`) of a stack, sorted. */
 export function dockerLayerResources(h: MockHarness): string[] {
   return h.resources
-    .filter((r) => r.type.startsWith("docker:") || r.type.startsWith("command:") || r.type.startsWith("hemma:docker:") || r.type === T.dockerProvider)
+    .filter(
+      (r) =>
+        r.type.startsWith("docker:") ||
+        r.type.startsWith("command:") ||
+        r.type.startsWith("hemma:docker:") ||
+        r.type === T.dockerProvider,
+    )
     .map((r) => `${r.type} ${r.name}`)
     .sort();
 }

@@ -1,14 +1,20 @@
 import { spawnSync } from "node:child_process";
 import { shellQuote, withTimeout } from "../../../components/actions/shell";
 
-function bash(cmd: string, input = ""): { status: number | null; stdout: string; signal: NodeJS.Signals | null } {
+function bash(
+  cmd: string,
+  input = "",
+): { status: number | null; stdout: string; signal: NodeJS.Signals | null } {
   const r = spawnSync("bash", ["-c", cmd], { input, encoding: "utf8", timeout: 20000 });
   return { status: r.status, stdout: r.stdout, signal: r.signal };
 }
 
-test.each([["plain"], ["it's"], ["a b"], ["$HOME `x` \"q\" \\"], [""], ["'"]])("shellQuote round-trips %j", (word) => {
-  expect(bash(`printf %s ${shellQuote(word)}`).stdout).toBe(word);
-});
+test.each([["plain"], ["it's"], ["a b"], ['$HOME `x` "q" \\'], [""], ["'"]])(
+  "shellQuote round-trips %j",
+  (word) => {
+    expect(bash(`printf %s ${shellQuote(word)}`).stdout).toBe(word);
+  },
+);
 
 test("withTimeout renders the exact wrapper", () => {
   expect(withTimeout(30, "echo hi")).toBe("timeout --kill-after=10 30 bash -c 'set -euo pipefail\necho hi'");

@@ -7,9 +7,31 @@ installMocks();
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
 test("builds exactly the typed fields, with a low dial limit and a per-dial timeout", () => {
-  const c = sshConnection({ host: "h", port: 2222, user: "u", hostKey: KEY, privateKey: "k", connectTimeoutSeconds: 7 });
-  expect(Object.keys(c).sort()).toEqual(["dialErrorLimit", "host", "hostKey", "perDialTimeout", "port", "privateKey", "user"]);
-  expect(c).toMatchObject({ host: "h", port: 2222, user: "u", hostKey: KEY, dialErrorLimit: DIAL_ERROR_LIMIT, perDialTimeout: 7 });
+  const c = sshConnection({
+    host: "h",
+    port: 2222,
+    user: "u",
+    hostKey: KEY,
+    privateKey: "k",
+    connectTimeoutSeconds: 7,
+  });
+  expect(Object.keys(c).sort()).toEqual([
+    "dialErrorLimit",
+    "host",
+    "hostKey",
+    "perDialTimeout",
+    "port",
+    "privateKey",
+    "user",
+  ]);
+  expect(c).toMatchObject({
+    host: "h",
+    port: 2222,
+    user: "u",
+    hostKey: KEY,
+    dialErrorLimit: DIAL_ERROR_LIMIT,
+    perDialTimeout: 7,
+  });
   expect(DIAL_ERROR_LIMIT).toBe(3);
 });
 
@@ -25,5 +47,7 @@ test("extra fields on the input never reach the connection", () => {
 });
 
 test("an empty host key is refused", () => {
-  expect(() => sshConnection({ host: "h", port: 22, user: "u", hostKey: " ", privateKey: "k" })).toThrow("hostKey is empty");
+  expect(() => sshConnection({ host: "h", port: 22, user: "u", hostKey: " ", privateKey: "k" })).toThrow(
+    "hostKey is empty",
+  );
 });

@@ -21,7 +21,7 @@ test.each([
   ["''", "''''''"],
   ["back\\slash", "'back\\\\slash'"],
   ["\\'", "'\\\\'''"],
-  ["$x\"y :z", "'$x\"y :z'"],
+  ['$x"y :z', "'$x\"y :z'"],
   ["", "''"],
 ])("psqlMetaQuote(%j) = %j", (input, expected) => {
   expect(psqlMetaQuote(input)).toBe(expected);
@@ -32,7 +32,10 @@ test.each([["a\nb"], ["a\rb"], ["a\0b"]])("psqlMetaQuote refuses %j", (input) =>
 });
 
 test.each([
-  [{ database: "Skriptoteket", role: "r", password: "p" }, 'database "Skriptoteket" is not a lower-case SQL identifier'],
+  [
+    { database: "Skriptoteket", role: "r", password: "p" },
+    'database "Skriptoteket" is not a lower-case SQL identifier',
+  ],
   [{ database: "db", role: "r; DROP", password: "p" }, 'role "r; DROP" is not a lower-case SQL identifier'],
   [{ database: "db", role: "1r", password: "p" }, 'role "1r" is not a lower-case SQL identifier'],
 ])("refuses unsafe identifiers %#", (args, message) => {

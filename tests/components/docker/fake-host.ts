@@ -29,9 +29,13 @@ export function fakeHost(dockerBody: string): FakeHost {
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin);
   fs.mkdirSync(path.join(dir, "state"));
-  fs.writeFileSync(path.join(bin, "sudo"), '#!/bin/bash\n[ "$1" = "-n" ] || { echo "sudo without -n" >&2; exit 97; }\nshift\nexec "$@"\n', {
-    mode: 0o755,
-  });
+  fs.writeFileSync(
+    path.join(bin, "sudo"),
+    '#!/bin/bash\n[ "$1" = "-n" ] || { echo "sudo without -n" >&2; exit 97; }\nshift\nexec "$@"\n',
+    {
+      mode: 0o755,
+    },
+  );
   const docker = path.join(bin, "docker");
   fs.writeFileSync(
     docker,
@@ -53,7 +57,12 @@ export function fakeHost(dockerBody: string): FakeHost {
     },
     calls() {
       const f = path.join(dir, "calls.log");
-      return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter((l) => l !== "") : [];
+      return fs.existsSync(f)
+        ? fs
+            .readFileSync(f, "utf8")
+            .split("\n")
+            .filter((l) => l !== "")
+        : [];
     },
     cleanup() {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -69,7 +78,13 @@ export function gitRepo(dir: string): { path: string; first: string; second: str
     execFileSync("git", args, {
       cwd: repo,
       encoding: "utf8",
-      env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e.x", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e.x" },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@e.x",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@e.x",
+      },
     }).trim();
   git("init", "--quiet", "-b", "main");
   fs.writeFileSync(path.join(repo, "Dockerfile"), "FROM scratch\n");

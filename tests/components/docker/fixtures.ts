@@ -3,7 +3,10 @@ import { sshConnection } from "../../../components/actions/ssh-connection";
 import type { ContainerLogging } from "../../../components/docker/container-logging";
 
 /** Log settings every container test expects to see verbatim. */
-export const LOGGING: ContainerLogging = { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } };
+export const LOGGING: ContainerLogging = {
+  driver: "json-file",
+  options: { "max-size": "10m", "max-file": "3" },
+};
 
 /** A full commit sha used across tests. */
 export const COMMIT = "0123456789abcdef0123456789abcdef01234567";

@@ -24,7 +24,10 @@ beforeEach(() => {
 });
 afterEach(() => host.cleanup());
 
-function script(commit: string, over: Partial<{ dockerfile: string; target: string; repository: string }> = {}): string {
+function script(
+  commit: string,
+  over: Partial<{ dockerfile: string; target: string; repository: string }> = {},
+): string {
   return withTimeout(
     120,
     renderImageBuildScript({
@@ -69,9 +72,19 @@ test("a second run finds the tag and builds nothing", () => {
 });
 
 test("runner image: Dockerfile.runner, target runner, own repository", () => {
-  expect(host.run(script(repo.second, { dockerfile: "Dockerfile.runner", target: "runner", repository: "skriptoteket-runner" })).status).toBe(0);
+  expect(
+    host.run(
+      script(repo.second, {
+        dockerfile: "Dockerfile.runner",
+        target: "runner",
+        repository: "skriptoteket-runner",
+      }),
+    ).status,
+  ).toBe(0);
   expect(host.calls()[1]).toMatch(
-    new RegExp(`\\tbuild --target runner -f Dockerfile.runner --label org.opencontainers.image.revision=${repo.second} -t skriptoteket-runner:${repo.second} .$`),
+    new RegExp(
+      `\\tbuild --target runner -f Dockerfile.runner --label org.opencontainers.image.revision=${repo.second} -t skriptoteket-runner:${repo.second} .$`,
+    ),
   );
 });
 
@@ -86,5 +99,7 @@ test("a failed build fails the step and still removes the worktree", () => {
   const r = host.run(script(repo.first));
   expect(r.status).toBe(3);
   expect(r.stderr).toContain("build broke");
-  expect(fs.existsSync(path.join(host.dir, "build", "worktrees", `skriptoteket-web-${repo.first}`))).toBe(false);
+  expect(fs.existsSync(path.join(host.dir, "build", "worktrees", `skriptoteket-web-${repo.first}`))).toBe(
+    false,
+  );
 });

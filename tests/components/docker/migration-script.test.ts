@@ -21,10 +21,17 @@ beforeEach(() => {
 afterEach(() => host.cleanup());
 
 const IMAGE = `skriptoteket-web:${"a".repeat(40)}`;
-const ENV = "DATABASE_URL=postgresql+asyncpg://skriptoteket:p%40ss@shared-postgres:5432/skriptoteket\nSECRET_KEY=k\n";
+const ENV =
+  "DATABASE_URL=postgresql+asyncpg://skriptoteket:p%40ss@shared-postgres:5432/skriptoteket\nSECRET_KEY=k\n";
 
 function run(): ReturnType<FakeHost["run"]> {
-  return host.run(withTimeout(60, renderMigrationScript({ dockerBinary: host.docker, network: "hule-network", image: IMAGE })), ENV);
+  return host.run(
+    withTimeout(
+      60,
+      renderMigrationScript({ dockerBinary: host.docker, network: "hule-network", image: IMAGE }),
+    ),
+    ENV,
+  );
 }
 
 test("runs db-upgrade in a one-shot container of the new image on the network", () => {
@@ -52,6 +59,10 @@ test("a failed migration fails the step and still removes the env file", () => {
 });
 
 test("no secret reaches the command line", () => {
-  const script = renderMigrationScript({ dockerBinary: "/snap/bin/docker", network: "hule-network", image: IMAGE });
+  const script = renderMigrationScript({
+    dockerBinary: "/snap/bin/docker",
+    network: "hule-network",
+    image: IMAGE,
+  });
   expect(script).not.toMatch(/DATABASE_URL|SECRET_KEY|p%40ss/);
 });

@@ -34,7 +34,9 @@ test("the command carries the SQL on stdin, secret, never in the command line", 
   const c = h.get(T.command, "db-skriptoteket-ensure");
   expect(c.inputs.create).toBe(withTimeout(120, appDatabaseScript("/snap/bin/docker", "shared-postgres")));
   expect(c.inputs.create).not.toContain("pa'ss");
-  expect(c.inputs.stdin).toBe(renderAppDatabaseSql({ database: "skriptoteket", role: "skriptoteket", password: "pa'ss" }));
+  expect(c.inputs.stdin).toBe(
+    renderAppDatabaseSql({ database: "skriptoteket", role: "skriptoteket", password: "pa'ss" }),
+  );
   expect(c.secretPaths).toEqual(expect.arrayContaining(["stdin", "connection"]));
   expect(c.inputs.delete).toBeUndefined();
   expect(c.inputs.logging).toBe("none");

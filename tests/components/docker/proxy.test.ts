@@ -51,9 +51,18 @@ test("nginx-proxy has the exact inputs", async () => {
       { type: "bind", source: "/var/run/docker.sock", target: "/tmp/docker.sock", readOnly: true },
       { type: "volume", source: "infrastructure_nginx_certs", target: "/etc/nginx/certs", readOnly: true },
       { type: "volume", source: "infrastructure_nginx_html", target: "/usr/share/nginx/html" },
-      { type: "bind", source: "/home/paunchygent/infrastructure/nginx/vhost.d", target: "/etc/nginx/vhost.d" },
+      {
+        type: "bind",
+        source: "/home/paunchygent/infrastructure/nginx/vhost.d",
+        target: "/etc/nginx/vhost.d",
+      },
       { type: "bind", source: "/home/paunchygent/infrastructure/nginx/conf.d", target: "/etc/nginx/conf.d" },
-      { type: "bind", source: "/home/paunchygent/infrastructure/htpasswd", target: "/etc/nginx/htpasswd", readOnly: true },
+      {
+        type: "bind",
+        source: "/home/paunchygent/infrastructure/htpasswd",
+        target: "/etc/nginx/htpasswd",
+        readOnly: true,
+      },
     ],
     networksAdvanced: [{ name: "hule-network" }],
     healthcheck: {
@@ -85,7 +94,11 @@ test("acme-companion has the exact inputs and waits for the proxy", async () => 
       { type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true },
       { type: "volume", source: "infrastructure_nginx_certs", target: "/etc/nginx/certs" },
       { type: "volume", source: "infrastructure_nginx_html", target: "/usr/share/nginx/html" },
-      { type: "bind", source: "/home/paunchygent/infrastructure/nginx/vhost.d", target: "/etc/nginx/vhost.d" },
+      {
+        type: "bind",
+        source: "/home/paunchygent/infrastructure/nginx/vhost.d",
+        target: "/etc/nginx/vhost.d",
+      },
       { type: "volume", source: "infrastructure_acme_state", target: "/etc/acme.sh" },
     ],
     networksAdvanced: [{ name: "hule-network" }],
@@ -120,7 +133,9 @@ test("staging adds the staging CA, production does not", async () => {
 test("certs, html and acme state volumes are protected and retained", async () => {
   build(false);
   await h.settle();
-  const vols = h.ofType(T.volume).map((v) => [v.name, v.inputs.name, v.options.protect, v.options.retainOnDelete]);
+  const vols = h
+    .ofType(T.volume)
+    .map((v) => [v.name, v.inputs.name, v.options.protect, v.options.retainOnDelete]);
   expect(vols.sort()).toEqual([
     ["acme-companion-state", "infrastructure_acme_state", true, true],
     ["nginx-proxy-certs", "infrastructure_nginx_certs", true, true],

@@ -34,7 +34,12 @@ test("has exactly the 56 keys of spec §2.2, sorted", () => {
 
 test("exactly the spec's secret keys are secret Outputs", async () => {
   const entries = env();
-  expect(entries.filter((e) => e.secret).map((e) => e.key).sort()).toEqual([...SPEC_SECRET_KEYS].sort());
+  expect(
+    entries
+      .filter((e) => e.secret)
+      .map((e) => e.key)
+      .sort(),
+  ).toEqual([...SPEC_SECRET_KEYS].sort());
   for (const e of entries.filter((x) => x.secret)) {
     expect(await isSecretOutput(e.value)).toBe(true);
   }
@@ -59,13 +64,20 @@ test("pinned literals and proxy keys have the spec's values", () => {
 
 test("DATABASE_URL URL-encodes the password and stays secret", async () => {
   const url = env().find((e) => e.key === "DATABASE_URL")!;
-  expect(await valueOf(url.value)).toBe("postgresql+asyncpg://skriptoteket:p%40ss%2Fw%3Ard@shared-postgres:5432/skriptoteket");
+  expect(await valueOf(url.value)).toBe(
+    "postgresql+asyncpg://skriptoteket:p%40ss%2Fw%3Ard@shared-postgres:5432/skriptoteket",
+  );
   expect(await isSecretOutput(url.value)).toBe(true);
 });
 
-test.each([["SECRET_KEY"], ["RUNNER_IMAGE"], ["VIRTUAL_HOST"], ["DATABASE_URL"]])("a setting may not override %s", (key) => {
-  expect(() => env({ ...SPEC_DEFAULT_SETTINGS, [key]: "x" })).toThrow(`setting ${key} would override a pinned or secret key`);
-});
+test.each([["SECRET_KEY"], ["RUNNER_IMAGE"], ["VIRTUAL_HOST"], ["DATABASE_URL"]])(
+  "a setting may not override %s",
+  (key) => {
+    expect(() => env({ ...SPEC_DEFAULT_SETTINGS, [key]: "x" })).toThrow(
+      `setting ${key} would override a pinned or secret key`,
+    );
+  },
+);
 
 test("settings must be env names without line breaks", () => {
   expect(() => env({ lower: "x" })).toThrow("lower is not an env variable name");

@@ -124,14 +124,19 @@ test("migration: new image, env on stdin without proxy keys, secret, triggered b
   await h.settle();
   const m = h.get(T.command, "skriptoteket-migrate");
   expect(m.inputs.create).toBe(
-    withTimeout(600, renderMigrationScript({ dockerBinary: "/snap/bin/docker", network: "hule-network", image: WEB_REF })),
+    withTimeout(
+      600,
+      renderMigrationScript({ dockerBinary: "/snap/bin/docker", network: "hule-network", image: WEB_REF }),
+    ),
   );
   expect(m.inputs.triggers).toEqual([WEB_REF]);
   expect(m.secretPaths).toContain("stdin");
   expect(m.inputs.logging).toBe("none");
   expect(m.inputs.delete).toBeUndefined();
   const env = envMap((m.inputs.stdin as string).trimEnd().split("\n"));
-  expect(Object.keys(env).sort()).toEqual(SPEC_ENV_KEYS.filter((k) => !["VIRTUAL_HOST", "VIRTUAL_PORT", "LETSENCRYPT_HOST"].includes(k)).sort());
+  expect(Object.keys(env).sort()).toEqual(
+    SPEC_ENV_KEYS.filter((k) => !["VIRTUAL_HOST", "VIRTUAL_PORT", "LETSENCRYPT_HOST"].includes(k)).sort(),
+  );
   expect(env.SECRET_KEY).toBe("sk");
 });
 
@@ -141,7 +146,10 @@ test("ordering: migration after the web build and the database; container after 
   const urn = (type: string, name: string) => h.get(type, name).urn;
   const m = h.get(T.command, "skriptoteket-migrate");
   expect(m.options.dependencies).toEqual(
-    expect.arrayContaining([urn(T.command, "skriptoteket-web-image-build"), urn(T.container, "db-ready-stand-in")]),
+    expect.arrayContaining([
+      urn(T.command, "skriptoteket-web-image-build"),
+      urn(T.container, "db-ready-stand-in"),
+    ]),
   );
   const c = h.get(T.container, webName);
   expect(c.options.dependencies).toEqual(
@@ -165,7 +173,12 @@ test("artifacts volume is protected and retained", async () => {
 test("without a worker there is one container; with one, a worker runs the queue", async () => {
   build(false);
   await h.settle();
-  expect(h.ofType(T.container).map((c) => c.name).sort()).toEqual(["db-ready-stand-in", webName]);
+  expect(
+    h
+      .ofType(T.container)
+      .map((c) => c.name)
+      .sort(),
+  ).toEqual(["db-ready-stand-in", webName]);
   h.reset();
   build(true);
   await h.settle();
@@ -180,7 +193,11 @@ test("without a worker there is one container; with one, a worker runs the queue
     { label: "education.hule.hemma.service", value: "skriptoteket-worker" },
     { label: "education.hule.hemma.commit", value: COMMIT },
   ]);
-  expect([w.inputs.wait, w.inputs.restart, w.inputs.logDriver]).toEqual([true, "unless-stopped", "json-file"]);
+  expect([w.inputs.wait, w.inputs.restart, w.inputs.logDriver]).toEqual([
+    true,
+    "unless-stopped",
+    "json-file",
+  ]);
   expect(w.secretPaths).toEqual(["envs"]);
   expect(envMap(h.get(T.container, webName).inputs.envs).RUNNER_QUEUE_ENABLED).toBe("true");
 });
