@@ -111,7 +111,8 @@ export function writeRenderedFiles(files: readonly RenderedFile[], dir: string):
   return written;
 }
 
-function main(argv: readonly string[]): number {
+/** The CLI: parses argv (without node and script), renders, prints; returns the exit code. */
+export function main(argv: readonly string[]): number {
   const positional: string[] = [];
   let file: string | undefined;
   for (let i = 0; i < argv.length; i++) {
