@@ -10,6 +10,7 @@
  * `preview` never writes a checkpoint, and with `--refresh` the refreshed state is only used for
  * the comparison, never saved (unlike `pulumi refresh`), so the scheduled run cannot change state.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent, OpType, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
 
@@ -171,7 +172,8 @@ export function formatDrift(result: DriftResult): string[] {
       ...result.changes.map((c) => `  ${c.op} ${c.urn}${c.fields.length > 0 ? `: ${c.fields.join(", ")}` : ""}`),
     ];
   }
-  if (result.code === DRIFT_ERROR) return [result.summary, ...result.errors.map((e) => `  ${e}`)];
+  // One error is the summary itself; several (one per resource) are listed below it.
+  if (result.code === DRIFT_ERROR) return result.errors.length > 1 ? [result.summary, ...result.errors.map((e) => `  ${e}`)] : [result.summary];
   return [result.summary];
 }
 
@@ -210,27 +212,49 @@ export function parseDriftArgs(argv: readonly string[]): { stack: string } | { u
   return { stack };
 }
 
+/** Where `npm run up -- dev` keeps the dev stack: file backend and engine work dir (scripts/up.ts). */
+export function devStateDirs(repoRoot: string): { backend: string; workDir: string } {
+  const root = path.join(repoRoot, ".pulumi-state");
+  return { backend: path.join(root, "backend"), workDir: path.join(root, "work") };
+}
+
 /**
  * Engine environment for `stack` outside tests: the caller's backend and passphrase when
- * `PULUMI_BACKEND_URL` is set (CI, prod); otherwise dev's local file backend and passphrase.
+ * `PULUMI_BACKEND_URL` is set or the stack is not dev (CI, prod: plugins may be downloaded
+ * there); otherwise the dev stack's local file backend and dev passphrase, as `up` uses them.
  */
 export function driftEnv(stack: string, env: NodeJS.ProcessEnv, repoRoot: string, engine: typeof import("./engine")): Record<string, string> {
   const pass = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  const dynamic = {
-    [engine.DYNAMIC_PROVIDER_ENV]: engine.dynamicProviderEntry(),
-    NODE_PATH: [path.join(repoRoot, "node_modules"), env.NODE_PATH].filter(Boolean).join(path.delimiter),
-  };
-  if (env.PULUMI_BACKEND_URL || stack !== "dev") return { ...pass, ...dynamic, PULUMI_SKIP_UPDATE_CHECK: "true" };
-  return { ...pass, ...engine.engineEnv(path.join(repoRoot, ".pulumi-state"), env.PULUMI_CONFIG_PASSPHRASE ?? engine.DEV_PASSPHRASE) };
+  if (env.PULUMI_BACKEND_URL || stack !== "dev") {
+    return {
+      ...pass,
+      [engine.DYNAMIC_PROVIDER_ENV]: engine.dynamicProviderEntry(),
+      NODE_PATH: [path.join(repoRoot, "node_modules"), env.NODE_PATH].filter(Boolean).join(path.delimiter),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+  }
+  return { ...pass, ...engine.engineEnv(devStateDirs(repoRoot).backend, env.PULUMI_CONFIG_PASSPHRASE ?? engine.DEV_PASSPHRASE) };
 }
 
-/** Selects (never creates) `stack` of this project with the program as an inline program. */
+/**
+ * Selects (never creates: that would write state) `stack` of this project, with the program as
+ * an inline program (the Go-built CLI has no Node.js language host). Stack config comes from
+ * the repository's `Pulumi.<stack>.yaml`; for dev without a backend URL, from up's work dir.
+ */
 export async function selectProgramStack(stack: string): Promise<Stack> {
   const engine = await import("./engine");
   const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
   const cli = engine.ensurePulumiCli();
   engine.ensureNodejsProviderPlugin(cli);
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
+  const envVars = driftEnv(stack, process.env, engine.REPO_ROOT, engine);
+  let workDir = engine.REPO_ROOT;
+  if (stack === "dev" && !process.env.PULUMI_BACKEND_URL) {
+    workDir = devStateDirs(engine.REPO_ROOT).workDir;
+    fs.mkdirSync(workDir, { recursive: true });
+    // The same copy `up` makes: the tracked file is what is compared, not a stale copy.
+    fs.copyFileSync(path.join(engine.REPO_ROOT, "Pulumi.dev.yaml"), path.join(workDir, "Pulumi.dev.yaml"));
+  }
   const program = async () => {
     const { loadProgramConfig } = await import("../config/load");
     const { buildHemma } = await import("../stacks/hemma");
@@ -238,7 +262,12 @@ export async function selectProgramStack(stack: string): Promise<Stack> {
   };
   return LocalWorkspace.selectStack(
     { stackName: stack, projectName: engine.PROJECT_NAME, program },
-    { workDir: engine.REPO_ROOT, pulumiCommand, envVars: driftEnv(stack, process.env, engine.REPO_ROOT, engine) },
+    {
+      workDir,
+      pulumiCommand,
+      envVars,
+      ...(workDir === engine.REPO_ROOT ? {} : { projectSettings: { name: engine.PROJECT_NAME, runtime: "nodejs" as const, backend: { url: envVars.PULUMI_BACKEND_URL! } } }),
+    },
   );
 }
 
@@ -254,8 +283,8 @@ async function main(): Promise<number> {
     const stack = await selectProgramStack(parsed.stack);
     result = await detectDrift(stack, (out) => log.push(out));
   } catch (err) {
-    const msg = cleanMessage(err instanceof Error ? err.message : String(err));
-    result = { code: DRIFT_ERROR, summary: `drift: error: ${msg}`, errors: [msg] };
+    // Selecting the stack failed (no such stack, backend or passphrase trouble): no engine events.
+    result = classifyDrift([], err instanceof Error ? err.message : String(err));
   }
   process.stdout.write(`${formatDrift(result).join("\n")}\n`);
   // The engine's own preview text follows the summary, for whoever needs the detail.
