@@ -49,8 +49,9 @@ rm -f "$rootfs"/etc/ssh/ssh_host_*
 # `running` rather than `degraded`.
 in_root systemctl disable docker.service docker.socket containerd.service >&2 || true
 in_root systemctl mask docker.service docker.socket containerd.service >&2
-# Units that need a real console or kernel knobs a container does not have.
-in_root systemctl mask getty@tty1.service console-getty.service systemd-firstboot.service >&2
+# Units that need a real console, or block devices a container does not have (e2scrub).
+# Left enabled, e2scrub_all.timer fails after a daemon-reload and the system reports degraded.
+in_root systemctl mask getty@tty1.service console-getty.service systemd-firstboot.service e2scrub_all.timer e2scrub_all.service e2scrub_reap.service >&2
 in_root systemctl enable ssh.service >&2
 printf 'hemma-sandbox\n' >"$rootfs/etc/hostname"
 : >"$rootfs/etc/machine-id"

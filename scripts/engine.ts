@@ -108,6 +108,8 @@ export interface InlineStackOptions {
   readonly stateDir: string;
   /** Secrets passphrase. Default {@link DEV_PASSPHRASE}. */
   readonly passphrase?: string;
+  /** Work directory holding `Pulumi.yaml` and `Pulumi.<stack>.yaml` (stack config). Default: a new temp dir. */
+  readonly workDir?: string;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function openInlineStack(opts: InlineStackOptions): Promise<Stack> 
     {
       pulumiCommand,
       envVars,
+      ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
       projectSettings: { name: PROJECT_NAME, runtime: "nodejs", backend: { url: envVars.PULUMI_BACKEND_URL! } },
     },
   );

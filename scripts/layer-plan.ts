@@ -28,8 +28,8 @@ export interface InstalledPlugin {
   readonly name: string;
   /** `resource`, `language`, ... */
   readonly kind: string;
-  /** Version, with or without a leading `v`. */
-  readonly version: string;
+  /** Version, with or without a leading `v` (absent for a plugin of unknown version, which never matches). */
+  readonly version?: string;
 }
 
 /** The outcome for one layer. */
@@ -40,7 +40,7 @@ export type LayerDecision = { readonly layer: string; readonly apply: true } | {
  * layer's reason names every missing plugin and how the layer is proven instead.
  */
 export function planLayers(layers: readonly LayerRequirement[], installed: readonly InstalledPlugin[]): LayerDecision[] {
-  const have = new Set(installed.filter((p) => p.kind === "resource").map((p) => `${p.name}@${p.version.replace(/^v/, "")}`));
+  const have = new Set(installed.filter((p) => p.kind === "resource" && p.version !== undefined).map((p) => `${p.name}@${p.version!.replace(/^v/, "")}`));
   return layers.map((l) => {
     const missing = l.plugins.filter((p) => !have.has(`${p.name}@${p.version}`));
     if (missing.length === 0) return { layer: l.layer, apply: true };

@@ -1,0 +1,198 @@
+/**
+ * `npm run up -- dev [--preview]`: converge the dev stack against the sandbox with the real engine.
+ *
+ * Loads `Pulumi.dev.yaml` plus the sandbox's `.sandbox/dev-overrides.yaml` (config/load.ts),
+ * then runs `up --refresh` (so hand-made drift is repaired) through the Automation API on a
+ * local file backend in `.pulumi-state/`. A layer runs only when every provider plugin it needs
+ * is installed; otherwise it is skipped and named with the reason. A skipped layer is never
+ * reported as applied.
+ *
+ * Exit codes: 0 converged (or previewed); 1 config, engine or host failure; 2 usage error.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { loadProgramConfig } from "../config/load";
+import type { HemmaConfig } from "../config/schema";
+import type { HemmaSecrets } from "../config/secrets";
+import { HostFile } from "../providers/host-file";
+import type { HostConnectionArgs } from "../providers/host-connection";
+import { allHostFiles, renderHost } from "../render/host";
+import { hostRenderArgs } from "../render/host/from-config";
+import { buildDnsLayer } from "../stacks/layers/dns";
+import { buildDockerLayer } from "../stacks/layers/docker";
+import { DEV_PASSPHRASE, openInlineStack, REPO_ROOT } from "./engine";
+import { planLayers, skipMessage, type LayerRequirement, type PluginRequirement } from "./layer-plan";
+
+const USAGE = `usage: npm run up -- dev [--preview]
+
+  Converges the dev stack (Pulumi.dev.yaml + .sandbox/dev-overrides.yaml) against the sandbox
+  with \`up --refresh\`; --preview only shows what would change. Needs \`npm run sandbox -- up\`.
+  Layers whose provider plugins are not installed are skipped and named.
+
+exit codes: 0 ok, 1 failure, 2 usage`;
+
+class UsageError extends Error {}
+
+/** The plugin an npm provider package pins (its `pulumi` field), so the requirement follows package.json. */
+function pluginOf(pkg: string): PluginRequirement {
+  const meta = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", pkg, "package.json"), "utf8")) as {
+    pulumi: { name: string; version: string };
+  };
+  return { name: meta.pulumi.name, version: meta.pulumi.version };
+}
+
+/** Arguments every layer builder takes. */
+interface LayerArgs {
+  readonly config: HemmaConfig;
+  readonly secrets: HemmaSecrets;
+}
+
+/** A layer `up` knows: what it needs, whether the stack enables it, how to build it. */
+interface UpLayer extends LayerRequirement {
+  readonly enabled: (config: HemmaConfig) => boolean;
+  readonly build: (args: LayerArgs) => void;
+}
+
+function connectionOf({ config, secrets }: LayerArgs): HostConnectionArgs {
+  return {
+    host: config.ssh.host,
+    port: config.ssh.port,
+    user: config.ssh.user,
+    hostKey: config.ssh.hostKey,
+    privateKey: secrets.sshPrivateKey as pulumi.Input<string>,
+    connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
+    commandTimeoutSeconds: config.ssh.commandTimeoutSeconds,
+  };
+}
+
+/**
+ * The host layer's files as rendered by `render/host` (every file the stack places on the host),
+ * each a `HostFile`. Until `stacks/layers/host.ts` composes the host components (units enabled
+ * and started, on-change actions), this is what `up` converges for the host layer.
+ */
+function buildHostFiles(args: LayerArgs): void {
+  const { config } = args;
+  const connection = connectionOf(args);
+  const files = allHostFiles(renderHost(hostRenderArgs({ host: config.host, docker: config.docker, postgres: config.postgres, app: config.app })));
+  for (const f of files) {
+    new HostFile(`host${f.path.replace(/\//g, "-")}`, {
+      connection,
+      path: f.path,
+      content: f.content,
+      mode: f.mode,
+      owner: f.owner ?? "root",
+      group: f.group ?? "root",
+      createDirectories: true,
+    });
+  }
+}
+
+const LAYERS: readonly UpLayer[] = [
+  {
+    layer: "host",
+    plugins: [],
+    provenBy: "the sandbox e2e suite",
+    enabled: (c) => c.features.host,
+    build: buildHostFiles,
+  },
+  {
+    layer: "docker",
+    plugins: [pluginOf("@pulumi/docker"), pluginOf("@pulumi/command")],
+    provenBy: "mock tests (npm test)",
+    enabled: (c) => c.features.docker,
+    build: (a) => void buildDockerLayer(a),
+  },
+  {
+    layer: "dns",
+    plugins: [pluginOf("@pulumi/cloudflare")],
+    provenBy: "mock tests (npm test)",
+    enabled: (c) => c.features.dns,
+    build: (a) => void buildDnsLayer(a),
+  },
+];
+
+function say(line: string): void {
+  process.stdout.write(`up: ${line}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const positional = argv.filter((a) => !a.startsWith("--"));
+  const unknown = argv.filter((a) => a.startsWith("--") && a !== "--preview" && a !== "--help");
+  if (argv.includes("--help")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]}`);
+  if (positional.length !== 1) throw new UsageError("name exactly one stack");
+  const stackName = positional[0]!;
+  // prod is converged with the regular `pulumi up` against its own backend, never from a dev checkout.
+  if (stackName !== "dev") throw new UsageError(`\`npm run up\` converges the dev stack only, got ${JSON.stringify(stackName)}`);
+  const previewOnly = argv.includes("--preview");
+
+  const overrides = path.join(REPO_ROOT, ".sandbox", "dev-overrides.yaml");
+  if (!fs.existsSync(overrides)) {
+    process.stderr.write(`up: ${path.relative(REPO_ROOT, overrides)} is missing: run \`npm run sandbox -- up\` first\n`);
+    return 1;
+  }
+
+  // The engine reads stack config from its work dir; the tracked Pulumi.dev.yaml is copied there
+  // on every run so an edit to it is always what runs (its secrets use the dev passphrase).
+  const stateRoot = path.join(REPO_ROOT, ".pulumi-state");
+  const workDir = path.join(stateRoot, "work");
+  fs.mkdirSync(workDir, { recursive: true });
+  fs.copyFileSync(path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`), path.join(workDir, `Pulumi.${stackName}.yaml`));
+
+  let decisions: ReturnType<typeof planLayers> = [];
+  // The inline program runs in this process, so it can report which layers it really built.
+  const built: string[] = [];
+  const switchedOff: string[] = [];
+  const program: PulumiFn = async () => {
+    built.length = 0;
+    switchedOff.length = 0;
+    const { config, secrets } = loadProgramConfig({ stack: stackName, projectDir: REPO_ROOT });
+    for (const layer of LAYERS) {
+      if (!decisions.find((d) => d.layer === layer.layer)?.apply) continue;
+      if (!layer.enabled(config)) {
+        switchedOff.push(layer.layer);
+        continue;
+      }
+      layer.build({ config, secrets });
+      built.push(layer.layer);
+    }
+  };
+  const stack = await openInlineStack({ stackName, program, stateDir: path.join(stateRoot, "backend"), passphrase: DEV_PASSPHRASE, workDir });
+
+  decisions = planLayers(LAYERS, await stack.workspace.listPlugins());
+  for (const d of decisions) if (!d.apply) say(skipMessage(d));
+
+  const onOutput = (out: string): void => void process.stdout.write(out);
+  const report = (): void => {
+    for (const layer of switchedOff) say(`skipped ${layer} layer: features.${layer} is false in Pulumi.${stackName}.yaml`);
+    const notApplied = [...decisions.filter((d) => !d.apply).map((d) => d.layer), ...switchedOff];
+    if (notApplied.length > 0) say(`NOT applied: ${notApplied.join(", ")}`);
+  };
+  if (previewOnly) {
+    const result = await stack.preview({ refresh: true, diff: true, onOutput });
+    report();
+    say(`previewed ${built.join(", ") || "no"} layer${built.length === 1 ? "" : "s"}: ${JSON.stringify(result.changeSummary)}`);
+    return 0;
+  }
+  const result = await stack.up({ refresh: true, onOutput });
+  report();
+  say(`converged ${built.join(", ") || "no"} layer${built.length === 1 ? "" : "s"}: ${JSON.stringify(result.summary.resourceChanges ?? {})}`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`up: ${err.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`up: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
