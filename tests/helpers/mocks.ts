@@ -41,6 +41,8 @@ export interface RecordedResource {
   readonly urn: string;
   /** Whether this is a custom (provider) resource rather than a component. */
   readonly custom: boolean;
+  /** Provider reference (`<provider urn>::<id>`) of a custom resource; "" for the default provider. */
+  readonly provider: string;
   /** Inputs with every secret unwrapped to its plain value. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- provider inputs are untyped data tests index into
   readonly inputs: Record<string, any>;
@@ -82,7 +84,9 @@ export function unwrapSecrets(value: unknown, path: string, secretPaths: string[
 export interface MockHarness {
   /** Every resource registered since the last {@link MockHarness.reset}, in registration order. */
   readonly resources: RecordedResource[];
-  /** Forgets recorded resources (call in `beforeEach`). */
+  /** Tokens of provider function calls attempted (each one threw). */
+  readonly calls: string[];
+  /** Forgets recorded resources and calls (call in `beforeEach`). */
   reset(): void;
   /** Resources of one type token. */
   ofType(type: string): RecordedResource[];
@@ -123,6 +127,7 @@ interface RegisterRequestLike {
  */
 export function installMocks(stack = "test"): MockHarness {
   const resources: RecordedResource[] = [];
+  const calls: string[] = [];
   const pendingOptions = new Map<string, RecordedOptions>();
   const pendingRecords = new Map<string, RecordedResource>();
   const inFlight = new Set<Promise<unknown>>();
@@ -140,6 +145,7 @@ export function installMocks(stack = "test"): MockHarness {
         pendingOptions.delete(key);
         // The URN is only known from the monitor's response; the registerResource wrapper fills it in.
         pendingRecords.set(key, {
+          provider: args.provider ?? "",
           type: args.type,
           name: args.name,
           urn: "",
@@ -152,6 +158,7 @@ export function installMocks(stack = "test"): MockHarness {
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+        calls.push(args.token);
         throw new Error(`mock harness: unexpected provider function call ${args.token}`);
       },
     },
@@ -197,8 +204,10 @@ export function installMocks(stack = "test"): MockHarness {
 
   const harness: MockHarness = {
     resources,
+    calls,
     reset() {
       resources.length = 0;
+      calls.length = 0;
     },
     ofType(type) {
       return resources.filter((r) => r.type === type);

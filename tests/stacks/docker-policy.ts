@@ -77,6 +77,19 @@ export function dockerPolicyTests(get: () => BuiltStack): void {
     }
   });
 
+  test("every docker resource uses the explicit provider, never an ambient DOCKER_HOST", () => {
+    const { harness: h } = get();
+    const provider = h.get(T.dockerProvider, "docker");
+    const dockerResources = h.resources.filter((r) => r.type.startsWith("docker:"));
+    expect(dockerResources.length).toBeGreaterThan(0);
+    for (const r of dockerResources)
+      expect([r.name, r.provider]).toEqual([r.name, `${provider.urn}::docker-id`]);
+  });
+
+  test("the program calls no provider function (previews stay offline and deterministic)", () => {
+    expect(get().harness.calls).toEqual([]);
+  });
+
   test("the web container waits for its migration", () => {
     const { harness: h, config } = get();
     const migrate = h.get(T.command, "skriptoteket-migrate");
