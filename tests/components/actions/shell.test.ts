@@ -37,3 +37,11 @@ test("withTimeout makes an unset variable and a failing pipe fatal", () => {
 test.each([[0], [-1], [1.5]])("withTimeout refuses %p seconds", (s) => {
   expect(() => withTimeout(s, "true")).toThrow("seconds must be a whole number > 0");
 });
+
+test("withTimeout survives a POSIX login shell (sshd runs `$SHELL -c <command>`)", () => {
+  const r = spawnSync("dash", ["-c", withTimeout(5, `printf '%s' "it's $((1+1))"; cat`)], {
+    input: "!",
+    encoding: "utf8",
+  });
+  expect([r.status, r.stdout]).toEqual([0, "it's 2!"]);
+});
