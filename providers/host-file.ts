@@ -6,13 +6,15 @@ import {
   accountNameProblem,
   deleteFileScript,
   normalizeMode,
+  ON_CHANGE_FAILED_EXIT,
   parseFileState,
   parseWriteResult,
   pathProblem,
   readFileScript,
   writeFileScript,
 } from "./remote-file";
-import { runRemoteChecked } from "./ssh-pool";
+import { partialCreateError } from "./partial-create";
+import { remoteFailure, runRemote, runRemoteChecked } from "./ssh-pool";
 import { isUnknown, withoutUndefined } from "./values";
 
 /** One file on the host, read back on every refresh. */
@@ -202,12 +204,19 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
   },
 
   async create(news) {
-    const result = await runRemoteChecked(news.connection, `write ${news.path}`, writeFileScript(writeSpec(news, true)), news.content);
+    const label = `write ${news.path}`;
+    const result = await runRemote(news.connection, label, writeFileScript(writeSpec(news, true)), news.content);
+    const id = `${news.connection.host}:${news.connection.port}:${news.path}`;
+    if (result.code === ON_CHANGE_FAILED_EXIT) {
+      // The file is in place; only its on-change command failed.
+      const written = parseWriteResult(result.stdout);
+      throw partialCreateError(remoteFailure(news.connection, label, result), id, outputsOf(news, written.existed, written.createdDirectories), news);
+    }
+    if (result.code !== 0) {
+      throw remoteFailure(news.connection, label, result);
+    }
     const written = parseWriteResult(result.stdout);
-    return {
-      id: `${news.connection.host}:${news.connection.port}:${news.path}`,
-      outs: outputsOf(news, written.existed, written.createdDirectories),
-    };
+    return { id, outs: outputsOf(news, written.existed, written.createdDirectories) };
   },
 
   async read(id, props) {

@@ -91,13 +91,17 @@ export function writeFileScript(spec: WriteFileSpec): string {
     `target=${shellQuote(spec.path)}`,
     `dir=${shellQuote(dir)}`,
     `want=${shellQuote(spec.digest)}`,
+    // Until the swap, a failure removes the temp file and any directory this run created.
+    'tmp=""; made=()',
+    'cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; for m in "${made[@]}"; do rmdir -- "$m" 2>/dev/null || true; done; }',
+    "trap cleanup EXIT",
     'if [ ! -d "$dir" ]; then',
   ];
   if (spec.createDirectories) {
     lines.push(
       '  missing=(); d="$dir"',
       '  while [ ! -d "$d" ]; do missing=("$d" "${missing[@]}"); d=$(dirname -- "$d"); done',
-      '  for m in "${missing[@]}"; do mkdir -m 0755 -- "$m"; printf \'created_dir=%s\\n\' "$m"; done',
+      '  for m in "${missing[@]}"; do mkdir -m 0755 -- "$m"; made=("$m" "${made[@]}"); printf \'created_dir=%s\\n\' "$m"; done',
     );
   } else {
     lines.push(
@@ -111,7 +115,6 @@ export function writeFileScript(spec: WriteFileSpec): string {
     // The temp name starts with a dot so `*.conf` style includes never pick it up, and ends with
     // the target's name so suffix-sensitive validators (systemd-analyze verify) accept it.
     `tmp=$(mktemp --tmpdir="$dir" --suffix=${shellQuote(`-${base}`)} .hemma-XXXXXX)`,
-    "trap 'rm -f -- \"$tmp\"' EXIT",
     'cat > "$tmp"',
     'got=$(sha256sum -- "$tmp"); got=${got%% *}',
     'if [ "$got" != "$want" ]; then',

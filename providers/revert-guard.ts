@@ -124,16 +124,16 @@ export function probeDigest(expected: string): string {
 export function freshAccessAttempt(conn: HostConnectionState): Promise<string | undefined> {
   return new Promise((resolve) => {
     const client = new Client();
-    let mismatch: string | undefined;
-    let done = false;
+    const state: { mismatch?: string; done: boolean; timer?: ReturnType<typeof setTimeout> } = { done: false };
     const finish = (result: string | undefined): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
+      if (state.done) return;
+      state.done = true;
+      if (state.timer !== undefined) clearTimeout(state.timer);
       client.end();
       resolve(result);
     };
-    const timer = setTimeout(() => finish(`no login within ${conn.connectTimeoutSeconds + 10} s`), (conn.connectTimeoutSeconds + 10) * 1000);
+    const limit = conn.connectTimeoutSeconds + 10;
+    state.timer = setTimeout(() => finish(`no login within ${limit} s`), limit * 1000);
     client.on("ready", () => {
       client.exec("sudo -n true", (err, stream) => {
         if (err) return finish(`cannot open a channel: ${err.message}`);
@@ -144,7 +144,7 @@ export function freshAccessAttempt(conn: HostConnectionState): Promise<string | 
       });
     });
     client.on("error", (err: Error & { level?: string }) => {
-      if (mismatch !== undefined) finish(mismatch);
+      if (state.mismatch !== undefined) finish(state.mismatch);
       else if (err.level === "client-authentication") finish(`the login of ${conn.user} was refused`);
       else finish(err.message);
     });
@@ -157,8 +157,8 @@ export function freshAccessAttempt(conn: HostConnectionState): Promise<string | 
       readyTimeout: conn.connectTimeoutSeconds * 1000,
       algorithms: { serverHostKey: hostKeyAlgorithms(parsePinnedHostKey(conn.hostKey).type) as never },
       hostVerifier: (key: Buffer): boolean => {
-        mismatch = hostKeyMismatch(conn.host, conn.port, conn.hostKey, key);
-        return mismatch === undefined;
+        state.mismatch = hostKeyMismatch(conn.host, conn.port, conn.hostKey, key);
+        return state.mismatch === undefined;
       },
     });
   });

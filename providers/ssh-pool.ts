@@ -305,8 +305,13 @@ export async function runRemoteChecked(
 ): Promise<RemoteResult> {
   const result = await runRemote(conn, label, script, payload);
   if (result.code !== 0) {
-    const detail = result.stderr.trim() || result.stdout.trim() || "no output";
-    throw new Error(`${label} on ${conn.host}:${conn.port} failed (exit ${result.code ?? "signal"}): ${detail}`);
+    throw remoteFailure(conn, label, result);
   }
   return result;
+}
+
+/** The error for a remote script that exited non-zero: step, host, exit code and its stderr. */
+export function remoteFailure(conn: HostConnectionState, label: string, result: RemoteResult): Error {
+  const detail = result.stderr.trim() || result.stdout.trim() || "no output";
+  return new Error(`${label} on ${conn.host}:${conn.port} failed (exit ${result.code ?? "signal"}): ${detail}`);
 }

@@ -3,6 +3,7 @@ import { sha256Hex } from "./digest";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { deleteFileScript, parseWriteResult, pathProblem, writeFileScript } from "./remote-file";
+import { partialCreateError } from "./partial-create";
 import { runRemoteChecked } from "./ssh-pool";
 import type { UnitName, UnitState } from "./systemd-state";
 import {
@@ -252,8 +253,23 @@ async function apply(
   if (cmds.length === 0) {
     return { live: before, before, written };
   }
-  await runRemoteChecked(news.connection, `systemctl for ${news.name}`, commandsScript(cmds));
+  try {
+    await runRemoteChecked(news.connection, `systemctl for ${news.name}`, commandsScript(cmds));
+  } catch (e) {
+    throw Object.assign(e as Error, { applied: { live: await readUnit(news.connection, name, filePath), before, written } });
+  }
   return { live: await readUnit(news.connection, name, filePath), before, written };
+}
+
+type Applied = Awaited<ReturnType<typeof apply>>;
+
+function createOutputs(news: SystemdUnitInputs, applied: Applied): SystemdUnitOutputs {
+  return outputsOf(news, applied.live, {
+    adopted: applied.written?.existed ?? false,
+    createdDirectories: applied.written?.createdDirectories ?? [],
+    initialEnabled: applied.before.enabled,
+    initialMasked: applied.before.masked,
+  });
 }
 
 /**
@@ -272,16 +288,19 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
   },
 
   async create(news) {
-    const { live, before, written } = await apply(news, true);
-    return {
-      id: `${news.connection.host}:${news.connection.port}:${unitFilePath(news.directory, news.name)}`,
-      outs: outputsOf(news, live, {
-        adopted: written?.existed ?? false,
-        createdDirectories: written?.createdDirectories ?? [],
-        initialEnabled: before.enabled,
-        initialMasked: before.masked,
-      }),
-    };
+    const id = `${news.connection.host}:${news.connection.port}:${unitFilePath(news.directory, news.name)}`;
+    let applied: Applied;
+    try {
+      applied = await apply(news, true);
+    } catch (e) {
+      // The file was written but systemctl failed (a unit that will not start): keep it in state.
+      const partial = (e as { applied?: Applied }).applied;
+      if (partial === undefined) {
+        throw e;
+      }
+      throw partialCreateError(e as Error, id, createOutputs(news, partial), news);
+    }
+    return { id, outs: createOutputs(news, applied) };
   },
 
   async read(id, props) {

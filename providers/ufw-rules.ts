@@ -143,3 +143,18 @@ export class UfwRules extends pulumi.dynamic.Resource {
     );
   }
 }
+
+/** Probe command for the firewall's revert guard: the live rules, default policy and enabled flag. */
+export const UFW_PROBE_COMMAND =
+  "ufw show added 2>/dev/null | grep '^ufw '; . /etc/default/ufw; echo \"policy=$DEFAULT_INPUT_POLICY\"; . /etc/ufw/ufw.conf; echo \"enabled=$ENABLED\"";
+
+/** What {@link UFW_PROBE_COMMAND} prints once `rules` are applied, UFW denies incoming by default and is enabled. */
+export function ufwProbeExpected(rules: readonly string[]): string {
+  return [...rules.map((r) => `ufw ${r}`), `policy=${UFW_DEFAULT_INPUT_POLICY}`, "enabled=yes"].join("\n");
+}
+
+/** Files the firewall's revert guard restores. */
+export const UFW_STATE_FILES = ["/etc/ufw/user.rules", "/etc/ufw/user6.rules", "/etc/default/ufw", "/etc/ufw/ufw.conf"];
+
+/** Command the firewall's revert guard runs after restoring {@link UFW_STATE_FILES}. */
+export const UFW_RESTORE_COMMAND = '. /etc/ufw/ufw.conf; if [ "$ENABLED" = yes ]; then ufw reload; else ufw --force disable; fi';

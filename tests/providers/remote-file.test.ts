@@ -110,6 +110,13 @@ describe("writeFileScript", () => {
     expect(fs.readFileSync(target, "utf8")).toBe("c");
   });
 
+  test("a rejected first write removes the directories it had created", () => {
+    const target = path.join(dir, "x", "y", "a.conf");
+    const r = bash(writeFileScript(spec(target, "c", { createDirectories: true, validate: "false" })), "c");
+    expect(r.code).toBe(VALIDATOR_REJECTED_EXIT);
+    expect(entries(dir)).toEqual([]);
+  });
+
   test("onChange runs after the swap; its failure is reported with the file already replaced", () => {
     const target = path.join(dir, "a.conf");
     const marker = path.join(dir, "marker");
