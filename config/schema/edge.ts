@@ -149,8 +149,22 @@ const fail2banSchema = z.strictObject({
   probeBanTime: fail2banTimeSchema.default("1h"),
 });
 
+/** `hemma:edge.manage`: which parts the stack declares. Plain booleans: they decide which resources exist. */
+const manageSchema = z.strictObject({
+  /** vhost.d snippets and htpasswd files. Default true. */
+  nginx: z.boolean().default(true),
+  /** sshd hardening drop-in (guarded). Default true. */
+  sshd: z.boolean().default(true),
+  /** UFW rule set (guarded). Default true. */
+  firewall: z.boolean().default(true),
+  /** fail2ban jails and filter. Default true. */
+  fail2ban: z.boolean().default(true),
+});
+
 /** `hemma:edge`: nginx edge hardening, sshd, UFW, fail2ban and the lockout guard (docs/decisions/0060-0066). */
 export const edgeSchema = z.strictObject({
+  /** Which parts exist (a sandbox without ufw or fail2ban turns those off). Default all. */
+  manage: manageSchema.prefault({}),
   nginx: nginxSchema.prefault({}),
   /** Basic-auth files. Default: Jaeger and Prometheus, user admin. */
   basicAuth: z.array(basicAuthSchema).default([

@@ -8,6 +8,13 @@ export interface ProbeBlockArgs {
   readonly allowedMethods: readonly string[];
 }
 
+/**
+ * Environment the nginx-proxy container needs for these snippets: `HSTS=off`, because
+ * `vhost.d/default` sends HSTS itself and nginx-proxy 1.6 would add a second header
+ * (docs/decisions/0061). The docker layer adds these to the container's env.
+ */
+export const NGINX_PROXY_EDGE_ENV = ["HSTS=off"] as const;
+
 /** File name of the probe-blocking snippet inside vhost.d (`vhost.d/default` includes it). */
 export const GLOBAL_HARDENING_FILE = "global-hardening.conf";
 

@@ -1,0 +1,54 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { EdgeHardening } from "../../components/edge/edge-hardening";
+import type { HemmaConfig } from "../../config/schema";
+import type { HemmaSecrets } from "../../config/secrets";
+
+/** Arguments of {@link buildEdgeLayer}. */
+export interface EdgeLayerArgs {
+  /** The validated stack config. */
+  readonly config: HemmaConfig;
+  /** The stack's secrets (`sshPrivateKey` and the `edge.basicAuth` hash keys are used). */
+  readonly secrets: HemmaSecrets;
+}
+
+/**
+ * The edge/access layer: nginx-proxy snippets and basic auth, sshd hardening, UFW and fail2ban
+ * on the host over SSH, SSH and firewall changes guarded against lockout. Creates nothing when
+ * `features.host` is false.
+ */
+export function buildEdgeLayer(args: EdgeLayerArgs, opts?: pulumi.ComponentResourceOptions): EdgeHardening | undefined {
+  const { config, secrets } = args;
+  if (!config.features.host) return undefined;
+  const all = secrets as unknown as Readonly<Record<string, pulumi.Output<string> | undefined>>;
+  const basicAuthHashes: Record<string, pulumi.Output<string>> = {};
+  if (config.edge.manage.nginx) {
+    for (const b of config.edge.basicAuth) {
+      const hash = all[b.hashSecret];
+      if (hash === undefined) {
+        throw new Error(`hemma:edge.basicAuth for ${b.vhost} needs the secret hemma:${b.hashSecret}, which config/secrets.ts does not list`);
+      }
+      basicAuthHashes[b.hashSecret] = hash;
+    }
+  }
+  return new EdgeHardening(
+    "edge",
+    {
+      connection: {
+        host: config.ssh.host,
+        port: config.ssh.port,
+        user: config.ssh.user,
+        hostKey: config.ssh.hostKey,
+        privateKey: secrets.sshPrivateKey,
+        connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
+        commandTimeoutSeconds: config.ssh.commandTimeoutSeconds,
+      },
+      edge: config.edge,
+      vhostDir: config.proxy.vhostDir,
+      htpasswdDir: config.proxy.htpasswdDir,
+      proxyContainer: config.proxy.containerName,
+      dockerBin: config.docker.binary,
+      basicAuthHashes,
+    },
+    opts,
+  );
+}
