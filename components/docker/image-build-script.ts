@@ -39,8 +39,9 @@ export function imageRef(repository: string, commit: string): string {
  * 2. under a lock, fetch exactly that commit into a bare cache repository under `buildDir`
  *    (the operator's checkout, which the observability stack bind-mounts, is never touched);
  * 3. check it out into a fresh per-commit worktree and verify `git rev-parse HEAD`;
- * 4. `docker build --target <t> -f <dockerfile> -t <repository>:<commit>` with BuildKit, labelled
- *    with the commit; the worktree is removed whatever the outcome.
+ * 4. `docker build --target <t> -f <dockerfile> -t <repository>:<commit>`; the worktree is removed
+ *    whatever the outcome. No image label is added: Docker copies image labels into container
+ *    labels, which the docker provider would then report as drift.
  * Any failure exits non-zero, so the dependent migration and container never change.
  */
 export function renderImageBuildScript(a: ImageBuildScriptArgs): string {
@@ -73,7 +74,7 @@ export function renderImageBuildScript(a: ImageBuildScriptArgs): string {
     `head=$(git -C "$worktree" rev-parse HEAD)`,
     `if [ "$head" != "$commit" ]; then echo "checked out $head, expected $commit" >&2; exit 1; fi`,
     `cd "$worktree"`,
-    `${docker} build --target ${q(a.target)} -f ${q(a.dockerfile)} --label org.opencontainers.image.revision="$commit" -t "$ref" .`,
+    `${docker} build --target ${q(a.target)} -f ${q(a.dockerfile)} -t "$ref" .`,
     `echo "built $ref"`,
     "",
   ].join("\n");
