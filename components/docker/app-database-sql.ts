@@ -22,7 +22,8 @@ export function psqlMetaQuote(text: string): string {
   return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }
 
-function identifier(kind: string, value: string): string {
+/** Returns `value` when it is a lower-case SQL identifier needing no quoting; throws otherwise. */
+export function sqlIdentifier(kind: string, value: string): string {
   if (!IDENTIFIER.test(value)) {
     throw new Error(
       `${kind} ${JSON.stringify(value)} is not a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63)`,
@@ -39,8 +40,8 @@ function identifier(kind: string, value: string): string {
  * never appears in a command line or in the SQL text psql echoes on error.
  */
 export function renderAppDatabaseSql(args: AppDatabaseSqlArgs): string {
-  const role = identifier("role", args.role);
-  const db = identifier("database", args.database);
+  const role = sqlIdentifier("role", args.role);
+  const db = sqlIdentifier("database", args.database);
   return [
     "\\set ON_ERROR_STOP on",
     `\\set pw ${psqlMetaQuote(args.password)}`,

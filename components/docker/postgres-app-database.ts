@@ -3,7 +3,7 @@ import type * as command from "@pulumi/command";
 import type * as docker from "@pulumi/docker";
 import { remoteAction } from "../actions/remote-action";
 import { shellQuote } from "../actions/shell";
-import { renderAppDatabaseSql } from "./app-database-sql";
+import { renderAppDatabaseSql, sqlIdentifier } from "./app-database-sql";
 
 /** Arguments of {@link PostgresAppDatabase}. */
 export interface PostgresAppDatabaseArgs {
@@ -45,6 +45,9 @@ export class PostgresAppDatabase extends pulumi.ComponentResource {
 
   constructor(name: string, args: PostgresAppDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hemma:docker:PostgresAppDatabase", name, {}, opts);
+    // Names are checked now, so a bad one fails the preview instead of the first `up`.
+    sqlIdentifier("database", args.database);
+    sqlIdentifier("role", args.role);
     const password = pulumi.secret(args.password);
     const sql = pulumi.secret(
       pulumi

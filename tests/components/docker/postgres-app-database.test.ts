@@ -58,3 +58,22 @@ test("waits for the server container", async () => {
   const c = h.get(T.command, "db-skriptoteket-ensure");
   expect(c.options.dependencies).toContain(h.get(T.container, "pg").urn);
 });
+
+test("a bad role or database name fails at construction, before any resource exists", () => {
+  const server = new docker.Container("pg2", { image: "postgres:16-alpine" });
+  const args = {
+    connection: CONNECTION,
+    dockerBinary: "/snap/bin/docker",
+    server,
+    containerName: "shared-postgres",
+    database: "ok",
+    role: "ok",
+    password: pulumi.secret("x"),
+  };
+  expect(() => new PostgresAppDatabase("bad-db", { ...args, database: "Bad" })).toThrow(
+    'database "Bad" is not a lower-case SQL identifier',
+  );
+  expect(() => new PostgresAppDatabase("bad-role", { ...args, role: "x y" })).toThrow(
+    'role "x y" is not a lower-case SQL identifier',
+  );
+});
