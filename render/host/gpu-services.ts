@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import type { RenderedFile } from "../types";
 import { execLine } from "./shell";
 import { renderUnitFile, unitPath } from "./unit-file";
@@ -158,7 +159,8 @@ export function renderTabbyUnit(a: GpuServicesArgs): string {
       },
       { name: "Install", directives: [["WantedBy", "multi-user.target"]] },
     ],
-    "Rendered by hemma-infra (render/host/gpu-services.ts).",
+    // The digest makes a llama unit change rewrite this file too, so tabby restarts after llama (spec §10).
+    `Rendered by hemma-infra (render/host/gpu-services.ts).\nFollows ${LLAMA_UNIT} ${createHash("sha256").update(renderLlamaServerUnit(a)).digest("hex").slice(0, 16)}`,
   );
 }
 

@@ -74,3 +74,12 @@ describe("renderGpuServices", () => {
     ]);
   });
 });
+
+describe("tabby follows llama", () => {
+  it("changes tabby's unit file whenever llama's changes, so tabby restarts after it", () => {
+    const tabby = (a: GpuServicesArgs) => renderGpuServices(a)[1]!.content;
+    expect(tabby(ARGS)).toMatch(/^# Follows llama-server-rocm\.service [0-9a-f]{16}$/m);
+    expect(tabby({ ...ARGS, llama: { ...ARGS.llama, modelFile: "other.gguf" } })).not.toBe(tabby(ARGS));
+    expect(tabby({ ...ARGS, tabby: { ...ARGS.tabby } })).toBe(tabby(ARGS));
+  });
+});
