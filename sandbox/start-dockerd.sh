@@ -8,6 +8,8 @@ set -euo pipefail
 CACHE_DIR="${HEMMA_CACHE_DIR:-$HOME/.cache/hemma-infra}"
 LOG="$CACHE_DIR/dockerd.log"
 WAIT_SECONDS="${HEMMA_DOCKERD_WAIT_SECONDS:-60}"
+# Extra dockerd arguments, e.g. a second engine on its own socket and data root (with DOCKER_HOST).
+read -r -a EXTRA_ARGS <<<"${HEMMA_DOCKERD_ARGS:-}"
 mkdir -p "$CACHE_DIR"
 
 if docker info >/dev/null 2>&1; then
@@ -39,16 +41,20 @@ fi
 
 start() {
   echo "start-dockerd: starting dockerd (storage driver $1), log $LOG" >&2
-  nohup dockerd --storage-driver="$1" >>"$LOG" 2>&1 </dev/null &
+  nohup dockerd --storage-driver="$1" "${EXTRA_ARGS[@]}" >>"$LOG" 2>&1 </dev/null &
   local pid=$! i
   for ((i = 0; i < WAIT_SECONDS; i++)); do
     if docker info >/dev/null 2>&1; then
       echo "$pid" >"$CACHE_DIR/dockerd.pid"
       return 0
     fi
-    kill -0 "$pid" 2>/dev/null || break
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "start-dockerd: dockerd (storage driver $1) exited during start-up" >&2
+      return 1
+    fi
     sleep 1
   done
+  echo "start-dockerd: dockerd (storage driver $1) did not answer within ${WAIT_SECONDS}s" >&2
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   return 1
@@ -61,6 +67,6 @@ if [ "$driver" != vfs ] && [ -z "${HEMMA_DOCKER_STORAGE_DRIVER:-}" ]; then
   echo "start-dockerd: dockerd did not come up with $driver, retrying with vfs" >&2
   start vfs && exit 0
 fi
-echo "start-dockerd: Docker Engine did not answer within ${WAIT_SECONDS}s; last log lines:" >&2
-tail -n 20 "$LOG" >&2
+echo "start-dockerd: no Docker Engine; last lines of $LOG:" >&2
+tail -n 5 "$LOG" >&2
 exit 1
