@@ -7,3 +7,4 @@ const outputs = buildHemma(loadProgramConfig());
 export const urls = outputs.urls;
 export const containers = outputs.containers;
 export const images = outputs.images;
+export const host = outputs.host;

@@ -3,6 +3,7 @@ import type { HemmaConfig } from "../config/schema";
 import type { HemmaSecrets } from "../config/secrets";
 import { buildDnsLayer } from "./layers/dns";
 import { buildDockerLayer } from "./layers/docker";
+import { buildHostLayer, type HostLayer } from "./layers/host";
 
 /** What `buildHemma` needs: one validated config and its secrets. */
 export interface HemmaArgs {
@@ -28,6 +29,8 @@ export interface HemmaOutputs {
     | undefined;
   /** App image tags (`<repository>:<commit>`). */
   readonly images: { readonly web: string; readonly runner: string } | undefined;
+  /** Host layer notes: what a watchdog change does, when a reboot is needed, the timers placed. */
+  readonly host: HostLayer["outputs"] | undefined;
 }
 
 /**
@@ -37,6 +40,7 @@ export interface HemmaOutputs {
 export function buildHemma(args: HemmaArgs): HemmaOutputs {
   const dockerLayer = buildDockerLayer(args);
   buildDnsLayer(args);
+  const hostLayer = buildHostLayer(args);
   return {
     urls: dockerLayer ? { app: dockerLayer.web.url } : undefined,
     containers: dockerLayer
@@ -49,5 +53,6 @@ export function buildHemma(args: HemmaArgs): HemmaOutputs {
         }
       : undefined,
     images: dockerLayer ? { web: dockerLayer.webImage.ref, runner: dockerLayer.runnerImage.ref } : undefined,
+    host: hostLayer?.outputs,
   };
 }
