@@ -67,7 +67,7 @@ export interface HostFileOutputs {
   createDirectories: boolean;
   /** The file existed before this resource wrote it, so delete leaves it in place. */
   adopted: boolean;
-  /** Directories this resource created (outermost first); delete removes them when empty. */
+  /** Directories this resource created (outermost first); the last resource deleted inside one removes it when empty. */
   createdDirectories: string[];
 }
 
@@ -245,7 +245,7 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
     await runRemoteChecked(
       props.connection,
       `delete ${props.path}`,
-      deleteFileScript(props.path, !props.adopted, props.createdDirectories ?? []),
+      deleteFileScript(props.path, !props.adopted),
     );
   },
 };

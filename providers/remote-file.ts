@@ -14,6 +14,13 @@ export const ON_CHANGE_FAILED_EXIT = 5;
 /** Exit code of the write script when the parent directory is missing and may not be created. */
 export const NO_PARENT_EXIT = 6;
 
+/**
+ * Host file listing the directories the host resources created, shared by all of them: a
+ * directory is removed (when empty) by whichever resource inside it is deleted last, whatever
+ * order the engine deletes them in.
+ */
+export const CREATED_DIRECTORIES_REGISTRY = "/var/lib/hemma-infra/created-directories";
+
 /** Paths the providers accept: absolute, no `.`/`..` segments, no empty segments, no shell-hostile bytes. */
 export function pathProblem(path: string): string | undefined {
   if (!path.startsWith("/")) {
@@ -67,6 +74,8 @@ export interface WriteFileSpec {
   onChange?: string;
   /** Create missing parent directories (0755 root:root) and report them; otherwise fail. */
   createDirectories: boolean;
+  /** Registry of created directories; default {@link CREATED_DIRECTORIES_REGISTRY}. */
+  registry?: string;
 }
 
 /** Replace every `{}` in a validator command with the quoted temp-file variable. */
@@ -91,6 +100,7 @@ export function writeFileScript(spec: WriteFileSpec): string {
     `target=${shellQuote(spec.path)}`,
     `dir=${shellQuote(dir)}`,
     `want=${shellQuote(spec.digest)}`,
+    `reg=${shellQuote(spec.registry ?? CREATED_DIRECTORIES_REGISTRY)}`,
     // Until the swap, a failure removes the temp file and any directory this run created.
     'tmp=""; made=()',
     'cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; for m in "${made[@]}"; do rmdir -- "$m" 2>/dev/null || true; done; }',
@@ -101,7 +111,12 @@ export function writeFileScript(spec: WriteFileSpec): string {
     lines.push(
       '  missing=(); d="$dir"',
       '  while [ ! -d "$d" ]; do missing=("$d" "${missing[@]}"); d=$(dirname -- "$d"); done',
-      '  for m in "${missing[@]}"; do mkdir -m 0755 -- "$m"; made=("$m" "${made[@]}"); printf \'created_dir=%s\\n\' "$m"; done',
+      // Resources writing into the same new directory run concurrently: losing the mkdir race
+      // to another of them is fine (that one records the directory).
+      '  for m in "${missing[@]}"; do',
+      '    if mkdir -m 0755 -- "$m" 2>/dev/null; then made=("$m" "${made[@]}"); printf \'created_dir=%s\\n\' "$m";',
+      '    elif [ ! -d "$m" ]; then printf \'cannot create directory %s\\n\' "$m" >&2; exit 1; fi',
+      "  done",
     );
   } else {
     lines.push(
@@ -131,7 +146,15 @@ export function writeFileScript(spec: WriteFileSpec): string {
       "fi",
     );
   }
-  lines.push('mv -f -- "$tmp" "$target"', "trap - EXIT", 'echo "existed=$existed"');
+  lines.push(
+    'mv -f -- "$tmp" "$target"',
+    "trap - EXIT",
+    'if [ "${#made[@]}" -gt 0 ]; then',
+    '  mkdir -p -- "$(dirname -- "$reg")"',
+    '  ( flock 9; for m in "${made[@]}"; do grep -qxF -- "$m" "$reg" 2>/dev/null || printf \'%s\\n\' "$m" >> "$reg"; done ) 9>>"$reg.lock"',
+    "fi",
+    'echo "existed=$existed"',
+  );
   if (spec.onChange !== undefined) {
     lines.push(
       `crc=0; cout=$( { ${spec.onChange} ; } </dev/null 2>&1 ) || crc=$?`,
@@ -201,20 +224,29 @@ export function parseFileState(stdout: string): FileState {
 }
 
 /**
- * Bash script removing what a write created: the file (unless it existed before and so is not
- * ours), then the directories the write created, innermost first and only while empty.
+ * Bash script removing what writes created: the file (unless it existed before and so is not
+ * ours, `removeFile` false), then each parent directory that a host resource created (listed in
+ * the registry) while it is empty, innermost first.
  */
-export function deleteFileScript(path: string, removeFile: boolean, createdDirectories: readonly string[]): string {
-  const lines = ["set -euo pipefail", `p=${shellQuote(path)}`];
+export function deleteFileScript(path: string, removeFile: boolean, registry: string = CREATED_DIRECTORIES_REGISTRY): string {
+  const lines = ["set -euo pipefail", `p=${shellQuote(path)}`, `reg=${shellQuote(registry)}`];
   if (removeFile) {
     lines.push(
       'if [ -d "$p" ] && [ ! -L "$p" ]; then printf \'%s is a directory, not removing it\\n\' "$p" >&2; exit 1; fi',
       'rm -f -- "$p"',
     );
   }
-  for (const dir of [...createdDirectories].reverse()) {
-    lines.push(`rmdir -- ${shellQuote(dir)} 2>/dev/null || true`);
-  }
-  lines.push("echo deleted=1", "");
+  lines.push(
+    'if [ -f "$reg" ]; then',
+    '  ( flock 9; d=$(dirname -- "$p")',
+    '    while [ "$d" != / ] && grep -qxF -- "$d" "$reg"; do',
+    '      rmdir -- "$d" 2>/dev/null || break',
+    '      grep -vxF -- "$d" "$reg" > "$reg.tmp" || true; mv -f -- "$reg.tmp" "$reg"',
+    '      d=$(dirname -- "$d")',
+    "    done ) 9>>\"$reg.lock\"",
+    "fi",
+    "echo deleted=1",
+    "",
+  );
   return lines.join("\n");
 }

@@ -44,6 +44,8 @@ export interface ArmSpec {
   restoreCommand: string;
   /** Seconds until the revert fires unless disarmed. */
   timeoutSeconds: number;
+  /** Identity of this arming, stored with the snapshot so a later disarm can tell its own revert from a stale one. */
+  armId: string;
 }
 
 /**
@@ -66,6 +68,7 @@ export function armScript(spec: ArmSpec, baseDir = REVERT_DIR): string {
     'systemctl reset-failed "$unit.timer" "$unit.service" 2>/dev/null || true',
     'rm -rf -- "$dir"',
     'mkdir -p -m 0700 -- "$dir/files"',
+    `printf '%s\\n' ${shellQuote(spec.armId)} > "$dir/arm-id"`,
     "i=0",
     "{",
     "  echo 'set -u'",
@@ -90,9 +93,11 @@ export function armScript(spec: ArmSpec, baseDir = REVERT_DIR): string {
 
 /**
  * Bash script that disarms guard `name`: stops the timer, waits for a revert that is already
- * running, and reports `reverted=yes|no` (whether the revert ran before the disarm). `baseDir` is for tests.
+ * running, and reports `reverted=yes|no`: whether the revert of arming `armId` ran before the
+ * disarm (a marker left by an older arming, e.g. after a lockout was reverted, is not this one's).
+ * `baseDir` is for tests.
  */
-export function disarmScript(name: string, baseDir = REVERT_DIR): string {
+export function disarmScript(name: string, armId: string, baseDir = REVERT_DIR): string {
   const problem = guardNameProblem(name);
   if (problem !== undefined) throw new Error(problem);
   return [
@@ -101,7 +106,8 @@ export function disarmScript(name: string, baseDir = REVERT_DIR): string {
     `unit=${shellQuote(revertUnit(name))}`,
     'systemctl stop "$unit.timer" 2>/dev/null || true',
     'for _ in $(seq 1 100); do systemctl is-active -q "$unit.service" || break; sleep 0.2; done',
-    'if [ -e "$dir/reverted" ]; then echo reverted=yes; else echo reverted=no; fi',
+    `want=${shellQuote(armId)}`,
+    'if [ -e "$dir/reverted" ] && [ "$(cat "$dir/arm-id" 2>/dev/null)" = "$want" ]; then echo reverted=yes; else echo reverted=no; fi',
     'systemctl reset-failed "$unit.timer" "$unit.service" 2>/dev/null || true',
     'rm -rf -- "$dir"',
   ].join("\n");
@@ -231,8 +237,9 @@ export function diffArm(olds: ArmOutputs, news: ArmInputs): { changes: boolean; 
 }
 
 async function arm(news: ArmInputs): Promise<ArmOutputs> {
-  await runRemoteChecked(news.connection, `arm revert ${news.name}`, armScript(news));
-  return { ...news, liveDigest: news.desiredDigest, armId: `${news.name}@${new Date().toISOString()}` };
+  const armId = `${news.name}@${new Date().toISOString()}`;
+  await runRemoteChecked(news.connection, `arm revert ${news.name}`, armScript({ ...news, armId }));
+  return { ...news, liveDigest: news.desiredDigest, armId };
 }
 
 const armProvider: pulumi.dynamic.ResourceProvider<ArmInputs, ArmOutputs> = {
@@ -260,7 +267,7 @@ const armProvider: pulumi.dynamic.ResourceProvider<ArmInputs, ArmOutputs> = {
     return { id, props: { ...props, liveDigest: parseKeyValues(result.stdout).digest ?? "" } };
   },
   async delete(_id, props) {
-    await runRemoteChecked(props.connection, `disarm revert ${props.name}`, disarmScript(props.name));
+    await runRemoteChecked(props.connection, `disarm revert ${props.name}`, disarmScript(props.name, props.armId));
   },
 };
 
@@ -311,6 +318,10 @@ export interface RevertGuardConfirmArgs {
   timeoutSeconds: number;
   /** What the guarded change is, for the error message (e.g. "sshd hardening"). */
   description: string;
+  /** The Arm's probe command, to tell a harmless revert (the host already holds the wanted state) from a lost change. */
+  probeCommand: string;
+  /** The Arm's desired digest. */
+  desiredDigest: pulumi.Input<string>;
 }
 
 interface ConfirmInputs {
@@ -319,10 +330,16 @@ interface ConfirmInputs {
   armId: string;
   timeoutSeconds: number;
   description: string;
+  probeCommand: string;
+  desiredDigest: string;
 }
 
 /** The error `up` fails with when the fresh login failed and the host reverted itself. */
-export function lockoutMessage(c: ConfirmInputs, loginError: string, reachableAgain: boolean): string {
+export function lockoutMessage(
+  c: { connection: Pick<HostConnectionState, "user" | "host" | "port">; name: string; timeoutSeconds: number; description: string },
+  loginError: string,
+  reachableAgain: boolean,
+): string {
   const who = `${c.connection.user}@${c.connection.host}:${c.connection.port}`;
   return reachableAgain
     ? `${c.description} would have locked ${who} out (a fresh SSH login failed: ${loginError}). ` +
@@ -335,8 +352,8 @@ export function lockoutMessage(c: ConfirmInputs, loginError: string, reachableAg
 async function confirm(news: ConfirmInputs): Promise<void> {
   const loginError = await proveFreshAccess(news.connection, 5, 2000);
   if (loginError === undefined) {
-    const result = await runRemoteChecked(news.connection, `disarm revert ${news.name}`, disarmScript(news.name));
-    if (parseKeyValues(result.stdout).reverted === "yes") {
+    const result = await runRemoteChecked(news.connection, `disarm revert ${news.name}`, disarmScript(news.name, news.armId));
+    if (parseKeyValues(result.stdout).reverted === "yes" && (await liveDigest(news)) !== news.desiredDigest) {
       throw new Error(
         `${news.description}: the host reverted the change before access was confirmed (the run took longer than ` +
           `${news.timeoutSeconds} s between arming and confirming); raise hemma:edge.revertTimeoutSeconds and run up again`,
@@ -351,7 +368,16 @@ async function confirm(news: ConfirmInputs): Promise<void> {
     await new Promise((r) => setTimeout(r, 3000));
     reachable = (await freshAccessAttempt(news.connection)) === undefined;
   }
+  if (reachable) {
+    // The revert is seen and reported here; clear it so the next run does not report it again.
+    await runRemoteChecked(news.connection, `clear revert ${news.name}`, disarmScript(news.name, news.armId));
+  }
   throw new Error(lockoutMessage(news, loginError, reachable));
+}
+
+async function liveDigest(c: ConfirmInputs): Promise<string> {
+  const result = await runRemoteChecked(c.connection, `probe ${c.name}`, probeScript(c.probeCommand));
+  return parseKeyValues(result.stdout).digest ?? "";
 }
 
 const confirmProvider: pulumi.dynamic.ResourceProvider<ConfirmInputs, ConfirmInputs> = {
@@ -359,7 +385,10 @@ const confirmProvider: pulumi.dynamic.ResourceProvider<ConfirmInputs, ConfirmInp
     return { inputs: news, failures: connectionFailures(news.connection) };
   },
   async diff(_id, olds, news) {
-    return { changes: isUnknown(news.armId) || olds.armId !== news.armId || olds.description !== news.description };
+    return {
+      changes:
+        isUnknown(news.armId) || olds.armId !== news.armId || olds.description !== news.description || olds.desiredDigest !== news.desiredDigest,
+    };
   },
   async create(news) {
     await confirm(news);
@@ -392,6 +421,8 @@ export class RevertGuardConfirm extends pulumi.dynamic.Resource {
         armId: args.armId,
         timeoutSeconds: args.timeoutSeconds,
         description: args.description,
+        probeCommand: args.probeCommand,
+        desiredDigest: args.desiredDigest,
       },
       opts,
       "host",

@@ -355,7 +355,7 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
       enabled: props.initialEnabled,
       masked: props.initialMasked,
     });
-    const fileStep = props.hasContent ? deleteFileScript(filePath, ownsFile, props.createdDirectories ?? []) : "";
+    const fileStep = props.hasContent ? deleteFileScript(filePath, ownsFile) : "";
     const script = [commandsScript(plan.before), fileStep, commandsScript(plan.after)].join("\n");
     await runRemoteChecked(props.connection, `delete unit ${props.name}`, script);
   },

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -31,16 +31,23 @@ function bash(script: string, stdin = ""): { code: number | null; stdout: string
 }
 
 let dir: string;
+let regDir: string;
+let reg: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-file-"));
+  regDir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-reg-"));
+  reg = path.join(regDir, "var", "created-directories");
 });
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(regDir, { recursive: true, force: true });
 });
 
 function spec(target: string, content: string, extra: Partial<WriteFileSpec> = {}): WriteFileSpec {
-  return { path: target, digest: sha256Hex(content), mode: "0640", owner: OWNER, group: GROUP, createDirectories: false, ...extra };
+  return { path: target, digest: sha256Hex(content), mode: "0640", owner: OWNER, group: GROUP, createDirectories: false, registry: reg, ...extra };
 }
+
+const registryLines = (): string[] => (fs.existsSync(reg) ? fs.readFileSync(reg, "utf8").split("\n").filter((l) => l !== "") : []);
 
 const modeOf = (p: string): string => (fs.statSync(p).mode & 0o7777).toString(8).padStart(4, "0");
 const entries = (d: string): string[] => fs.readdirSync(d).sort();
@@ -165,30 +172,54 @@ describe("readFileScript / parseFileState", () => {
 });
 
 describe("deleteFileScript", () => {
-  test("removes the file and the empty directories it created, innermost first", () => {
-    const created = [path.join(dir, "x"), path.join(dir, "x", "y")];
-    fs.mkdirSync(created[1] as string, { recursive: true });
+  test("removes the file and the empty directories a write created, innermost first", () => {
     const target = path.join(dir, "x", "y", "a.conf");
-    fs.writeFileSync(target, "c");
-    const r = bash(deleteFileScript(target, true, created));
+    expect(bash(writeFileScript(spec(target, "c", { createDirectories: true })), "c").code).toBe(0);
+    expect(registryLines()).toEqual([path.join(dir, "x", "y"), path.join(dir, "x")]);
+    const r = bash(deleteFileScript(target, true, reg));
     expect(r).toEqual({ code: 0, stdout: "deleted=1\n", stderr: "" });
     expect(entries(dir)).toEqual([]);
+    expect(registryLines()).toEqual([]);
   });
 
-  test("leaves an adopted file and a directory that holds other files", () => {
-    const created = [path.join(dir, "x")];
-    fs.mkdirSync(created[0] as string);
+  test("leaves an adopted file, and a created directory while it holds other files", () => {
     const target = path.join(dir, "x", "a.conf");
-    fs.writeFileSync(target, "c");
+    expect(bash(writeFileScript(spec(target, "c", { createDirectories: true })), "c").code).toBe(0);
     fs.writeFileSync(path.join(dir, "x", "someone-elses"), "z");
-    expect(bash(deleteFileScript(target, false, created)).code).toBe(0);
+    expect(bash(deleteFileScript(target, false, reg)).code).toBe(0);
     expect(entries(path.join(dir, "x"))).toEqual(["a.conf", "someone-elses"]);
-    expect(bash(deleteFileScript(target, true, created)).code).toBe(0);
+    expect(bash(deleteFileScript(target, true, reg)).code).toBe(0);
     expect(entries(path.join(dir, "x"))).toEqual(["someone-elses"]);
+    expect(registryLines()).toEqual([path.join(dir, "x")]);
+  });
+
+  test("never removes a directory no write created, even when empty", () => {
+    fs.mkdirSync(path.join(dir, "pre"));
+    const target = path.join(dir, "pre", "a.conf");
+    expect(bash(writeFileScript(spec(target, "c", { createDirectories: true })), "c").stdout).toBe("existed=0\n");
+    expect(bash(deleteFileScript(target, true, reg)).code).toBe(0);
+    expect(entries(dir)).toEqual(["pre"]);
   });
 
   test("is idempotent when the file is already gone", () => {
-    expect(bash(deleteFileScript(path.join(dir, "gone"), true, [])).code).toBe(0);
+    expect(bash(deleteFileScript(path.join(dir, "gone"), true, reg)).code).toBe(0);
+  });
+
+  test("concurrent writes into one new directory all succeed, and the last delete removes it", async () => {
+    const run = (script: string, stdin: string): Promise<number | null> =>
+      new Promise((resolve) => {
+        const child = spawn("bash", ["-c", script]);
+        child.on("close", resolve);
+        child.stdin.end(stdin);
+      });
+    const targets = Array.from({ length: 8 }, (_, i) => path.join(dir, "shared", "sub", `f${i}.conf`));
+    const codes = await Promise.all(targets.map((t, i) => run(writeFileScript(spec(t, `v${i}`, { createDirectories: true })), `v${i}`)));
+    expect(codes).toEqual(targets.map(() => 0));
+    expect(registryLines().sort()).toEqual([path.join(dir, "shared"), path.join(dir, "shared", "sub")]);
+    for (const t of [...targets].reverse()) {
+      expect(bash(deleteFileScript(t, true, reg)).code).toBe(0);
+    }
+    expect(entries(dir)).toEqual([]);
   });
 });
 

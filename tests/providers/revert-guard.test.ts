@@ -42,7 +42,7 @@ test("arming snapshots the files and starts a transient timer with the timeout",
   const conf = join(dir, "etc/ssh/sshd_config.d/99-hardening.conf");
   mkdirSync(join(dir, "etc/ssh/sshd_config.d"), { recursive: true });
   writeFileSync(conf, "AllowUsers root paunchygent\n");
-  const r = bash(armScript({ name: "sshd", paths: [conf], restoreCommand: "echo reloaded >> " + join(dir, "restore.log"), timeoutSeconds: 45 }, base));
+  const r = bash(armScript({ name: "sshd", paths: [conf], restoreCommand: "echo reloaded >> " + join(dir, "restore.log"), timeoutSeconds: 45, armId: "a1" }, base));
   expect(r).toEqual({ status: 0, stdout: "armed=hemma-revert-sshd\n", stderr: "" });
   expect(readFileSync(join(base, "sshd/files/0"), "utf8")).toBe("AllowUsers root paunchygent\n");
   const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
@@ -57,7 +57,7 @@ test("the restore script puts back changed files, deletes files that were absent
   mkdirSync(join(dir, "etc"));
   writeFileSync(a, "old a\n");
   chmodSync(a, 0o640);
-  expect(bash(armScript({ name: "fw", paths: [a, b], restoreCommand: `echo restored >> '${dir}/restore.log'`, timeoutSeconds: 30 }, base)).status).toBe(0);
+  expect(bash(armScript({ name: "fw", paths: [a, b], restoreCommand: `echo restored >> '${dir}/restore.log'`, timeoutSeconds: 30, armId: "a1" }, base)).status).toBe(0);
   // The guarded change happens, then nobody confirms: the timer runs restore.sh.
   writeFileSync(a, "locked out\n");
   writeFileSync(b, "new file\n");
@@ -71,15 +71,21 @@ test("the restore script puts back changed files, deletes files that were absent
   expect(readFileSync(join(dir, "calls.log"), "utf8")).toContain("logger -t hemma-revert guard fw: access was not confirmed within 30 s");
 });
 
-test("disarm reports whether the revert already ran, stops the timer and removes the snapshot", () => {
-  bash(armScript({ name: "sshd", paths: [join(dir, "x")], restoreCommand: "true", timeoutSeconds: 30 }, base));
-  expect(bash(disarmScript("sshd", base)).stdout).toBe("reverted=no\n");
+test("disarm reports whether this arming's revert already ran, stops the timer and removes the snapshot", () => {
+  const armIt = (armId: string) => bash(armScript({ name: "sshd", paths: [join(dir, "x")], restoreCommand: "true", timeoutSeconds: 30, armId }, base));
+  armIt("a1");
+  expect(bash(disarmScript("sshd", "a1", base)).stdout).toBe("reverted=no\n");
   expect(existsSync(join(base, "sshd"))).toBe(false);
   expect(readFileSync(join(dir, "calls.log"), "utf8")).toContain("systemctl stop hemma-revert-sshd.timer");
 
-  bash(armScript({ name: "sshd", paths: [join(dir, "x")], restoreCommand: "true", timeoutSeconds: 30 }, base));
+  armIt("a2");
   bash(`bash ${base}/sshd/restore.sh`);
-  expect(bash(disarmScript("sshd", base)).stdout).toBe("reverted=yes\n");
+  expect(bash(disarmScript("sshd", "a2", base)).stdout).toBe("reverted=yes\n");
+
+  // A marker left by an earlier arming (a reverted lockout) is not the current arming's revert.
+  armIt("a3");
+  bash(`bash ${base}/sshd/restore.sh`);
+  expect(bash(disarmScript("sshd", "a4", base)).stdout).toBe("reverted=no\n");
 });
 
 test("probeScript prints the digest probeDigest predicts for the same content", () => {
@@ -102,7 +108,7 @@ test("names and messages", () => {
   expect(guardNameProblem("sshd")).toBeUndefined();
   expect(guardNameProblem("ssh d;")).toBe("guard name 'ssh d;' must be lower-case letters, digits and '-'");
   expect(revertUnit("sshd")).toBe("hemma-revert-sshd");
-  expect(() => armScript({ name: "x", paths: [], restoreCommand: "", timeoutSeconds: 2 })).toThrow("revert timeout must be a whole number of seconds >= 5");
+  expect(() => armScript({ name: "x", paths: [], restoreCommand: "", timeoutSeconds: 2, armId: "a" })).toThrow("revert timeout must be a whole number of seconds >= 5");
   const c = { connection: { user: "paunchygent", host: "127.0.0.1", port: 2222 } as never, name: "sshd", armId: "a", timeoutSeconds: 20, description: "sshd hardening" };
   expect(lockoutMessage(c, "the login of paunchygent was refused", true)).toBe(
     "sshd hardening would have locked paunchygent@127.0.0.1:2222 out (a fresh SSH login failed: the login of paunchygent was refused). " +
