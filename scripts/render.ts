@@ -32,7 +32,12 @@ exit codes:
   2  usage error`;
 
 /** The areas host rendering parses, with their schemas. */
-const HOST_AREAS = { host: hostSchema, docker: dockerSchema, postgres: postgresSchema, app: appSchema } as const;
+const HOST_AREAS = {
+  host: hostSchema,
+  docker: dockerSchema,
+  postgres: postgresSchema,
+  app: appSchema,
+} as const;
 
 /** What {@link loadRenderConfig} found. */
 export interface RenderConfig {
@@ -64,7 +69,8 @@ export function loadRenderConfig(file: string, stack: string): RenderConfig {
       for (const zi of result.error.issues) {
         issues.push({
           path: [key, ...zi.path.map(String)].join("."),
-          received: entry === undefined ? "nothing (key is missing)" : JSON.stringify(valueAt(entry.value, zi.path)),
+          received:
+            entry === undefined ? "nothing (key is missing)" : JSON.stringify(valueAt(entry.value, zi.path)),
           expected: zi.message,
         });
       }
@@ -75,13 +81,18 @@ export function loadRenderConfig(file: string, stack: string): RenderConfig {
   return {
     host: parsed as unknown as HostLayerConfig,
     issues,
-    ...(full.ok && full.config ? { full: full.config } : { edgeSkipped: `${full.issues.length} problem(s) elsewhere in the config (npm run validate -- ${stack})` }),
+    ...(full.ok && full.config
+      ? { full: full.config }
+      : {
+          edgeSkipped: `${full.issues.length} problem(s) elsewhere in the config (npm run validate -- ${stack})`,
+        }),
   };
 }
 
 function valueAt(value: unknown, keyPath: readonly PropertyKey[]): unknown {
   let v = value;
-  for (const k of keyPath) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  for (const k of keyPath)
+    v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
   return v;
 }
 
@@ -101,7 +112,8 @@ export function renderStackFiles(cfg: RenderConfig): RenderedFile[] {
 export function writeRenderedFiles(files: readonly RenderedFile[], dir: string): string[] {
   const written: string[] = [];
   for (const f of files) {
-    if (!f.path.startsWith("/") || f.path.split("/").includes("..")) throw new Error(`not an absolute host path: ${f.path}`);
+    if (!f.path.startsWith("/") || f.path.split("/").includes(".."))
+      throw new Error(`not an absolute host path: ${f.path}`);
     const target = path.join(dir, f.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, f.content);

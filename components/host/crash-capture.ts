@@ -63,12 +63,24 @@ export class CrashCapture extends pulumi.ComponentResource {
     }
     const scriptResources = scripts.map((f) => resources[f.path]!);
     const armUnit = files.find((f) => f.path.endsWith(`/${KDUMP_WATCHDOG_ARM_UNIT}`))!;
-    resources[armUnit.path] = placeRenderedFile(name, args.connection, armUnit, { dependsOn: scriptResources }, this);
+    resources[armUnit.path] = placeRenderedFile(
+      name,
+      args.connection,
+      armUnit,
+      { dependsOn: scriptResources },
+      this,
+    );
     for (const f of files) {
       if (resources[f.path]) continue;
       const onChange = crashCaptureOnChange(f);
       const deps = f.kind === "unit" ? [...scriptResources, resources[armUnit.path]!] : [];
-      resources[f.path] = placeRenderedFile(name, args.connection, f, { ...(onChange ? { onChange } : {}), dependsOn: deps }, this);
+      resources[f.path] = placeRenderedFile(
+        name,
+        args.connection,
+        f,
+        { ...(onChange ? { onChange } : {}), dependsOn: deps },
+        this,
+      );
     }
     this.resources = resources;
     const rebootFiles = files.filter((f) => f.apply === "grub");

@@ -2,7 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import type { HostFile } from "../../providers/host-file";
 import type { SystemdUnit } from "../../providers/systemd-unit";
-import { renderDatabaseBackups, type DatabaseBackupsArgs as RenderArgs } from "../../render/host/database-backups";
+import {
+  renderDatabaseBackups,
+  type DatabaseBackupsArgs as RenderArgs,
+} from "../../render/host/database-backups";
 import { placeScheduledJobs } from "./maintenance-timers";
 
 /** Arguments of {@link DatabaseBackups}. */

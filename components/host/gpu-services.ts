@@ -2,7 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import type { HostFile } from "../../providers/host-file";
 import { SystemdUnit } from "../../providers/systemd-unit";
-import { LLAMA_UNIT, ROCM_PERF_UNIT, TABBY_UNIT, renderGpuServices, type GpuServicesArgs as RenderArgs } from "../../render/host/gpu-services";
+import {
+  LLAMA_UNIT,
+  ROCM_PERF_UNIT,
+  TABBY_UNIT,
+  renderGpuServices,
+  type GpuServicesArgs as RenderArgs,
+} from "../../render/host/gpu-services";
 import { placeRenderedFile } from "./placement";
 
 /** Arguments of {@link GpuServices}. */
@@ -38,9 +44,20 @@ export class GpuServices extends pulumi.ComponentResource {
     const at = (suffix: string) => files.find((f) => f.path.endsWith(suffix))!;
     // Masked first, so nothing (an old tabby Wants=) can start a legacy unit next to the container.
     this.legacy = args.settings.legacyUnits.map(
-      (unit) => new SystemdUnit(`${name}-mask-${unit}`, { connection: args.connection, name: unit, masked: true }, { parent: this }),
+      (unit) =>
+        new SystemdUnit(
+          `${name}-mask-${unit}`,
+          { connection: args.connection, name: unit, masked: true },
+          { parent: this },
+        ),
     );
-    this.llama = placeRenderedFile(name, args.connection, at(`/${LLAMA_UNIT}`), { enabled: true, active: true, dependsOn: [...this.legacy] }, this) as SystemdUnit;
+    this.llama = placeRenderedFile(
+      name,
+      args.connection,
+      at(`/${LLAMA_UNIT}`),
+      { enabled: true, active: true, dependsOn: [...this.legacy] },
+      this,
+    ) as SystemdUnit;
     this.tabbyConfig = placeRenderedFile(
       name,
       args.connection,
@@ -48,7 +65,13 @@ export class GpuServices extends pulumi.ComponentResource {
       { onChange: `systemctl try-restart ${TABBY_UNIT}` },
       this,
     ) as HostFile;
-    this.tabby = placeRenderedFile(name, args.connection, at(`/${TABBY_UNIT}`), { enabled: true, active: true, dependsOn: [this.llama, this.tabbyConfig] }, this) as SystemdUnit;
+    this.tabby = placeRenderedFile(
+      name,
+      args.connection,
+      at(`/${TABBY_UNIT}`),
+      { enabled: true, active: true, dependsOn: [this.llama, this.tabbyConfig] },
+      this,
+    ) as SystemdUnit;
     this.rocmPerf = placeRenderedFile(
       name,
       args.connection,
@@ -56,6 +79,10 @@ export class GpuServices extends pulumi.ComponentResource {
       { enabled: args.rocmPerfEnabled, active: args.rocmPerfEnabled },
       this,
     ) as SystemdUnit;
-    this.registerOutputs({ llamaPort: args.settings.llama.port, tabbyPort: args.settings.tabby.port, rocmPerfEnabled: args.rocmPerfEnabled });
+    this.registerOutputs({
+      llamaPort: args.settings.llama.port,
+      tabbyPort: args.settings.tabby.port,
+      rocmPerfEnabled: args.rocmPerfEnabled,
+    });
   }
 }

@@ -1,7 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import type { HostFile } from "../../providers/host-file";
-import { renderHostConfigFiles, type HostConfigFilesArgs as RenderArgs } from "../../render/host/host-config-files";
+import {
+  renderHostConfigFiles,
+  type HostConfigFilesArgs as RenderArgs,
+} from "../../render/host/host-config-files";
 import { placeRenderedFile } from "./placement";
 import { rebootRequiredCommand } from "./watchdog";
 
@@ -21,9 +24,12 @@ export interface HostConfigFilesArgs {
 /** The `onChange` of a host config file, by path. */
 export function hostConfigOnChange(path: string, netplanApply: boolean): string | undefined {
   if (path.startsWith("/etc/netplan/")) {
-    return netplanApply ? "netplan generate && netplan apply" : `netplan generate && ${rebootRequiredCommand("netplan (apply with netplan try)")}`;
+    return netplanApply
+      ? "netplan generate && netplan apply"
+      : `netplan generate && ${rebootRequiredCommand("netplan (apply with netplan try)")}`;
   }
-  if (path.startsWith("/etc/modules-load.d/") || path.startsWith("/etc/modprobe.d/")) return rebootRequiredCommand(`kernel modules (${path})`);
+  if (path.startsWith("/etc/modules-load.d/") || path.startsWith("/etc/modprobe.d/"))
+    return rebootRequiredCommand(`kernel modules (${path})`);
   return undefined;
 }
 
@@ -41,7 +47,13 @@ export class HostConfigFiles extends pulumi.ComponentResource {
     const resources: Record<string, HostFile> = {};
     for (const f of renderHostConfigFiles(args.settings)) {
       const onChange = hostConfigOnChange(f.path, args.netplanApply ?? false);
-      resources[f.path] = placeRenderedFile(name, args.connection, f, onChange ? { onChange } : {}, this) as HostFile;
+      resources[f.path] = placeRenderedFile(
+        name,
+        args.connection,
+        f,
+        onChange ? { onChange } : {},
+        this,
+      ) as HostFile;
     }
     this.resources = resources;
     this.registerOutputs({ paths: Object.keys(resources) });

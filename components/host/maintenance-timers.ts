@@ -2,7 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import type { HostFile } from "../../providers/host-file";
 import type { SystemdUnit } from "../../providers/systemd-unit";
-import { renderMaintenanceTimers, type MaintenanceTimersArgs as RenderArgs } from "../../render/host/maintenance-timers";
+import {
+  renderMaintenanceTimers,
+  type MaintenanceTimersArgs as RenderArgs,
+} from "../../render/host/maintenance-timers";
 import type { RenderedFile } from "../../render/types";
 import { placeRenderedFile, unitNameOf } from "./placement";
 
@@ -29,14 +32,22 @@ export function placeScheduledJobs(
   for (const f of scripts) resources[f.path] = placeRenderedFile(component, connection, f, {}, parent);
   const scriptResources = scripts.map((f) => resources[f.path]!);
   const services = files.filter((f) => unitNameOf(f)?.endsWith(".service"));
-  for (const f of services) resources[f.path] = placeRenderedFile(component, connection, f, { dependsOn: scriptResources }, parent);
+  for (const f of services)
+    resources[f.path] = placeRenderedFile(component, connection, f, { dependsOn: scriptResources }, parent);
   for (const f of files) {
     if (resources[f.path]) continue;
     const unit = unitNameOf(f);
-    if (!unit?.endsWith(".timer")) throw new Error(`${f.path}: a scheduled job renders scripts, services and timers only`);
+    if (!unit?.endsWith(".timer"))
+      throw new Error(`${f.path}: a scheduled job renders scripts, services and timers only`);
     const service = resources[f.path.replace(/\.timer$/, ".service")];
     if (!service) throw new Error(`${f.path}: no service of the same name`);
-    resources[f.path] = placeRenderedFile(component, connection, f, { enabled: true, active: true, dependsOn: [service, ...scriptResources] }, parent);
+    resources[f.path] = placeRenderedFile(
+      component,
+      connection,
+      f,
+      { enabled: true, active: true, dependsOn: [service, ...scriptResources] },
+      parent,
+    );
   }
   return resources;
 }

@@ -49,10 +49,14 @@ export function placeRenderedFile(
   parent: pulumi.Resource,
 ): HostFile | SystemdUnit {
   const name = placement.name ?? resourceNameOf(component, f);
-  const opts: pulumi.CustomResourceOptions = { parent, ...(placement.dependsOn?.length ? { dependsOn: placement.dependsOn } : {}) };
+  const opts: pulumi.CustomResourceOptions = {
+    parent,
+    ...(placement.dependsOn?.length ? { dependsOn: placement.dependsOn } : {}),
+  };
   const unit = unitNameOf(f);
   if (unit !== undefined) {
-    if (placement.onChange !== undefined) throw new Error(`${f.path}: units take no onChange; SystemdUnit restarts them`);
+    if (placement.onChange !== undefined)
+      throw new Error(`${f.path}: units take no onChange; SystemdUnit restarts them`);
     return new SystemdUnit(
       name,
       {

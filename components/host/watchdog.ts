@@ -2,7 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import type { HostFile } from "../../providers/host-file";
 import type { SystemdUnit } from "../../providers/systemd-unit";
-import { HEALTH_WATCHDOG_SCRIPT, HEALTH_WATCHDOG_UNIT, TCO_WATCHDOG_UNIT, renderWatchdog, type WatchdogArgs as RenderArgs } from "../../render/host/watchdog";
+import {
+  HEALTH_WATCHDOG_SCRIPT,
+  HEALTH_WATCHDOG_UNIT,
+  TCO_WATCHDOG_UNIT,
+  renderWatchdog,
+  type WatchdogArgs as RenderArgs,
+} from "../../render/host/watchdog";
 import { placeRenderedFile, type Placement } from "./placement";
 
 /** What a change to the petter does on the host; also a stack output so `up` states it. */
@@ -46,17 +52,27 @@ export class Watchdog extends pulumi.ComponentResource {
     super("hemma:host:Watchdog", name, {}, opts);
     const files = renderWatchdog(args.settings);
     const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
-    const place = (path: string, p: Placement) => placeRenderedFile(name, args.connection, byPath[path]!, p, this);
+    const place = (path: string, p: Placement) =>
+      placeRenderedFile(name, args.connection, byPath[path]!, p, this);
     const moduleConf = `/etc/modprobe.d/${args.settings.module}.conf`;
 
     const resources: Record<string, HostFile | SystemdUnit> = {};
     resources[moduleConf] = place(moduleConf, {
-      onChange: [rebootRequiredCommand(`${args.settings.module} options`), args.moduleOptionsOnChange].filter(Boolean).join(" && "),
+      onChange: [rebootRequiredCommand(`${args.settings.module} options`), args.moduleOptionsOnChange]
+        .filter(Boolean)
+        .join(" && "),
     });
-    resources["/etc/systemd/system.conf.d/99-watchdog.conf"] = place("/etc/systemd/system.conf.d/99-watchdog.conf", {
-      onChange: "systemctl daemon-reexec",
+    resources["/etc/systemd/system.conf.d/99-watchdog.conf"] = place(
+      "/etc/systemd/system.conf.d/99-watchdog.conf",
+      {
+        onChange: "systemctl daemon-reexec",
+      },
+    );
+    const loader = place(`/etc/systemd/system/${TCO_WATCHDOG_UNIT}`, {
+      enabled: true,
+      active: true,
+      dependsOn: [resources[moduleConf]],
     });
-    const loader = place(`/etc/systemd/system/${TCO_WATCHDOG_UNIT}`, { enabled: true, active: true, dependsOn: [resources[moduleConf]] });
     resources[`/etc/systemd/system/${TCO_WATCHDOG_UNIT}`] = loader;
     // try-restart: a no-op until the unit below first starts the petter.
     this.script = place(HEALTH_WATCHDOG_SCRIPT, {

@@ -3,37 +3,66 @@ import { DEFAULT_AMDGPU_RELEASE_WATCH } from "../../render/host/amdgpu-release-w
 import { DEFAULT_APP_CLEANUP_JOBS } from "../../render/host/app-cleanup-timers";
 import { DEFAULT_CRASH_CAPTURE } from "../../render/host/crash-capture";
 import { DEFAULT_DATABASE_BACKUPS } from "../../render/host/database-backups";
-import { DEFAULT_LEGACY_LLAMA_UNITS, DEFAULT_LLAMA_SERVER, DEFAULT_TABBY } from "../../render/host/gpu-services";
+import {
+  DEFAULT_LEGACY_LLAMA_UNITS,
+  DEFAULT_LLAMA_SERVER,
+  DEFAULT_TABBY,
+} from "../../render/host/gpu-services";
 import { DEFAULT_HEARTBEAT } from "../../render/host/heartbeat";
 import { DEFAULT_NETCONSOLE, DEFAULT_NETPLAN } from "../../render/host/host-config-files";
 import { DEFAULT_INCIDENT_CAPTURE } from "../../render/host/incident-capture";
 import { DEFAULT_LOG_CLEANUP } from "../../render/host/log-cleanup";
 import { DEFAULT_POWER_RAILS } from "../../render/host/power-rails";
 import { DEFAULT_WATCHDOG, watchdogTimingProblems } from "../../render/host/watchdog";
-import { absolutePathSchema, dockerNameSchema, portSchema, secondsSchema, sqlIdentifierSchema } from "./fields";
+import {
+  absolutePathSchema,
+  dockerNameSchema,
+  portSchema,
+  secondsSchema,
+  sqlIdentifierSchema,
+} from "./fields";
 import { isIpv4 } from "./hostname";
 import { pinnedImageSchema } from "./image-reference";
 
 // Every `enabled` is required (no default): like hemma:features, a stack says what it places.
-const enabled = z.boolean({ error: "true or false (a plain boolean: it decides which files and units exist)" });
+const enabled = z.boolean({
+  error: "true or false (a plain boolean: it decides which files and units exist)",
+});
 const count = (min: number) =>
-  z.number({ error: `a whole number >= ${min}` }).int({ error: `a whole number >= ${min}` }).min(min, { error: `a whole number >= ${min}` });
-const ipv4 = z.string({ error: "an IPv4 address" }).refine(isIpv4, { error: "an IPv4 address such as 192.168.0.1" });
+  z
+    .number({ error: `a whole number >= ${min}` })
+    .int({ error: `a whole number >= ${min}` })
+    .min(min, { error: `a whole number >= ${min}` });
+const ipv4 = z
+  .string({ error: "an IPv4 address" })
+  .refine(isIpv4, { error: "an IPv4 address such as 192.168.0.1" });
 const iface = z
   .string({ error: "a network interface name" })
-  .regex(/^[A-Za-z0-9_.-]{1,15}$/, { error: "an interface name such as enp7s0 (at most 15 letters, digits, '_', '.', '-')" });
+  .regex(/^[A-Za-z0-9_.-]{1,15}$/, {
+    error: "an interface name such as enp7s0 (at most 15 letters, digits, '_', '.', '-')",
+  });
 const unitName = z
   .string({ error: "a systemd unit name" })
-  .regex(/^[A-Za-z0-9:_.@-]+\.(service|socket|target|device|mount|timer)$/, { error: "a systemd unit name such as ssh.service" });
-const sshUnit = z.string({ error: "a systemd unit name" }).regex(/^[A-Za-z0-9:_.@-]+$/, { error: "a systemd unit name such as ssh" });
+  .regex(/^[A-Za-z0-9:_.@-]+\.(service|socket|target|device|mount|timer)$/, {
+    error: "a systemd unit name such as ssh.service",
+  });
+const sshUnit = z
+  .string({ error: "a systemd unit name" })
+  .regex(/^[A-Za-z0-9:_.@-]+$/, { error: "a systemd unit name such as ssh" });
 /** An `OnCalendar=` expression; `npm test` checks every rendered one with `systemd-analyze calendar`. */
 const calendar = z
   .string({ error: "a systemd calendar expression" })
   .regex(/^[A-Za-z0-9*:/.,~ -]+$/, { error: "a systemd calendar expression such as daily, hourly or *:0/5" });
-const word = z.string({ error: "a single word" }).regex(/^[^\s"'`$\\]+$/, { error: "one word without spaces, quotes, $ or backslashes" });
-const duration = z.string({ error: "a duration" }).regex(/^[0-9]+(ms|s|m|h)?$/, { error: "a duration such as 40s, 2m or 1h" });
+const word = z
+  .string({ error: "a single word" })
+  .regex(/^[^\s"'`$\\]+$/, { error: "one word without spaces, quotes, $ or backslashes" });
+const duration = z
+  .string({ error: "a duration" })
+  .regex(/^[0-9]+(ms|s|m|h)?$/, { error: "a duration such as 40s, 2m or 1h" });
 const volts = z.number({ error: "volts (a number)" }).positive({ error: "volts > 0" });
-const userName = z.string({ error: "a user name" }).regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "a user name such as root" });
+const userName = z
+  .string({ error: "a user name" })
+  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "a user name such as root" });
 
 const watchdogSchema = z
   .strictObject({
@@ -66,9 +95,15 @@ const crashCaptureSchema = z.strictObject({
   sysctl: z
     .record(z.string().regex(/^[a-z0-9_.]+$/, { error: "a sysctl key such as kernel.panic" }), word)
     .default({ ...DEFAULT_CRASH_CAPTURE.sysctl }),
-  sysctlFile: z.string().regex(/^[A-Za-z0-9_.-]+\.conf$/, { error: "a file name ending in .conf" }).default(DEFAULT_CRASH_CAPTURE.sysctlFile),
+  sysctlFile: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\.conf$/, { error: "a file name ending in .conf" })
+    .default(DEFAULT_CRASH_CAPTURE.sysctlFile),
   cmdlineFlags: z.array(word).default([...DEFAULT_CRASH_CAPTURE.cmdlineFlags]),
-  grubFile: z.string().regex(/^[A-Za-z0-9_.-]+\.cfg$/, { error: "a file name ending in .cfg" }).default(DEFAULT_CRASH_CAPTURE.grubFile),
+  grubFile: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\.cfg$/, { error: "a file name ending in .cfg" })
+    .default(DEFAULT_CRASH_CAPTURE.grubFile),
   crashKernel: z
     .string()
     .regex(/^[0-9A-Za-z:,@.-]+$/, { error: "a crashkernel= value such as 1536M or 2G-4G:320M,4G-:1536M" })
@@ -98,8 +133,16 @@ const appCleanupSchema = z.strictObject({
   jobs: z
     .array(
       z.strictObject({
-        name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "a unit base name such as skriptoteket-login-events-cleanup" }),
-        command: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { error: "a skriptoteket.cli command such as cleanup-login-events" }),
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]*$/, {
+            error: "a unit base name such as skriptoteket-login-events-cleanup",
+          }),
+        command: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]*$/, {
+            error: "a skriptoteket.cli command such as cleanup-login-events",
+          }),
         onCalendar: calendar,
       }),
     )
@@ -119,10 +162,15 @@ const incidentCaptureSchema = z.strictObject({
   logDir: absolutePathSchema.default(d.logDir),
   windowMinutes: count(1).default(d.windowMinutes),
   systemJournalPriority: z
-    .enum(["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"], { error: "a journal priority such as info" })
+    .enum(["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"], {
+      error: "a journal priority such as info",
+    })
     .default("info"),
   serviceUnits: z.array(unitName).default([...d.serviceUnits]),
-  gpuPciAddress: z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/, { error: "a PCI address such as 0000:0b:00.0" }).default(d.gpuPciAddress),
+  gpuPciAddress: z
+    .string()
+    .regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/, { error: "a PCI address such as 0000:0b:00.0" })
+    .default(d.gpuPciAddress),
   rocmSmi: absolutePathSchema.default(d.rocmSmi),
   gpuEdgeWarnC: count(1).default(d.gpuEdgeWarnC),
   gpuJunctionWarnC: count(1).default(d.gpuJunctionWarnC),
@@ -200,10 +248,19 @@ const llamaSchema = z.strictObject({
   image: pinnedImageSchema.default(L.image),
   containerName: dockerNameSchema.default(L.containerName),
   modelDir: absolutePathSchema.default(L.modelDir),
-  modelFile: z.string().regex(/^[A-Za-z0-9._-]+$/, { error: "a file name such as model.gguf" }).default(L.modelFile),
+  modelFile: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, { error: "a file name such as model.gguf" })
+    .default(L.modelFile),
   listenAddress: ipv4.default(L.listenAddress),
   port: portSchema.default(L.port),
-  serverArgs: z.array(z.string().regex(/^[^\s"'`$\\%]+$/, { error: "one argument without spaces, quotes, $, % or backslashes" })).default([...L.serverArgs]),
+  serverArgs: z
+    .array(
+      z
+        .string()
+        .regex(/^[^\s"'`$\\%]+$/, { error: "one argument without spaces, quotes, $, % or backslashes" }),
+    )
+    .default([...L.serverArgs]),
   devices: z.array(absolutePathSchema).default([...L.devices]),
   groups: z.array(userName).default([...L.groups]),
   stopTimeoutSeconds: secondsSchema.default(L.stopTimeoutSeconds),
@@ -215,8 +272,14 @@ const tabbySchema = z.strictObject({
   port: portSchema.default(T.port),
   user: userName.default(T.user),
   dataDir: absolutePathSchema.default(T.dataDir),
-  chatModelName: z.string().regex(/^[^\n"\\]+$/).default(T.chatModelName),
-  completionPromptTemplate: z.string().regex(/^[^\n"\\]+$/).default(T.completionPromptTemplate),
+  chatModelName: z
+    .string()
+    .regex(/^[^\n"\\]+$/)
+    .default(T.chatModelName),
+  completionPromptTemplate: z
+    .string()
+    .regex(/^[^\n"\\]+$/)
+    .default(T.completionPromptTemplate),
 });
 
 const gpuSchema = z.strictObject({
@@ -238,7 +301,9 @@ const netconsoleSchema = z.strictObject({
   targetPort: portSchema.default(DEFAULT_NETCONSOLE.targetPort),
   targetMac: z
     .string()
-    .regex(/^(|[0-9a-f]{2}(:[0-9a-f]{2}){5})$/, { error: "a lower-case MAC such as 00:11:22:33:44:55, or empty for broadcast" })
+    .regex(/^(|[0-9a-f]{2}(:[0-9a-f]{2}){5})$/, {
+      error: "a lower-case MAC such as 00:11:22:33:44:55, or empty for broadcast",
+    })
     .default(DEFAULT_NETCONSOLE.targetMac),
 });
 
@@ -246,7 +311,10 @@ const netplanSchema = z.strictObject({
   enabled,
   /** Apply with `netplan apply` when the file changes. Default false: a remote apply can cut SSH and trip the watchdog. */
   applyOnChange: z.boolean({ error: "true or false" }).default(false),
-  file: z.string().regex(/^[A-Za-z0-9_.-]+\.yaml$/, { error: "a file name ending in .yaml" }).default(DEFAULT_NETPLAN.file),
+  file: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\.yaml$/, { error: "a file name ending in .yaml" })
+    .default(DEFAULT_NETPLAN.file),
   interface: iface.default(DEFAULT_NETPLAN.interface),
   dhcp4: z.boolean().default(DEFAULT_NETPLAN.dhcp4),
   dhcp6: z.boolean().default(DEFAULT_NETPLAN.dhcp6),

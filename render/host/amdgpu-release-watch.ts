@@ -23,7 +23,11 @@ export interface AmdgpuReleaseWatchArgs {
 export const DEFAULT_AMDGPU_RELEASE_WATCH: AmdgpuReleaseWatchArgs = {
   onCalendar: "daily",
   watches: [
-    { name: "amdgpu 30.30.x package line", url: "https://repo.radeon.com/amdgpu/", pattern: "30\\.30(\\.[0-9]+)?/" },
+    {
+      name: "amdgpu 30.30.x package line",
+      url: "https://repo.radeon.com/amdgpu/",
+      pattern: "30\\.30(\\.[0-9]+)?/",
+    },
     {
       name: "Radeon Software for Linux 25.40 release notes",
       url: "https://www.amd.com/en/resources/support-articles/release-notes/RN-RAD-LNX-25-40.html",
@@ -58,14 +62,18 @@ exit "$failed"
 /** `/usr/local/bin/amdgpu-release-watch.sh`. */
 export function renderAmdgpuReleaseWatchScript(a: AmdgpuReleaseWatchArgs): string {
   const spec = a.watches.map((w) => [w.name, w.url, w.pattern].join("\t")).join("\n");
-  return [
-    "#!/bin/bash",
-    "# Rendered by hemma-infra (render/host/amdgpu-release-watch.ts). Lines prefixed <N> set the journal priority.",
-    "set -u",
-    envDefault("AMDGPU_WATCH_TIMEOUT", 30),
-    "# One watch per line, tab-separated: name, url, extended regex.",
-    envDefault("AMDGPU_WATCH_SPEC", spec),
-  ].join("\n") + "\n" + BODY;
+  return (
+    [
+      "#!/bin/bash",
+      "# Rendered by hemma-infra (render/host/amdgpu-release-watch.ts). Lines prefixed <N> set the journal priority.",
+      "set -u",
+      envDefault("AMDGPU_WATCH_TIMEOUT", 30),
+      "# One watch per line, tab-separated: name, url, extended regex.",
+      envDefault("AMDGPU_WATCH_SPEC", spec),
+    ].join("\n") +
+    "\n" +
+    BODY
+  );
 }
 
 /** Script plus `amdgpu-release-watch.service` + `.timer`. */
@@ -76,7 +84,12 @@ export function renderAmdgpuReleaseWatch(a: AmdgpuReleaseWatchArgs): RenderedFil
     }
   }
   return [
-    { path: AMDGPU_RELEASE_WATCH_SCRIPT, mode: "0755", kind: "script", content: renderAmdgpuReleaseWatchScript(a) },
+    {
+      path: AMDGPU_RELEASE_WATCH_SCRIPT,
+      mode: "0755",
+      kind: "script",
+      content: renderAmdgpuReleaseWatchScript(a),
+    },
     ...renderTimerPair({
       name: "amdgpu-release-watch",
       description: "Watch for new AMDGPU/ROCm releases",

@@ -27,7 +27,11 @@ export interface AppCleanupTimersArgs {
 }
 
 export const DEFAULT_APP_CLEANUP_JOBS: readonly AppCleanupJob[] = [
-  { name: "skriptoteket-sandbox-snapshots-cleanup", command: "cleanup-sandbox-snapshots", onCalendar: "hourly" },
+  {
+    name: "skriptoteket-sandbox-snapshots-cleanup",
+    command: "cleanup-sandbox-snapshots",
+    onCalendar: "hourly",
+  },
   { name: "skriptoteket-login-events-cleanup", command: "cleanup-login-events", onCalendar: "daily" },
   { name: "skriptoteket-session-files-cleanup", command: "cleanup-session-files", onCalendar: "hourly" },
 ];
@@ -54,14 +58,18 @@ exec "$SKRIPTOTEKET_DOCKER" exec -e PYTHONPATH=/app/src "$container" pdm run pyt
 
 /** `/usr/local/bin/skriptoteket-cli`: run a `skriptoteket.cli` command in the running web container. */
 export function renderSkriptoteketCliScript(a: AppCleanupTimersArgs): string {
-  return [
-    "#!/bin/bash",
-    "# Rendered by hemma-infra (render/host/app-cleanup-timers.ts).",
-    "set -euo pipefail",
-    envDefault("SKRIPTOTEKET_DOCKER", a.dockerBinary),
-    envDefault("SKRIPTOTEKET_WEB_LABEL", a.webContainerLabel),
-    envDefault("SKRIPTOTEKET_WEB_NAME", a.webContainerName),
-  ].join("\n") + "\n" + CLI_BODY;
+  return (
+    [
+      "#!/bin/bash",
+      "# Rendered by hemma-infra (render/host/app-cleanup-timers.ts).",
+      "set -euo pipefail",
+      envDefault("SKRIPTOTEKET_DOCKER", a.dockerBinary),
+      envDefault("SKRIPTOTEKET_WEB_LABEL", a.webContainerLabel),
+      envDefault("SKRIPTOTEKET_WEB_NAME", a.webContainerName),
+    ].join("\n") +
+    "\n" +
+    CLI_BODY
+  );
 }
 
 /** The CLI wrapper and one service+timer pair per job. */

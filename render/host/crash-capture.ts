@@ -83,7 +83,8 @@ export const CRASH_CAPTURE_APPLY_COMMANDS: Readonly<Record<CrashCaptureApply, st
   sysctl: "sysctl --system",
   grub: "update-grub",
   "kdump-config": "kdump-config unload && kdump-config load",
-  "kdump-initrd": '/etc/kernel/postinst.d/kdump-tools "$(uname -r)" && kdump-config unload && kdump-config load',
+  "kdump-initrd":
+    '/etc/kernel/postinst.d/kdump-tools "$(uname -r)" && kdump-config unload && kdump-config load',
   "daemon-reload": "systemctl daemon-reload",
 };
 
@@ -162,17 +163,21 @@ echo $! > "$KDUMP_WATCHDOG_PIDFILE"
 
 /** `/usr/local/sbin/kdump-watchdog-arm`: open the watchdog in the crash kernel and hold it unpetted. */
 export function renderKdumpWatchdogArmScript(a: CrashCaptureArgs): string {
-  return [
-    "#!/bin/bash",
-    "# Rendered by hemma-infra (render/host/crash-capture.ts).",
-    "set -u",
-    envDefault("KDUMP_WATCHDOG_DEVICE", a.watchdogDevice),
-    envDefault("KDUMP_WATCHDOG_MODULE", a.watchdogModule),
-    envDefault("KDUMP_WATCHDOG_MODPROBE", "/usr/sbin/modprobe"),
-    envDefault("KDUMP_WATCHDOG_WAIT_SECONDS", 30),
-    envDefault("KDUMP_WATCHDOG_SYSFS", "/sys/class/watchdog"),
-    envDefault("KDUMP_WATCHDOG_PIDFILE", "/run/kdump-watchdog-arm.pid"),
-  ].join("\n") + "\n" + ARM_BODY;
+  return (
+    [
+      "#!/bin/bash",
+      "# Rendered by hemma-infra (render/host/crash-capture.ts).",
+      "set -u",
+      envDefault("KDUMP_WATCHDOG_DEVICE", a.watchdogDevice),
+      envDefault("KDUMP_WATCHDOG_MODULE", a.watchdogModule),
+      envDefault("KDUMP_WATCHDOG_MODPROBE", "/usr/sbin/modprobe"),
+      envDefault("KDUMP_WATCHDOG_WAIT_SECONDS", 30),
+      envDefault("KDUMP_WATCHDOG_SYSFS", "/sys/class/watchdog"),
+      envDefault("KDUMP_WATCHDOG_PIDFILE", "/run/kdump-watchdog-arm.pid"),
+    ].join("\n") +
+    "\n" +
+    ARM_BODY
+  );
 }
 
 const SAVECORE_BODY = String.raw`
@@ -197,18 +202,22 @@ echo "kdump-savecore-and-sysrq-reboot: SysRq reboot did not happen; $KDUMP_REBOO
 
 /** `/usr/local/sbin/kdump-savecore-and-sysrq-reboot`: bounded savecore, then SysRq `b`, then `reboot -f`. */
 export function renderKdumpSavecoreScript(a: CrashCaptureArgs): string {
-  return [
-    "#!/bin/bash",
-    "# Rendered by hemma-infra (render/host/crash-capture.ts).",
-    "set -u",
-    envDefault("KDUMP_DEFAULTS_FILE", KDUMP_DEFAULTS_PATH),
-    envDefault("KDUMP_SAVECORE_DEFAULT_TIMEOUT", a.savecoreTimeout),
-    envDefault("KDUMP_CONFIG", "/usr/sbin/kdump-config"),
-    envDefault("KDUMP_SYSRQ_ENABLE", "/proc/sys/kernel/sysrq"),
-    envDefault("KDUMP_SYSRQ_TRIGGER", "/proc/sysrq-trigger"),
-    envDefault("KDUMP_REBOOT_FALLBACK_DELAY", 10),
-    envDefault("KDUMP_REBOOT", "/usr/sbin/reboot"),
-  ].join("\n") + "\n" + SAVECORE_BODY;
+  return (
+    [
+      "#!/bin/bash",
+      "# Rendered by hemma-infra (render/host/crash-capture.ts).",
+      "set -u",
+      envDefault("KDUMP_DEFAULTS_FILE", KDUMP_DEFAULTS_PATH),
+      envDefault("KDUMP_SAVECORE_DEFAULT_TIMEOUT", a.savecoreTimeout),
+      envDefault("KDUMP_CONFIG", "/usr/sbin/kdump-config"),
+      envDefault("KDUMP_SYSRQ_ENABLE", "/proc/sys/kernel/sysrq"),
+      envDefault("KDUMP_SYSRQ_TRIGGER", "/proc/sysrq-trigger"),
+      envDefault("KDUMP_REBOOT_FALLBACK_DELAY", 10),
+      envDefault("KDUMP_REBOOT", "/usr/sbin/reboot"),
+    ].join("\n") +
+    "\n" +
+    SAVECORE_BODY
+  );
 }
 
 /** `/etc/default/kdump-tools`: the package's settings plus the documented crash-kernel flags. */
@@ -235,7 +244,11 @@ export function renderCrashCapture(a: CrashCaptureArgs): CrashCaptureFile[] {
       mode: "0644",
       kind: "config",
       apply: "sysctl",
-      content: ["# Rendered by hemma-infra: panic instead of hanging, so kdump and the watchdog can act.", ...sysctl, ""].join("\n"),
+      content: [
+        "# Rendered by hemma-infra: panic instead of hanging, so kdump and the watchdog can act.",
+        ...sysctl,
+        "",
+      ].join("\n"),
     },
     {
       path: `/etc/default/grub.d/${a.grubFile}`,
@@ -249,9 +262,17 @@ export function renderCrashCapture(a: CrashCaptureArgs): CrashCaptureFile[] {
       mode: "0644",
       kind: "config",
       apply: "grub",
-      content: "# Rendered by hemma-infra (docs/decisions/0042). Apply: update-grub, then reboot.\n" + grubAppend([`crashkernel=${a.crashKernel}`]),
+      content:
+        "# Rendered by hemma-infra (docs/decisions/0042). Apply: update-grub, then reboot.\n" +
+        grubAppend([`crashkernel=${a.crashKernel}`]),
     },
-    { path: KDUMP_DEFAULTS_PATH, mode: "0644", kind: "config", apply: "kdump-config", content: renderKdumpDefaults(a) },
+    {
+      path: KDUMP_DEFAULTS_PATH,
+      mode: "0644",
+      kind: "config",
+      apply: "kdump-config",
+      content: renderKdumpDefaults(a),
+    },
     {
       path: "/etc/initramfs-tools/hooks/zz-kdump-disable-watchdog",
       mode: "0755",
@@ -266,7 +287,13 @@ export function renderCrashCapture(a: CrashCaptureArgs): CrashCaptureFile[] {
       apply: "kdump-initrd",
       content: renderWatchdogHardeningHook(a),
     },
-    { path: KDUMP_WATCHDOG_ARM_SCRIPT, mode: "0755", kind: "script", apply: "daemon-reload", content: renderKdumpWatchdogArmScript(a) },
+    {
+      path: KDUMP_WATCHDOG_ARM_SCRIPT,
+      mode: "0755",
+      kind: "script",
+      apply: "daemon-reload",
+      content: renderKdumpWatchdogArmScript(a),
+    },
     {
       path: unitPath(KDUMP_WATCHDOG_ARM_UNIT),
       mode: "0644",
@@ -312,7 +339,13 @@ export function renderCrashCapture(a: CrashCaptureArgs): CrashCaptureFile[] {
         },
       ]),
     },
-    { path: KDUMP_SAVECORE_SCRIPT, mode: "0755", kind: "script", apply: "daemon-reload", content: renderKdumpSavecoreScript(a) },
+    {
+      path: KDUMP_SAVECORE_SCRIPT,
+      mode: "0755",
+      kind: "script",
+      apply: "daemon-reload",
+      content: renderKdumpSavecoreScript(a),
+    },
     {
       path: unitPath(KDUMP_DUMP_UNIT, "10-sysrq-reboot.conf"),
       mode: "0644",

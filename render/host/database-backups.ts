@@ -120,28 +120,34 @@ esac
 
 /** `/usr/local/bin/hemma-db-backup.sh`: dump, verify, rename, rotate. */
 export function renderDatabaseBackupScript(a: DatabaseBackupsArgs): string {
-  return [
-    "#!/bin/bash",
-    "# Rendered by hemma-infra (render/host/database-backups.ts; docs/decisions/0047).",
-    "# Restore a dump: <exec prefix> pg_restore -U postgres -d <db> --clean --if-exists < <file>.dump",
-    "set -uo pipefail",
-    envDefault("HEMMA_BACKUP_DIR", a.dir),
-    envDefault("HEMMA_BACKUP_DATABASES", a.databases.join(" ")),
-    envDefault("HEMMA_BACKUP_RETAIN", a.retain),
-    envDefault("HEMMA_BACKUP_PG_USER", a.pgUser),
-    envDefault("HEMMA_BACKUP_VERIFY", a.verify ? 1 : 0),
-    "# Command prefix for the PostgreSQL tools; set to an empty value to run them directly.",
-    `HEMMA_BACKUP_EXEC=\${HEMMA_BACKUP_EXEC-${a.execPrefix === "" ? "" : `'${a.execPrefix.replace(/'/g, `'\\''`)}'`}}`,
-  ].join("\n") + "\n" + BODY;
+  return (
+    [
+      "#!/bin/bash",
+      "# Rendered by hemma-infra (render/host/database-backups.ts; docs/decisions/0047).",
+      "# Restore a dump: <exec prefix> pg_restore -U postgres -d <db> --clean --if-exists < <file>.dump",
+      "set -uo pipefail",
+      envDefault("HEMMA_BACKUP_DIR", a.dir),
+      envDefault("HEMMA_BACKUP_DATABASES", a.databases.join(" ")),
+      envDefault("HEMMA_BACKUP_RETAIN", a.retain),
+      envDefault("HEMMA_BACKUP_PG_USER", a.pgUser),
+      envDefault("HEMMA_BACKUP_VERIFY", a.verify ? 1 : 0),
+      "# Command prefix for the PostgreSQL tools; set to an empty value to run them directly.",
+      `HEMMA_BACKUP_EXEC=\${HEMMA_BACKUP_EXEC-${a.execPrefix === "" ? "" : `'${a.execPrefix.replace(/'/g, `'\\''`)}'`}}`,
+    ].join("\n") +
+    "\n" +
+    BODY
+  );
 }
 
 /** Script plus `hemma-db-backup.service` + `.timer`. */
 export function renderDatabaseBackups(a: DatabaseBackupsArgs): RenderedFile[] {
   if (a.databases.length === 0) throw new Error("database backups: no databases to dump");
   for (const db of a.databases) {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(db)) throw new Error(`database backups: ${JSON.stringify(db)} is not a plain SQL identifier`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(db))
+      throw new Error(`database backups: ${JSON.stringify(db)} is not a plain SQL identifier`);
   }
-  if (!Number.isInteger(a.retain) || a.retain < 1) throw new Error(`database backups: retain must be a whole number >= 1, got ${a.retain}`);
+  if (!Number.isInteger(a.retain) || a.retain < 1)
+    throw new Error(`database backups: retain must be a whole number >= 1, got ${a.retain}`);
   return [
     { path: DATABASE_BACKUP_SCRIPT, mode: "0755", kind: "script", content: renderDatabaseBackupScript(a) },
     ...renderTimerPair({

@@ -79,7 +79,11 @@ export const DEFAULT_TABBY: TabbyArgs = {
   completionPromptTemplate: "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>",
 };
 
-export const DEFAULT_LEGACY_LLAMA_UNITS = ["llama-server.service", "llama-server-hip.service", "llama-server-vulkan.service"];
+export const DEFAULT_LEGACY_LLAMA_UNITS = [
+  "llama-server.service",
+  "llama-server-hip.service",
+  "llama-server-vulkan.service",
+];
 export const LLAMA_UNIT = "llama-server-rocm.service";
 export const TABBY_UNIT = "tabby.service";
 export const ROCM_PERF_UNIT = "rocm-perf.service";
@@ -88,14 +92,26 @@ export const ROCM_PERF_UNIT = "rocm-perf.service";
 export function renderLlamaServerUnit(a: GpuServicesArgs): string {
   const l = a.llama;
   const run = [
-    a.dockerBinary, "run", "--rm", "--name", l.containerName, "--network", "host",
+    a.dockerBinary,
+    "run",
+    "--rm",
+    "--name",
+    l.containerName,
+    "--network",
+    "host",
     ...l.devices.flatMap((d) => ["--device", d]),
     ...l.groups.flatMap((g) => ["--group-add", g]),
-    "--security-opt", "seccomp=unconfined",
-    "-v", `${l.modelDir}:/models:ro`,
+    "--security-opt",
+    "seccomp=unconfined",
+    "-v",
+    `${l.modelDir}:/models:ro`,
     l.image,
-    "--host", l.listenAddress, "--port", String(l.port),
-    "-m", `/models/${l.modelFile}`,
+    "--host",
+    l.listenAddress,
+    "--port",
+    String(l.port),
+    "-m",
+    `/models/${l.modelFile}`,
     ...l.serverArgs,
   ];
   const deps = a.dockerUnit ? [a.dockerUnit] : [];
@@ -116,7 +132,10 @@ export function renderLlamaServerUnit(a: GpuServicesArgs): string {
           // A leftover container of the same name (crash, manual run) would make `run` fail.
           ["ExecStartPre", `-${execLine([a.dockerBinary, "rm", "-f", l.containerName])}`],
           ["ExecStart", execLine(run)],
-          ["ExecStop", execLine([a.dockerBinary, "stop", "-t", String(l.stopTimeoutSeconds), l.containerName])],
+          [
+            "ExecStop",
+            execLine([a.dockerBinary, "stop", "-t", String(l.stopTimeoutSeconds), l.containerName]),
+          ],
           ["Restart", "on-failure"],
           ["RestartSec", "10"],
           // A co-tenant stopping the container to free VRAM (docker stop: 137/143) must not be undone.
@@ -187,7 +206,13 @@ export function renderTabbyConfig(a: GpuServicesArgs): string {
 export function renderRocmPerfUnit(a: GpuServicesArgs): string {
   return renderUnitFile(
     [
-      { name: "Unit", directives: [["Description", "ROCm compute profile and high perf level"], ["After", "multi-user.target"]] },
+      {
+        name: "Unit",
+        directives: [
+          ["Description", "ROCm compute profile and high perf level"],
+          ["After", "multi-user.target"],
+        ],
+      },
       {
         name: "Service",
         directives: [
@@ -208,7 +233,14 @@ export function renderGpuServices(a: GpuServicesArgs): RenderedFile[] {
   return [
     { path: unitPath(LLAMA_UNIT), mode: "0644", kind: "unit", content: renderLlamaServerUnit(a) },
     { path: unitPath(TABBY_UNIT), mode: "0644", kind: "unit", content: renderTabbyUnit(a) },
-    { path: `${a.tabby.dataDir}/config.toml`, mode: "0644", kind: "config", owner: a.tabby.user, group: a.tabby.user, content: renderTabbyConfig(a) },
+    {
+      path: `${a.tabby.dataDir}/config.toml`,
+      mode: "0644",
+      kind: "config",
+      owner: a.tabby.user,
+      group: a.tabby.user,
+      content: renderTabbyConfig(a),
+    },
     { path: unitPath(ROCM_PERF_UNIT), mode: "0644", kind: "unit", content: renderRocmPerfUnit(a) },
   ];
 }

@@ -55,7 +55,13 @@ export const DEFAULT_NETCONSOLE: NetconsoleArgs = {
   targetMac: "",
 };
 
-export const DEFAULT_NETPLAN: NetplanArgs = { file: "01-netcfg.yaml", interface: "enp7s0", dhcp4: true, dhcp6: false, optional: true };
+export const DEFAULT_NETPLAN: NetplanArgs = {
+  file: "01-netcfg.yaml",
+  interface: "enp7s0",
+  dhcp4: true,
+  dhcp6: false,
+  optional: true,
+};
 
 /** The `netconsole=` module parameter: `[src-port]@[src-ip]/[dev],[tgt-port]@<tgt-ip>/[tgt-mac]`. */
 export function netconsoleParam(a: NetconsoleArgs): string {
@@ -81,20 +87,43 @@ export function renderNetplan(a: NetplanArgs): string {
 /** The enabled host config files. */
 export function renderHostConfigFiles(a: HostConfigFilesArgs): RenderedFile[] {
   const files: RenderedFile[] = [];
-  const cfg = (path: string, content: string, mode = "0644"): RenderedFile => ({ path, content, mode, kind: "config" });
+  const cfg = (path: string, content: string, mode = "0644"): RenderedFile => ({
+    path,
+    content,
+    mode,
+    kind: "config",
+  });
   if (a.netconsole) {
-    files.push(cfg("/etc/modprobe.d/netconsole.conf", `options netconsole netconsole=${netconsoleParam(a.netconsole)}\n`));
+    files.push(
+      cfg(
+        "/etc/modprobe.d/netconsole.conf",
+        `options netconsole netconsole=${netconsoleParam(a.netconsole)}\n`,
+      ),
+    );
     files.push(cfg("/etc/modules-load.d/netconsole.conf", "netconsole\n"));
   }
   if (a.pstore) files.push(cfg("/etc/modules-load.d/pstore.conf", "efi_pstore\n"));
   if (a.it87) {
-    files.push(cfg("/etc/modules-load.d/it87.conf", "# DKMS source /usr/src/it87; never ignore_resource_conflict=1.\nit87\n"));
+    files.push(
+      cfg(
+        "/etc/modules-load.d/it87.conf",
+        "# DKMS source /usr/src/it87; never ignore_resource_conflict=1.\nit87\n",
+      ),
+    );
   }
   if (a.cloudInitNetworkDisabled) {
-    files.push(cfg("/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg", "# Stops cloud-init rewriting netplan.\nnetwork: {config: disabled}\n"));
+    files.push(
+      cfg(
+        "/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg",
+        "# Stops cloud-init rewriting netplan.\nnetwork: {config: disabled}\n",
+      ),
+    );
   }
   // netplan refuses to be quiet about world-readable configs.
   if (a.netplan) files.push(cfg(`/etc/netplan/${a.netplan.file}`, renderNetplan(a.netplan), "0600"));
-  if (a.cronDefaults) files.push(cfg("/etc/default/cron", "# Defined (empty) so cron's boot script does not warn.\nEXTRA_OPTS=\"\"\n"));
+  if (a.cronDefaults)
+    files.push(
+      cfg("/etc/default/cron", '# Defined (empty) so cron\'s boot script does not warn.\nEXTRA_OPTS=""\n'),
+    );
   return files;
 }

@@ -144,24 +144,28 @@ echo "wrote $out"
 
 /** `/usr/local/bin/skriptoteket-incident-capture.sh`. */
 export function renderIncidentCaptureScript(a: IncidentCaptureArgs): string {
-  return [
-    "#!/bin/bash",
-    "# Rendered by hemma-infra (render/host/incident-capture.ts). Retention: cleanup-smart-logs (docs/decisions/0044).",
-    "set -u",
-    envDefault("INCIDENT_LOG_DIR", a.logDir),
-    envDefault("INCIDENT_WINDOW_MINUTES", a.windowMinutes),
-    envDefault("INCIDENT_SYSTEM_JOURNAL_PRIORITY", a.systemJournalPriority),
-    envDefault("INCIDENT_SERVICE_UNITS", a.serviceUnits.join(" ")),
-    envDefault("INCIDENT_GPU_PCI", a.gpuPciAddress),
-    envDefault("INCIDENT_PCI_ROOT", "/sys/bus/pci/devices"),
-    envDefault("INCIDENT_HWMON_ROOT", "/sys/class/hwmon"),
-    envDefault("INCIDENT_ROCM_SMI", a.rocmSmi),
-    envDefault("INCIDENT_GPU_EDGE_WARN_C", a.gpuEdgeWarnC),
-    envDefault("INCIDENT_GPU_JUNCTION_WARN_C", a.gpuJunctionWarnC),
-    envDefault("INCIDENT_GPU_MEM_WARN_C", a.gpuMemWarnC),
-    envDefault("INCIDENT_GPU_PPT_WARN_W", a.gpuPptWarnW),
-    envDefault("INCIDENT_CPU_TCTL_WARN_C", a.cpuTctlWarnC),
-  ].join("\n") + "\n" + BODY;
+  return (
+    [
+      "#!/bin/bash",
+      "# Rendered by hemma-infra (render/host/incident-capture.ts). Retention: cleanup-smart-logs (docs/decisions/0044).",
+      "set -u",
+      envDefault("INCIDENT_LOG_DIR", a.logDir),
+      envDefault("INCIDENT_WINDOW_MINUTES", a.windowMinutes),
+      envDefault("INCIDENT_SYSTEM_JOURNAL_PRIORITY", a.systemJournalPriority),
+      envDefault("INCIDENT_SERVICE_UNITS", a.serviceUnits.join(" ")),
+      envDefault("INCIDENT_GPU_PCI", a.gpuPciAddress),
+      envDefault("INCIDENT_PCI_ROOT", "/sys/bus/pci/devices"),
+      envDefault("INCIDENT_HWMON_ROOT", "/sys/class/hwmon"),
+      envDefault("INCIDENT_ROCM_SMI", a.rocmSmi),
+      envDefault("INCIDENT_GPU_EDGE_WARN_C", a.gpuEdgeWarnC),
+      envDefault("INCIDENT_GPU_JUNCTION_WARN_C", a.gpuJunctionWarnC),
+      envDefault("INCIDENT_GPU_MEM_WARN_C", a.gpuMemWarnC),
+      envDefault("INCIDENT_GPU_PPT_WARN_W", a.gpuPptWarnW),
+      envDefault("INCIDENT_CPU_TCTL_WARN_C", a.cpuTctlWarnC),
+    ].join("\n") +
+    "\n" +
+    BODY
+  );
 }
 
 /** Script plus `skriptoteket-incident-capture.service` + `.timer`. */

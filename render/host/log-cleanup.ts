@@ -44,15 +44,19 @@ prune "$CLEANUP_INCIDENT_DIR" "$CLEANUP_INCIDENT_RETENTION_DAYS" 'incident-*.log
 
 /** `/usr/local/bin/cleanup-smart-logs.sh`. */
 export function renderLogCleanupScript(a: LogCleanupArgs): string {
-  return [
-    "#!/bin/bash",
-    "# Rendered by hemma-infra (render/host/log-cleanup.ts).",
-    "set -euo pipefail",
-    envDefault("CLEANUP_SMART_DIR", a.smartDir),
-    envDefault("CLEANUP_SMART_RETENTION_DAYS", a.smartRetentionDays),
-    envDefault("CLEANUP_INCIDENT_DIR", a.incidentDir),
-    envDefault("CLEANUP_INCIDENT_RETENTION_DAYS", a.incidentRetentionDays),
-  ].join("\n") + "\n" + BODY;
+  return (
+    [
+      "#!/bin/bash",
+      "# Rendered by hemma-infra (render/host/log-cleanup.ts).",
+      "set -euo pipefail",
+      envDefault("CLEANUP_SMART_DIR", a.smartDir),
+      envDefault("CLEANUP_SMART_RETENTION_DAYS", a.smartRetentionDays),
+      envDefault("CLEANUP_INCIDENT_DIR", a.incidentDir),
+      envDefault("CLEANUP_INCIDENT_RETENTION_DAYS", a.incidentRetentionDays),
+    ].join("\n") +
+    "\n" +
+    BODY
+  );
 }
 
 /** Script plus `cleanup-smart-logs.service` + `.timer`. */

@@ -94,22 +94,28 @@ fi
 
 /** The rails as the script's spec lines: `label input scale min max`. */
 export function powerRailSpec(rails: readonly PowerRail[]): string {
-  return rails.map((r) => `${r.label} ${r.input} ${r.scale} ${r.min.toFixed(2)} ${r.max.toFixed(2)}`).join("\n");
+  return rails
+    .map((r) => `${r.label} ${r.input} ${r.scale} ${r.min.toFixed(2)} ${r.max.toFixed(2)}`)
+    .join("\n");
 }
 
 /** `/usr/local/bin/log-power-rails.sh`. */
 export function renderPowerRailsScript(a: PowerRailsArgs): string {
-  return [
-    "#!/bin/bash",
-    "# Rendered by hemma-infra (render/host/power-rails.ts).",
-    "set -u",
-    envDefault("POWER_RAILS_CHIP", a.chip),
-    envDefault("POWER_RAILS_HWMON_ROOT", "/sys/class/hwmon"),
-    envDefault("POWER_RAILS_LOG_DIR", a.logDir),
-    envDefault("POWER_RAILS_RETENTION_DAYS", a.retentionDays),
-    "# One rail per line: label, hwmon input, scale, min volts, max volts.",
-    envDefault("POWER_RAILS_SPEC", powerRailSpec(a.rails)),
-  ].join("\n") + "\n" + BODY;
+  return (
+    [
+      "#!/bin/bash",
+      "# Rendered by hemma-infra (render/host/power-rails.ts).",
+      "set -u",
+      envDefault("POWER_RAILS_CHIP", a.chip),
+      envDefault("POWER_RAILS_HWMON_ROOT", "/sys/class/hwmon"),
+      envDefault("POWER_RAILS_LOG_DIR", a.logDir),
+      envDefault("POWER_RAILS_RETENTION_DAYS", a.retentionDays),
+      "# One rail per line: label, hwmon input, scale, min volts, max volts.",
+      envDefault("POWER_RAILS_SPEC", powerRailSpec(a.rails)),
+    ].join("\n") +
+    "\n" +
+    BODY
+  );
 }
 
 /** Script plus `log-power-rails.service` + `.timer`. */

@@ -37,7 +37,10 @@ export function renderTimerPair(a: TimerPairArgs): RenderedFile[] {
   if (requires.length > 0) unit.push(["Requires", requires.join(" ")]);
   if (wants.length > 0) unit.push(["Wants", wants.join(" ")]);
   if (requires.length + wants.length > 0) unit.push(["After", [...requires, ...wants].join(" ")]);
-  const service: UnitDirective[] = [["Type", "oneshot"], ["ExecStart", a.execStart]];
+  const service: UnitDirective[] = [
+    ["Type", "oneshot"],
+    ["ExecStart", a.execStart],
+  ];
   if (a.syslogIdentifier) service.push(["SyslogIdentifier", a.syslogIdentifier]);
   if (a.timeoutStartSec) service.push(["TimeoutStartSec", a.timeoutStartSec]);
   service.push(...(a.extraService ?? []));

@@ -15,7 +15,13 @@ export interface UnitSection {
  */
 export function renderUnitFile(sections: readonly UnitSection[], comment?: string): string {
   const parts: string[] = [];
-  if (comment) parts.push(comment.split("\n").map((l) => `# ${l}`.trimEnd()).join("\n"));
+  if (comment)
+    parts.push(
+      comment
+        .split("\n")
+        .map((l) => `# ${l}`.trimEnd())
+        .join("\n"),
+    );
   for (const s of sections) {
     if (s.directives.length === 0) continue;
     parts.push([`[${s.name}]`, ...s.directives.map(([k, v]) => `${k}=${v}`)].join("\n"));

@@ -42,7 +42,10 @@ export interface HostLayer {
  * GPU services and host config files, each placed only when the stack switches it on. Creates
  * nothing when `features.host` is false.
  */
-export function buildHostLayer(args: HostLayerArgs, opts?: pulumi.ComponentResourceOptions): HostLayer | undefined {
+export function buildHostLayer(
+  args: HostLayerArgs,
+  opts?: pulumi.ComponentResourceOptions,
+): HostLayer | undefined {
   const { config, secrets } = args;
   if (!config.features.host) return undefined;
   const connection: HostConnectionArgs = {
@@ -55,7 +58,9 @@ export function buildHostLayer(args: HostLayerArgs, opts?: pulumi.ComponentResou
     commandTimeoutSeconds: config.ssh.commandTimeoutSeconds,
   };
   const r = hostRenderArgs(config);
-  const crashCapture = r.crashCapture.enabled ? new CrashCapture("crash-capture", { connection, settings: r.crashCapture }, opts) : undefined;
+  const crashCapture = r.crashCapture.enabled
+    ? new CrashCapture("crash-capture", { connection, settings: r.crashCapture }, opts)
+    : undefined;
   const watchdog = r.watchdog.enabled
     ? new Watchdog(
         "watchdog",
@@ -69,8 +74,16 @@ export function buildHostLayer(args: HostLayerArgs, opts?: pulumi.ComponentResou
       )
     : undefined;
   const timers = new MaintenanceTimers("maintenance-timers", { connection, settings: r.timers }, opts);
-  const backups = r.backups.enabled ? new DatabaseBackups("database-backups", { connection, settings: r.backups }, opts) : undefined;
-  const gpu = r.gpu.enabled ? new GpuServices("gpu-services", { connection, settings: r.gpu, rocmPerfEnabled: r.gpu.rocmPerfEnabled }, opts) : undefined;
+  const backups = r.backups.enabled
+    ? new DatabaseBackups("database-backups", { connection, settings: r.backups }, opts)
+    : undefined;
+  const gpu = r.gpu.enabled
+    ? new GpuServices(
+        "gpu-services",
+        { connection, settings: r.gpu, rocmPerfEnabled: r.gpu.rocmPerfEnabled },
+        opts,
+      )
+    : undefined;
   const files = new HostConfigFiles(
     "host-config-files",
     { connection, settings: r.files, netplanApply: config.host.files.netplan.applyOnChange },

@@ -21,7 +21,10 @@ beforeAll(async () => {
   cluster = await startCluster(base);
   cluster.sql("postgres", "CREATE DATABASE skriptoteket");
   cluster.sql("postgres", "CREATE DATABASE shop");
-  cluster.sql("skriptoteket", "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 500) g");
+  cluster.sql(
+    "skriptoteket",
+    "CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 500) g",
+  );
   cluster.sql("shop", "CREATE TABLE orders (id int); CREATE TABLE customers (id int)");
   script = writeScript(
     base,
@@ -65,7 +68,10 @@ function runBackup(args: string[] = [], env: Record<string, string> = {}) {
 }
 
 const dumps = (db = "skriptoteket") =>
-  fs.readdirSync(backups).filter((f) => f.startsWith(`${db}-`)).sort();
+  fs
+    .readdirSync(backups)
+    .filter((f) => f.startsWith(`${db}-`))
+    .sort();
 
 describe("hemma-db-backup.sh", () => {
   it("writes one verified custom-format dump per database, atomically", () => {
@@ -77,16 +83,34 @@ describe("hemma-db-backup.sh", () => {
     expect(files.filter((f) => /^shop-\d{8}T\d{6}Z\.dump$/.test(f))).toHaveLength(1);
     expect(r.out).toMatch(/skriptoteket: .*\.partial restores \(1 tables\)/);
     expect(r.out).toMatch(/shop: .*\.partial restores \(2 tables\)/);
-    const list = execFileSync(`${PG_BIN}/pg_restore`, ["--list", path.join(backups, files.find((f) => STAMPED.test(f))!)], { encoding: "utf8" });
+    const list = execFileSync(
+      `${PG_BIN}/pg_restore`,
+      [
+        "--list",
+        path.join(
+          backups,
+          files.find((f) => STAMPED.test(f))!,
+        ),
+      ],
+      { encoding: "utf8" },
+    );
     expect(list).toMatch(/TABLE DATA public items postgres/);
     expect((fs.statSync(path.join(backups, files[0]!)).mode & 0o777).toString(8)).toBe("600");
     // The scratch databases are gone again.
-    expect(cluster.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'hemma_restore_check_%'")).toBe("0");
+    expect(
+      cluster.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'hemma_restore_check_%'"),
+    ).toBe("0");
   });
 
   it("keeps only the newest dumps up to the retention count, per database", () => {
     fs.mkdirSync(backups, { recursive: true });
-    const old = ["20240101T000000Z", "20240201T000000Z", "20240301T000000Z", "20240401T000000Z", "20240501T000000Z"];
+    const old = [
+      "20240101T000000Z",
+      "20240201T000000Z",
+      "20240301T000000Z",
+      "20240401T000000Z",
+      "20240501T000000Z",
+    ];
     for (const s of old) fs.writeFileSync(path.join(backups, `skriptoteket-${s}.dump`), "old");
     // Look-alikes that are not this database's dumps must survive.
     fs.writeFileSync(path.join(backups, "skriptoteket_archive-20200101T000000Z.dump"), "other db");
@@ -95,7 +119,10 @@ describe("hemma-db-backup.sh", () => {
     expect(r.status).toBe(0);
     const kept = dumps().filter((f) => STAMPED.test(f));
     expect(kept).toHaveLength(3);
-    expect(kept.slice(0, 2)).toEqual(["skriptoteket-20240401T000000Z.dump", "skriptoteket-20240501T000000Z.dump"]);
+    expect(kept.slice(0, 2)).toEqual([
+      "skriptoteket-20240401T000000Z.dump",
+      "skriptoteket-20240501T000000Z.dump",
+    ]);
     expect(kept[2]! > "skriptoteket-20240501T000000Z.dump").toBe(true);
     expect(r.out).toContain("skriptoteket: removed skriptoteket-20240101T000000Z.dump (keeping 3)");
     expect(fs.existsSync(path.join(backups, "skriptoteket_archive-20200101T000000Z.dump"))).toBe(true);
@@ -104,7 +131,10 @@ describe("hemma-db-backup.sh", () => {
 
   it("fails verification for a truncated or garbage dump and leaves no scratch database", () => {
     expect(runBackup().status).toBe(0);
-    const good = path.join(backups, dumps().find((f) => STAMPED.test(f))!);
+    const good = path.join(
+      backups,
+      dumps().find((f) => STAMPED.test(f))!,
+    );
     expect(runBackup(["verify", "skriptoteket", good]).status).toBe(0);
 
     const truncated = path.join(backups, "truncated.dump");
@@ -117,7 +147,9 @@ describe("hemma-db-backup.sh", () => {
     const garbage = path.join(backups, "garbage.dump");
     fs.writeFileSync(garbage, "PGDMP this is not a dump\n");
     expect(runBackup(["verify", "skriptoteket", garbage]).status).toBe(1);
-    expect(cluster.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'hemma_restore_check_%'")).toBe("0");
+    expect(
+      cluster.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'hemma_restore_check_%'"),
+    ).toBe("0");
   });
 
   it("keeps no file and rotates nothing when a dump fails", () => {

@@ -61,8 +61,14 @@ describe("health-watchdog.sh", () => {
     fs.rmSync(path.join(dir, `ok-${check}`));
     const exit = await r.exited;
     expect(exit.code).toBe(1);
-    expect(r.output()).toMatch(/health check failed: .*; exiting without petting, the hardware watchdog resets the host/);
-    const atFailure = fs.readFileSync(path.join(dir, "sizes-at-failure"), "utf8").trim().split("\n").map(Number);
+    expect(r.output()).toMatch(
+      /health check failed: .*; exiting without petting, the hardware watchdog resets the host/,
+    );
+    const atFailure = fs
+      .readFileSync(path.join(dir, "sizes-at-failure"), "utf8")
+      .trim()
+      .split("\n")
+      .map(Number);
     expect(atFailure).toHaveLength(1);
     // Nothing was written after the failed check: the device is exactly as the check saw it.
     expect(sizeOf(device)).toBe(atFailure[0]);
@@ -73,12 +79,17 @@ describe("health-watchdog.sh", () => {
     await waitFor(() => sizeOf(device) >= 3, "3 pets");
     fs.rmSync(path.join(dir, "ok-gateway"));
     const sizes = path.join(dir, "sizes-at-failure");
-    await waitFor(() => fs.existsSync(sizes) && fs.readFileSync(sizes, "utf8").trim().split("\n").length >= 5, "5 failed rounds");
+    await waitFor(
+      () => fs.existsSync(sizes) && fs.readFileSync(sizes, "utf8").trim().split("\n").length >= 5,
+      "5 failed rounds",
+    );
     const seen = fs.readFileSync(sizes, "utf8").trim().split("\n").map(Number);
     // Every failed round saw the same size: no pet happened between them.
     expect(new Set(seen).size).toBe(1);
     expect(sizeOf(device)).toBe(seen[0]);
-    expect(r.output()).toContain("health check failed: gateway 192.168.0.1 answers ping (round 1 of 1000); not petting");
+    expect(r.output()).toContain(
+      "health check failed: gateway 192.168.0.1 answers ping (round 1 of 1000); not petting",
+    );
     fs.writeFileSync(path.join(dir, "ok-gateway"), "");
     await waitFor(() => sizeOf(device) > seen[0]! + 2, "pets after recovery");
     expect(r.output()).toMatch(/health restored after \d+ failed round\(s\)/);
@@ -100,10 +111,16 @@ describe("health-watchdog.sh", () => {
   it("uses the fallback device when the configured one is absent, and fails when neither opens", async () => {
     const fallback = path.join(dir, "watchdog");
     fs.writeFileSync(fallback, "");
-    const r = run({ HEALTH_WATCHDOG_DEVICE: path.join(dir, "missing-dir", "watchdog0"), HEALTH_WATCHDOG_FALLBACK_DEVICE: fallback });
+    const r = run({
+      HEALTH_WATCHDOG_DEVICE: path.join(dir, "missing-dir", "watchdog0"),
+      HEALTH_WATCHDOG_FALLBACK_DEVICE: fallback,
+    });
     await waitFor(() => sizeOf(fallback) >= 2, "pets on the fallback device");
     r.kill();
-    const none = run({ HEALTH_WATCHDOG_DEVICE: path.join(dir, "no", "wd0"), HEALTH_WATCHDOG_FALLBACK_DEVICE: path.join(dir, "no", "wd") });
+    const none = run({
+      HEALTH_WATCHDOG_DEVICE: path.join(dir, "no", "wd0"),
+      HEALTH_WATCHDOG_FALLBACK_DEVICE: path.join(dir, "no", "wd"),
+    });
     const exit = await none.exited;
     expect(exit.code).toBe(1);
     expect(none.output()).toContain(`cannot open ${path.join(dir, "no", "wd0")}; not petting`);

@@ -3,11 +3,18 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { renderSkriptoteketCliScript } from "../../render/host/app-cleanup-timers";
-import { DEFAULT_CRASH_CAPTURE, renderKdumpSavecoreScript, renderKdumpWatchdogArmScript } from "../../render/host/crash-capture";
+import {
+  DEFAULT_CRASH_CAPTURE,
+  renderKdumpSavecoreScript,
+  renderKdumpWatchdogArmScript,
+} from "../../render/host/crash-capture";
 import { DEFAULT_INCIDENT_CAPTURE, renderIncidentCaptureScript } from "../../render/host/incident-capture";
 import { DEFAULT_LOG_CLEANUP, renderLogCleanupScript } from "../../render/host/log-cleanup";
 import { DEFAULT_POWER_RAILS, renderPowerRailsScript } from "../../render/host/power-rails";
-import { DEFAULT_AMDGPU_RELEASE_WATCH, renderAmdgpuReleaseWatchScript } from "../../render/host/amdgpu-release-watch";
+import {
+  DEFAULT_AMDGPU_RELEASE_WATCH,
+  renderAmdgpuReleaseWatchScript,
+} from "../../render/host/amdgpu-release-watch";
 import { tempDir, writeScript } from "./script-harness";
 
 let dir: string;
@@ -15,7 +22,11 @@ beforeEach(() => (dir = tempDir("hemma-scripts-")));
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function bash(script: string, args: string[], env: Record<string, string>) {
-  const r = spawnSync("bash", [script, ...args], { encoding: "utf8", env: { PATH: `${dir}/bin:${process.env.PATH}`, ...env }, timeout: 30000 });
+  const r = spawnSync("bash", [script, ...args], {
+    encoding: "utf8",
+    env: { PATH: `${dir}/bin:${process.env.PATH}`, ...env },
+    timeout: 30000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,7 +38,11 @@ function write(p: string, content: string, mode = 0o644): void {
 /** A fake docker that logs its argv and answers `ps` from the file `ps-output`. */
 function fakeDocker(): string {
   const p = path.join(dir, "docker");
-  write(p, `#!/bin/bash\necho "$*" >> ${dir}/docker.log\ncase "$1" in\n  ps) cat ${dir}/ps-output 2>/dev/null || true ;;\n  inspect) [ -e ${dir}/legacy-running ] && echo true || exit 1 ;;\n  exec) exit 0 ;;\nesac\n`, 0o755);
+  write(
+    p,
+    `#!/bin/bash\necho "$*" >> ${dir}/docker.log\ncase "$1" in\n  ps) cat ${dir}/ps-output 2>/dev/null || true ;;\n  inspect) [ -e ${dir}/legacy-running ] && echo true || exit 1 ;;\n  exec) exit 0 ;;\nesac\n`,
+    0o755,
+  );
   return p;
 }
 
@@ -63,7 +78,9 @@ describe("skriptoteket-cli", () => {
     fs.rmSync(path.join(dir, "legacy-running"));
     const r = bash(script, ["cleanup-session-files"], { SKRIPTOTEKET_DOCKER: docker });
     expect(r.status).toBe(69);
-    expect(r.stderr).toContain("no running container with label education.hule.hemma.service=skriptoteket-web or name skriptoteket-web");
+    expect(r.stderr).toContain(
+      "no running container with label education.hule.hemma.service=skriptoteket-web or name skriptoteket-web",
+    );
   });
 });
 
@@ -93,7 +110,8 @@ describe("cleanup-smart-logs.sh", () => {
 /** A fake hwmon tree: `{ hwmon0: { name: "it8665", in2_input: "2010" } }`. */
 function hwmon(tree: Record<string, Record<string, string>>): string {
   const root = path.join(dir, "hwmon");
-  for (const [chip, files] of Object.entries(tree)) for (const [f, v] of Object.entries(files)) write(path.join(root, chip, f), `${v}\n`);
+  for (const [chip, files] of Object.entries(tree))
+    for (const [f, v] of Object.entries(files)) write(path.join(root, chip, f), `${v}\n`);
   return root;
 }
 
@@ -103,7 +121,14 @@ describe("log-power-rails.sh", () => {
     // +12V = in2 × 6: 1850 mV → 11.1 V (low); +5V = in3 × 2.5: 2000 mV → 5.0 V (ok).
     const root = hwmon({
       hwmon0: { name: "nvme", temp1_input: "40000" },
-      hwmon1: { name: "it8665", in7_input: "3300", in9_input: "3310", in8_input: "3100", in2_input: "1850", in3_input: "2000" },
+      hwmon1: {
+        name: "it8665",
+        in7_input: "3300",
+        in9_input: "3310",
+        in8_input: "3100",
+        in2_input: "1850",
+        in3_input: "2000",
+      },
     });
     const logDir = path.join(dir, "rails");
     const r = bash(script, [], { POWER_RAILS_HWMON_ROOT: root, POWER_RAILS_LOG_DIR: logDir });
@@ -122,7 +147,10 @@ describe("log-power-rails.sh", () => {
 
   it("fails when the chip is missing", () => {
     const script = writeScript(dir, "log-power-rails.sh", renderPowerRailsScript(DEFAULT_POWER_RAILS));
-    const r = bash(script, [], { POWER_RAILS_HWMON_ROOT: hwmon({ hwmon0: { name: "nvme" } }), POWER_RAILS_LOG_DIR: path.join(dir, "r") });
+    const r = bash(script, [], {
+      POWER_RAILS_HWMON_ROOT: hwmon({ hwmon0: { name: "nvme" } }),
+      POWER_RAILS_LOG_DIR: path.join(dir, "r"),
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("no hwmon chip named it8665");
   });
@@ -132,13 +160,26 @@ describe("skriptoteket-incident-capture.sh", () => {
   it("writes one incident file with threshold warnings from hwmon", () => {
     const script = writeScript(dir, "incident", renderIncidentCaptureScript(DEFAULT_INCIDENT_CAPTURE));
     // journalctl and rocm-smi stubs keep the capture independent of this machine's journal.
-    write(path.join(dir, "bin", "journalctl"), "#!/bin/sh\necho \"journal $*\"\n", 0o755);
+    write(path.join(dir, "bin", "journalctl"), '#!/bin/sh\necho "journal $*"\n', 0o755);
     const root = hwmon({
-      hwmon0: { name: "amdgpu", temp1_label: "edge", temp1_input: "95000", temp2_label: "junction", temp2_input: "80000", power1_label: "PPT", power1_average: "310000000" },
+      hwmon0: {
+        name: "amdgpu",
+        temp1_label: "edge",
+        temp1_input: "95000",
+        temp2_label: "junction",
+        temp2_input: "80000",
+        power1_label: "PPT",
+        power1_average: "310000000",
+      },
       hwmon1: { name: "k10temp", temp1_label: "Tctl", temp1_input: "60000" },
     });
     const logDir = path.join(dir, "logs");
-    const r = bash(script, [], { INCIDENT_LOG_DIR: logDir, INCIDENT_HWMON_ROOT: root, INCIDENT_PCI_ROOT: path.join(dir, "pci"), INCIDENT_ROCM_SMI: "/nonexistent" });
+    const r = bash(script, [], {
+      INCIDENT_LOG_DIR: logDir,
+      INCIDENT_HWMON_ROOT: root,
+      INCIDENT_PCI_ROOT: path.join(dir, "pci"),
+      INCIDENT_ROCM_SMI: "/nonexistent",
+    });
     expect(r.status).toBe(0);
     const files = fs.readdirSync(logDir);
     expect(files).toHaveLength(1);
@@ -148,7 +189,9 @@ describe("skriptoteket-incident-capture.sh", () => {
     expect(text).toContain("WARN INCIDENT_GPU_PPT_WARN_W: amdgpu PPT = 310W (threshold 300W)");
     expect(text).not.toContain("junction =");
     expect(text).not.toContain("Tctl =");
-    expect(text).toContain("journal --since -10min -u llama-server-rocm.service -u tabby.service --no-pager -o short-iso");
+    expect(text).toContain(
+      "journal --since -10min -u llama-server-rocm.service -u tabby.service --no-pager -o short-iso",
+    );
     expect(text).toContain("journal -k --since -10min --no-pager -o short-iso");
     expect(r.stderr).toContain("<4>WARN INCIDENT_GPU_EDGE_WARN_C");
   });
@@ -159,7 +202,8 @@ describe("amdgpu-release-watch.sh", () => {
     write(path.join(dir, "page-new.html"), '<a href="30.20.1/">30.20.1/</a> <a href="30.30/">30.30/</a>');
     write(path.join(dir, "page-old.html"), '<a href="30.20.1/">30.20.1/</a>');
     const script = writeScript(dir, "watch", renderAmdgpuReleaseWatchScript(DEFAULT_AMDGPU_RELEASE_WATCH));
-    const spec = (file: string) => `amdgpu 30.30.x\tfile://${path.join(dir, file)}\t${DEFAULT_AMDGPU_RELEASE_WATCH.watches[0]!.pattern}`;
+    const spec = (file: string) =>
+      `amdgpu 30.30.x\tfile://${path.join(dir, file)}\t${DEFAULT_AMDGPU_RELEASE_WATCH.watches[0]!.pattern}`;
     const found = bash(script, [], { AMDGPU_WATCH_SPEC: spec("page-new.html") });
     expect(found.status).toBe(0);
     expect(found.stdout).toContain(`<4>NEW RELEASE: amdgpu 30.30.x (file://${dir}/page-new.html matches`);
@@ -193,7 +237,11 @@ describe("kdump scripts", () => {
   });
 
   it("kills a hung savecore at the timeout and still reboots", () => {
-    const script = writeScript(dir, "savecore", renderKdumpSavecoreScript({ ...DEFAULT_CRASH_CAPTURE, savecoreTimeout: "1s" }));
+    const script = writeScript(
+      dir,
+      "savecore",
+      renderKdumpSavecoreScript({ ...DEFAULT_CRASH_CAPTURE, savecoreTimeout: "1s" }),
+    );
     write(path.join(dir, "kdump-config"), "#!/bin/sh\nsleep 30\n", 0o755);
     const started = Date.now();
     const r = bash(script, [], {

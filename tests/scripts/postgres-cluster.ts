@@ -37,20 +37,49 @@ export async function startCluster(base: string): Promise<Cluster> {
   fs.mkdirSync(sock);
   execFileSync("chown", ["postgres:postgres", dir, sock]);
   const asPostgres = (cmd: string, args: string[]) =>
-    execFileSync("runuser", ["-u", "postgres", "--", `${PG_BIN}/${cmd}`, ...args], { stdio: "pipe", encoding: "utf8", cwd: "/" });
+    execFileSync("runuser", ["-u", "postgres", "--", `${PG_BIN}/${cmd}`, ...args], {
+      stdio: "pipe",
+      encoding: "utf8",
+      cwd: "/",
+    });
   asPostgres("initdb", ["-D", dir, "--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
   asPostgres("pg_ctl", [
-    "-D", dir, "-w", "-l", path.join(dir, "server.log"),
-    "-o", `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+    "-D",
+    dir,
+    "-w",
+    "-l",
+    path.join(dir, "server.log"),
+    "-o",
+    `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
     "start",
   ]);
   return {
     port,
     dir,
     sql: (db, sql) =>
-      execFileSync(`${PG_BIN}/psql`, ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", db, "-c", sql], {
-        encoding: "utf8",
-      }).trim(),
+      execFileSync(
+        `${PG_BIN}/psql`,
+        [
+          "-X",
+          "-q",
+          "-At",
+          "-v",
+          "ON_ERROR_STOP=1",
+          "-h",
+          "127.0.0.1",
+          "-p",
+          String(port),
+          "-U",
+          "postgres",
+          "-d",
+          db,
+          "-c",
+          sql,
+        ],
+        {
+          encoding: "utf8",
+        },
+      ).trim(),
     stop: () => {
       asPostgres("pg_ctl", ["-D", dir, "-m", "immediate", "stop"]);
     },

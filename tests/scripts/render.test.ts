@@ -95,11 +95,20 @@ function render(args: string[]) {
 
 /** Runs the real `scripts/render.ts` entry point as `npm run render` does. */
 function renderCli(args: string[]) {
-  const r = spawnSync("node", [path.join(PROJECT, "node_modules/.bin/ts-node"), "--transpile-only", path.join(PROJECT, "scripts/render.ts"), ...args], {
-    cwd: PROJECT,
-    encoding: "utf8",
-    timeout: 60000,
-  });
+  const r = spawnSync(
+    "node",
+    [
+      path.join(PROJECT, "node_modules/.bin/ts-node"),
+      "--transpile-only",
+      path.join(PROJECT, "scripts/render.ts"),
+      ...args,
+    ],
+    {
+      cwd: PROJECT,
+      encoding: "utf8",
+      timeout: 60000,
+    },
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -128,7 +137,9 @@ describe("npm run render", () => {
     const files = listFiles(dir);
     const hostFiles = files.filter((f) => SPEC_FILES.includes(f) || ADDED_FILES.includes(f));
     expect(hostFiles).toEqual([...SPEC_FILES, ...ADDED_FILES].sort());
-    expect((fs.statSync(path.join(dir, "usr/local/bin/health-watchdog.sh")).mode & 0o777).toString(8)).toBe("755");
+    expect((fs.statSync(path.join(dir, "usr/local/bin/health-watchdog.sh")).mode & 0o777).toString(8)).toBe(
+      "755",
+    );
     expect((fs.statSync(path.join(dir, "etc/netplan/01-netcfg.yaml")).mode & 0o777).toString(8)).toBe("600");
     expect(r.stdout).toMatch(/\d+ file\(s\) written under /);
   });
@@ -163,12 +174,18 @@ describe("npm run render", () => {
       ].sort(),
     );
     // The sandbox's docker daemon is docker.service, its CLI /usr/bin/docker.
-    expect(fs.readFileSync(path.join(dir, "etc/systemd/system/hemma-db-backup.service"), "utf8")).toContain("Requires=docker.service\n");
-    expect(fs.readFileSync(path.join(dir, "usr/local/bin/skriptoteket-cli"), "utf8")).toContain("SKRIPTOTEKET_DOCKER=${SKRIPTOTEKET_DOCKER:-/usr/bin/docker}");
+    expect(fs.readFileSync(path.join(dir, "etc/systemd/system/hemma-db-backup.service"), "utf8")).toContain(
+      "Requires=docker.service\n",
+    );
+    expect(fs.readFileSync(path.join(dir, "usr/local/bin/skriptoteket-cli"), "utf8")).toContain(
+      "SKRIPTOTEKET_DOCKER=${SKRIPTOTEKET_DOCKER:-/usr/bin/docker}",
+    );
   });
 
   it("names the bad key when the host config is invalid", () => {
-    const text = fs.readFileSync(path.join(PROJECT, "Pulumi.dev.yaml"), "utf8").replace("    watchdog:\n      enabled: false\n", "    watchdog:\n      enabled: maybe\n");
+    const text = fs
+      .readFileSync(path.join(PROJECT, "Pulumi.dev.yaml"), "utf8")
+      .replace("    watchdog:\n      enabled: false\n", "    watchdog:\n      enabled: maybe\n");
     const file = path.join(out, "Pulumi.broken.yaml");
     fs.writeFileSync(file, text);
     const r = render(["dev", path.join(out, "broken"), "--file", file]);

@@ -25,7 +25,10 @@ export interface Running {
 /** Starts `bash <script> args` with exactly `env` (plus PATH). */
 export function start(script: string, args: readonly string[], env: Record<string, string>): Running {
   const started = Date.now();
-  const child = spawn("bash", [script, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("bash", [script, ...args], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -38,10 +38,20 @@ const CONFIG: HostLayerConfig = {
     },
     backups: { enabled: true },
     gpu: { enabled: true },
-    files: { netconsole: { enabled: true }, pstore: true, it87: true, cloudInitNetworkDisabled: true, netplan: { enabled: true }, cronDefaults: true },
+    files: {
+      netconsole: { enabled: true },
+      pstore: true,
+      it87: true,
+      cloudInitNetworkDisabled: true,
+      netplan: { enabled: true },
+      cronDefaults: true,
+    },
   }),
   docker: { binary: "/snap/bin/docker", serviceUnit: "snap.docker.dockerd.service" },
-  postgres: { containerName: "shared-postgres", databases: [{ name: "skriptoteket", owner: "skriptoteket" }] },
+  postgres: {
+    containerName: "shared-postgres",
+    databases: [{ name: "skriptoteket", owner: "skriptoteket" }],
+  },
   app: { containerName: "skriptoteket-web" },
 };
 const R = hostRenderArgs(CONFIG);
@@ -63,7 +73,11 @@ function dependsOn(r: RecordedResource, other: string): boolean {
 
 describe("Watchdog", () => {
   it("swaps the petter atomically (validated) and restarts it once; names that in the preview", async () => {
-    new Watchdog("watchdog", { connection, settings: R.watchdog, moduleOptionsOnChange: "rebuild-kdump-initrd" });
+    new Watchdog("watchdog", {
+      connection,
+      settings: R.watchdog,
+      moduleOptionsOnChange: "rebuild-kdump-initrd",
+    });
     await h.settle();
     expect([...hostResources().keys()].sort()).toEqual([
       "watchdog-etc-modprobe.d-sp5100_tco.conf",
@@ -83,13 +97,19 @@ describe("Watchdog", () => {
     expect(script.secretPaths).toContain("content");
     const petter = get("watchdog-health-watchdog.service");
     expect(petter.inputs).toMatchObject({ name: "health-watchdog.service", enabled: true, active: true });
-    for (const dep of ["watchdog-health-watchdog-sh-atomic-swap-then-one-restart", "watchdog-health-watchdog.service.d/10-watchdog-order.conf", "watchdog-sp5100-tco-watchdog.service"]) {
+    for (const dep of [
+      "watchdog-health-watchdog-sh-atomic-swap-then-one-restart",
+      "watchdog-health-watchdog.service.d/10-watchdog-order.conf",
+      "watchdog-sp5100-tco-watchdog.service",
+    ]) {
       expect(dependsOn(petter, dep)).toBe(true);
     }
     expect(get("watchdog-etc-modprobe.d-sp5100_tco.conf").inputs.onChange).toBe(
       'touch /var/run/reboot-required && echo "hemma-infra: sp5100_tco options" >> /var/run/reboot-required.pkgs && rebuild-kdump-initrd',
     );
-    expect(get("watchdog-etc-systemd-system.conf.d-99-watchdog.conf").inputs.onChange).toBe("systemctl daemon-reexec");
+    expect(get("watchdog-etc-systemd-system.conf.d-99-watchdog.conf").inputs.onChange).toBe(
+      "systemctl daemon-reexec",
+    );
     expect(h.ofType("hemma:host:Watchdog")).toHaveLength(1);
     expect(host().every((r) => r.options.parent.endsWith("hemma:host:Watchdog::watchdog"))).toBe(true);
   });
@@ -99,27 +119,48 @@ describe("CrashCapture", () => {
   it("runs each one-shot only from the file that feeds it", async () => {
     const c = new CrashCapture("crash-capture", { connection, settings: R.crashCapture });
     await h.settle();
-    const onChange = Object.fromEntries(host().filter((r) => r.inputs.path).map((r) => [r.inputs.path, r.inputs.onChange ?? null]));
+    const onChange = Object.fromEntries(
+      host()
+        .filter((r) => r.inputs.path)
+        .map((r) => [r.inputs.path, r.inputs.onChange ?? null]),
+    );
     expect(onChange).toEqual({
-      "/etc/initramfs-tools/hooks/zz-kdump-disable-watchdog": '/etc/kernel/postinst.d/kdump-tools "$(uname -r)" && kdump-config unload && kdump-config load',
-      "/etc/initramfs-tools/hooks/zz-kdump-watchdog-hardening": '/etc/kernel/postinst.d/kdump-tools "$(uname -r)" && kdump-config unload && kdump-config load',
+      "/etc/initramfs-tools/hooks/zz-kdump-disable-watchdog":
+        '/etc/kernel/postinst.d/kdump-tools "$(uname -r)" && kdump-config unload && kdump-config load',
+      "/etc/initramfs-tools/hooks/zz-kdump-watchdog-hardening":
+        '/etc/kernel/postinst.d/kdump-tools "$(uname -r)" && kdump-config unload && kdump-config load',
       "/usr/local/sbin/kdump-watchdog-arm": null,
       "/usr/local/sbin/kdump-savecore-and-sysrq-reboot": null,
       "/etc/sysctl.d/99-crash-capture.conf": "sysctl --system",
-      "/etc/default/grub.d/90-hemma-crash-capture.cfg": 'update-grub && touch /var/run/reboot-required && echo "hemma-infra: kernel command line" >> /var/run/reboot-required.pkgs',
-      "/etc/default/grub.d/kdump-tools.cfg": 'update-grub && touch /var/run/reboot-required && echo "hemma-infra: kernel command line" >> /var/run/reboot-required.pkgs',
+      "/etc/default/grub.d/90-hemma-crash-capture.cfg":
+        'update-grub && touch /var/run/reboot-required && echo "hemma-infra: kernel command line" >> /var/run/reboot-required.pkgs',
+      "/etc/default/grub.d/kdump-tools.cfg":
+        'update-grub && touch /var/run/reboot-required && echo "hemma-infra: kernel command line" >> /var/run/reboot-required.pkgs',
       "/etc/default/kdump-tools": "kdump-config unload && kdump-config load",
     });
-    expect(get("crash-capture-etc-initramfs-tools-hooks-zz-kdump-disable-watchdog").inputs.validate).toBe("sh -n {}");
-    const units = host().filter((r) => r.inputs.name).map((r) => [r.inputs.name, r.inputs.enabled ?? null, r.inputs.active ?? null]).sort();
+    expect(get("crash-capture-etc-initramfs-tools-hooks-zz-kdump-disable-watchdog").inputs.validate).toBe(
+      "sh -n {}",
+    );
+    const units = host()
+      .filter((r) => r.inputs.name)
+      .map((r) => [r.inputs.name, r.inputs.enabled ?? null, r.inputs.active ?? null])
+      .sort();
     expect(units).toEqual([
       ["kdump-tools-dump.service.d/05-watchdog-arm.conf", null, null],
       ["kdump-tools-dump.service.d/10-sysrq-reboot.conf", null, null],
       ["kdump-watchdog-arm.service", null, null],
     ]);
-    expect(dependsOn(get("crash-capture-kdump-tools-dump.service.d/10-sysrq-reboot.conf"), "crash-capture-usr-local-sbin-kdump-savecore-and-sysrq-reboot")).toBe(true);
+    expect(
+      dependsOn(
+        get("crash-capture-kdump-tools-dump.service.d/10-sysrq-reboot.conf"),
+        "crash-capture-usr-local-sbin-kdump-savecore-and-sysrq-reboot",
+      ),
+    ).toBe(true);
     const reboot = await new Promise<Record<string, string>>((resolve) => c.rebootInputs.apply(resolve));
-    expect(Object.keys(reboot)).toEqual(["/etc/default/grub.d/90-hemma-crash-capture.cfg", "/etc/default/grub.d/kdump-tools.cfg"]);
+    expect(Object.keys(reboot)).toEqual([
+      "/etc/default/grub.d/90-hemma-crash-capture.cfg",
+      "/etc/default/grub.d/kdump-tools.cfg",
+    ]);
     expect(Object.values(reboot).every((d) => /^[0-9a-f]{64}$/.test(d))).toBe(true);
   });
 });
@@ -146,7 +187,12 @@ describe("MaintenanceTimers", () => {
       expect(service.inputs.enabled).toBeUndefined();
       expect(service.inputs.active).toBeUndefined();
     }
-    expect(dependsOn(get("maintenance-timers-heartbeat-log.timer"), "maintenance-timers-usr-local-bin-skriptoteket-cli")).toBe(true);
+    expect(
+      dependsOn(
+        get("maintenance-timers-heartbeat-log.timer"),
+        "maintenance-timers-usr-local-bin-skriptoteket-cli",
+      ),
+    ).toBe(true);
   });
 
   it("places nothing for a switched-off job", async () => {
@@ -166,7 +212,10 @@ describe("DatabaseBackups", () => {
       "database-backups-hemma-db-backup.timer",
       "database-backups-usr-local-bin-hemma-db-backup.sh",
     ]);
-    expect(get("database-backups-hemma-db-backup.timer").inputs).toMatchObject({ enabled: true, active: true });
+    expect(get("database-backups-hemma-db-backup.timer").inputs).toMatchObject({
+      enabled: true,
+      active: true,
+    });
     expect(R.backups.databases).toEqual(["skriptoteket"]);
     expect(R.backups.execPrefix).toBe("/snap/bin/docker exec -i shared-postgres");
   });
@@ -176,7 +225,10 @@ describe("GpuServices", () => {
   it("masks the legacy units before llama starts, and keeps rocm-perf as configured", async () => {
     new GpuServices("gpu-services", { connection, settings: R.gpu, rocmPerfEnabled: false });
     await h.settle();
-    const masked = host().filter((r) => r.inputs.masked === true).map((r) => [r.inputs.name, r.inputs.content ?? null]).sort();
+    const masked = host()
+      .filter((r) => r.inputs.masked === true)
+      .map((r) => [r.inputs.name, r.inputs.content ?? null])
+      .sort();
     expect(masked).toEqual([
       ["llama-server-hip.service", null],
       ["llama-server-vulkan.service", null],
@@ -186,7 +238,10 @@ describe("GpuServices", () => {
     expect(llama.inputs).toMatchObject({ enabled: true, active: true });
     expect(dependsOn(llama, "gpu-services-mask-llama-server-hip.service")).toBe(true);
     expect(dependsOn(get("gpu-services-tabby.service"), "gpu-services-llama-server-rocm.service")).toBe(true);
-    expect(get("gpu-services-root-.tabby-config.toml").inputs).toMatchObject({ onChange: "systemctl try-restart tabby.service", owner: "root" });
+    expect(get("gpu-services-root-.tabby-config.toml").inputs).toMatchObject({
+      onChange: "systemctl try-restart tabby.service",
+      owner: "root",
+    });
     expect(get("gpu-services-rocm-perf.service").inputs).toMatchObject({ enabled: false, active: false });
   });
 
@@ -216,6 +271,8 @@ describe("HostConfigFiles", () => {
   it("applies netplan when the stack opts in", async () => {
     new HostConfigFiles("host-config-files", { connection, settings: R.files, netplanApply: true });
     await h.settle();
-    expect(get("host-config-files-etc-netplan-01-netcfg.yaml").inputs.onChange).toBe("netplan generate && netplan apply");
+    expect(get("host-config-files-etc-netplan-01-netcfg.yaml").inputs.onChange).toBe(
+      "netplan generate && netplan apply",
+    );
   });
 });

@@ -1,4 +1,8 @@
-import { CRASH_CAPTURE_APPLY_COMMANDS, DEFAULT_CRASH_CAPTURE, renderCrashCapture } from "../../../render/host/crash-capture";
+import {
+  CRASH_CAPTURE_APPLY_COMMANDS,
+  DEFAULT_CRASH_CAPTURE,
+  renderCrashCapture,
+} from "../../../render/host/crash-capture";
 import { fileAt, sectionLines } from "./helpers";
 
 describe("renderCrashCapture", () => {
@@ -54,15 +58,22 @@ describe("renderCrashCapture", () => {
   });
 
   it("limits both initramfs hooks to the kdump-tools initrd build", () => {
-    for (const p of ["/etc/initramfs-tools/hooks/zz-kdump-disable-watchdog", "/etc/initramfs-tools/hooks/zz-kdump-watchdog-hardening"]) {
-      expect(fileAt(files, p).content).toContain('[ "${CONFDIR:-}" = /var/lib/kdump/initramfs-tools ] || exit 0\n');
+    for (const p of [
+      "/etc/initramfs-tools/hooks/zz-kdump-disable-watchdog",
+      "/etc/initramfs-tools/hooks/zz-kdump-watchdog-hardening",
+    ]) {
+      expect(fileAt(files, p).content).toContain(
+        '[ "${CONFDIR:-}" = /var/lib/kdump/initramfs-tools ] || exit 0\n',
+      );
     }
     expect(fileAt(files, "/etc/initramfs-tools/hooks/zz-kdump-disable-watchdog").content).toContain(
       '"${DESTDIR}/etc/systemd/system.conf.d/zzz-kdump-no-watchdog.conf"',
     );
     const hardening = fileAt(files, "/etc/initramfs-tools/hooks/zz-kdump-watchdog-hardening").content;
     expect(hardening).toContain("manual_add_modules sp5100_tco\n");
-    expect(hardening).toContain("copy_file config /etc/modprobe.d/sp5100_tco.conf /etc/modprobe.d/sp5100_tco.conf\n");
+    expect(hardening).toContain(
+      "copy_file config /etc/modprobe.d/sp5100_tco.conf /etc/modprobe.d/sp5100_tco.conf\n",
+    );
   });
 
   it("arms the watchdog before the dump and swaps the dump step for savecore-then-SysRq", () => {
@@ -75,13 +86,17 @@ describe("renderCrashCapture", () => {
       "SyslogIdentifier=kdump-watchdog-arm",
     ]);
     expect(arm).not.toContain("[Install]");
-    expect(sectionLines(fileAt(files, "/etc/systemd/system/kdump-tools-dump.service.d/05-watchdog-arm.conf").content, "Unit")).toEqual([
-      "Wants=kdump-watchdog-arm.service",
-      "After=kdump-watchdog-arm.service",
-    ]);
-    expect(sectionLines(fileAt(files, "/etc/systemd/system/kdump-tools-dump.service.d/10-sysrq-reboot.conf").content, "Service")).toEqual([
-      "ExecStart=",
-      "ExecStart=/usr/local/sbin/kdump-savecore-and-sysrq-reboot",
-    ]);
+    expect(
+      sectionLines(
+        fileAt(files, "/etc/systemd/system/kdump-tools-dump.service.d/05-watchdog-arm.conf").content,
+        "Unit",
+      ),
+    ).toEqual(["Wants=kdump-watchdog-arm.service", "After=kdump-watchdog-arm.service"]);
+    expect(
+      sectionLines(
+        fileAt(files, "/etc/systemd/system/kdump-tools-dump.service.d/10-sysrq-reboot.conf").content,
+        "Service",
+      ),
+    ).toEqual(["ExecStart=", "ExecStart=/usr/local/sbin/kdump-savecore-and-sysrq-reboot"]);
   });
 });

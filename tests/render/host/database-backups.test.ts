@@ -21,10 +21,9 @@ describe("renderDatabaseBackups", () => {
       "/etc/systemd/system/hemma-db-backup.service",
       "/etc/systemd/system/hemma-db-backup.timer",
     ]);
-    expect(sectionLines(fileAt(files, "/etc/systemd/system/hemma-db-backup.timer").content, "Timer")).toEqual([
-      "OnCalendar=*-*-* 03:15:00",
-      "Persistent=true",
-    ]);
+    expect(sectionLines(fileAt(files, "/etc/systemd/system/hemma-db-backup.timer").content, "Timer")).toEqual(
+      ["OnCalendar=*-*-* 03:15:00", "Persistent=true"],
+    );
     const svc = fileAt(files, "/etc/systemd/system/hemma-db-backup.service").content;
     expect(sectionLines(svc, "Unit")).toEqual([
       "Description=Nightly verified pg_dump of the app databases",
@@ -56,7 +55,11 @@ describe("renderDatabaseBackups", () => {
 
   it("rejects settings that would dump nothing or keep nothing", () => {
     expect(() => renderDatabaseBackups({ ...ARGS, databases: [] })).toThrow("no databases to dump");
-    expect(() => renderDatabaseBackups({ ...ARGS, retain: 0 })).toThrow("retain must be a whole number >= 1, got 0");
-    expect(() => renderDatabaseBackups({ ...ARGS, databases: ["x; rm -rf /"] })).toThrow("is not a plain SQL identifier");
+    expect(() => renderDatabaseBackups({ ...ARGS, retain: 0 })).toThrow(
+      "retain must be a whole number >= 1, got 0",
+    );
+    expect(() => renderDatabaseBackups({ ...ARGS, databases: ["x; rm -rf /"] })).toThrow(
+      "is not a plain SQL identifier",
+    );
   });
 });

@@ -43,14 +43,20 @@ describe("renderGpuServices", () => {
   it("never lets tabby pull in a llama unit", () => {
     const u = fileAt(files, "/etc/systemd/system/tabby.service").content;
     expect(u).not.toMatch(/^(Wants|Requires|BindsTo)=.*llama/m);
-    expect(sectionLines(u, "Service")).toContain("ExecStart=/usr/local/bin/tabby serve --port 8083 --no-webserver");
+    expect(sectionLines(u, "Service")).toContain(
+      "ExecStart=/usr/local/bin/tabby serve --port 8083 --no-webserver",
+    );
     expect(sectionLines(u, "Service")).toContain("Environment=TABBY_ROOT=/root/.tabby");
   });
 
   it("points tabby's completion and chat backends at the local llama server", () => {
     const c = fileAt(files, "/root/.tabby/config.toml").content;
-    expect(c).toContain('[model.completion.http]\nkind = "llama.cpp/completion"\napi_endpoint = "http://127.0.0.1:8082"\nprompt_template = "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"\n');
-    expect(c).toContain('[model.chat.http]\nkind = "openai/chat"\nmodel_name = "Devstral-Small-2-24B"\napi_endpoint = "http://127.0.0.1:8082/v1"\n');
+    expect(c).toContain(
+      '[model.completion.http]\nkind = "llama.cpp/completion"\napi_endpoint = "http://127.0.0.1:8082"\nprompt_template = "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>"\n',
+    );
+    expect(c).toContain(
+      '[model.chat.http]\nkind = "openai/chat"\nmodel_name = "Devstral-Small-2-24B"\napi_endpoint = "http://127.0.0.1:8082/v1"\n',
+    );
   });
 
   it("renders rocm-perf exactly as documented", () => {

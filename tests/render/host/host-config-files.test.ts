@@ -1,4 +1,8 @@
-import { DEFAULT_NETCONSOLE, DEFAULT_NETPLAN, renderHostConfigFiles } from "../../../render/host/host-config-files";
+import {
+  DEFAULT_NETCONSOLE,
+  DEFAULT_NETPLAN,
+  renderHostConfigFiles,
+} from "../../../render/host/host-config-files";
 import { fileAt } from "./helpers";
 
 describe("renderHostConfigFiles", () => {
@@ -21,12 +25,18 @@ describe("renderHostConfigFiles", () => {
       ["/etc/netplan/01-netcfg.yaml", "0600"],
       ["/etc/default/cron", "0644"],
     ]);
-    expect(fileAt(all, "/etc/modprobe.d/netconsole.conf").content).toBe("options netconsole netconsole=6665@192.168.0.9/enp7s0,6666@192.168.0.11/\n");
+    expect(fileAt(all, "/etc/modprobe.d/netconsole.conf").content).toBe(
+      "options netconsole netconsole=6665@192.168.0.9/enp7s0,6666@192.168.0.11/\n",
+    );
     expect(fileAt(all, "/etc/modules-load.d/netconsole.conf").content).toBe("netconsole\n");
     expect(fileAt(all, "/etc/modules-load.d/pstore.conf").content).toBe("efi_pstore\n");
-    expect(fileAt(all, "/etc/modules-load.d/it87.conf").content).not.toContain("ignore_resource_conflict=1\n");
+    expect(fileAt(all, "/etc/modules-load.d/it87.conf").content).not.toContain(
+      "ignore_resource_conflict=1\n",
+    );
     expect(fileAt(all, "/etc/modules-load.d/it87.conf").content).toMatch(/^it87$/m);
-    expect(fileAt(all, "/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg").content).toContain("network: {config: disabled}\n");
+    expect(fileAt(all, "/etc/cloud/cloud.cfg.d/99-disable-network-config.cfg").content).toContain(
+      "network: {config: disabled}\n",
+    );
     expect(fileAt(all, "/etc/default/cron").content).toContain('EXTRA_OPTS=""\n');
   });
 
@@ -46,7 +56,14 @@ describe("renderHostConfigFiles", () => {
 
   it("leaves switched-off files unmanaged", () => {
     expect(
-      renderHostConfigFiles({ netconsole: null, pstore: true, it87: false, cloudInitNetworkDisabled: false, netplan: null, cronDefaults: false }).map((f) => f.path),
+      renderHostConfigFiles({
+        netconsole: null,
+        pstore: true,
+        it87: false,
+        cloudInitNetworkDisabled: false,
+        netplan: null,
+        cronDefaults: false,
+      }).map((f) => f.path),
     ).toEqual(["/etc/modules-load.d/pstore.conf"]);
   });
 });

@@ -29,7 +29,10 @@ const unit = (name: string) => fileAt(files, `/etc/systemd/system/${name}`).cont
 describe("renderMaintenanceTimers", () => {
   it("schedules every documented job", () => {
     const schedules = Object.fromEntries(
-      timerUnitNames(files).map((t) => [t, sectionLines(unit(t), "Timer").filter((l) => /^(OnCalendar|Persistent)=/.test(l))]),
+      timerUnitNames(files).map((t) => [
+        t,
+        sectionLines(unit(t), "Timer").filter((l) => /^(OnCalendar|Persistent)=/.test(l)),
+      ]),
     );
     expect(schedules).toEqual({
       "skriptoteket-sandbox-snapshots-cleanup.timer": ["OnCalendar=hourly", "Persistent=true"],
@@ -41,7 +44,8 @@ describe("renderMaintenanceTimers", () => {
       "log-power-rails.timer": ["OnCalendar=*:0/10"],
       "amdgpu-release-watch.timer": ["OnCalendar=daily", "Persistent=true"],
     });
-    for (const t of timerUnitNames(files)) expect(sectionLines(unit(t), "Install")).toEqual(["WantedBy=timers.target"]);
+    for (const t of timerUnitNames(files))
+      expect(sectionLines(unit(t), "Install")).toEqual(["WantedBy=timers.target"]);
   });
 
   it("runs the cleanups in the web container through the docker daemon unit, by absolute path", () => {
@@ -55,15 +59,22 @@ describe("renderMaintenanceTimers", () => {
     );
     const cli = fileAt(files, "/usr/local/bin/skriptoteket-cli").content;
     expect(cli).toContain("SKRIPTOTEKET_DOCKER=${SKRIPTOTEKET_DOCKER:-/snap/bin/docker}\n");
-    expect(cli).toContain("SKRIPTOTEKET_WEB_LABEL=${SKRIPTOTEKET_WEB_LABEL:-education.hule.hemma.service=skriptoteket-web}\n");
-    expect(cli).toContain('exec "$SKRIPTOTEKET_DOCKER" exec -e PYTHONPATH=/app/src "$container" pdm run python -m skriptoteket.cli "$@"');
+    expect(cli).toContain(
+      "SKRIPTOTEKET_WEB_LABEL=${SKRIPTOTEKET_WEB_LABEL:-education.hule.hemma.service=skriptoteket-web}\n",
+    );
+    expect(cli).toContain(
+      'exec "$SKRIPTOTEKET_DOCKER" exec -e PYTHONPATH=/app/src "$container" pdm run python -m skriptoteket.cli "$@"',
+    );
   });
 
   it("omits the docker dependency where the stack has no daemon unit", () => {
     const f = renderMaintenanceTimers({ ...ARGS, appCleanup: { ...ARGS.appCleanup, dockerUnit: "" } });
-    expect(sectionLines(fileAt(f, "/etc/systemd/system/skriptoteket-login-events-cleanup.service").content, "Unit")).toEqual([
-      "Description=Skriptoteket cleanup-login-events",
-    ]);
+    expect(
+      sectionLines(
+        fileAt(f, "/etc/systemd/system/skriptoteket-login-events-cleanup.service").content,
+        "Unit",
+      ),
+    ).toEqual(["Description=Skriptoteket cleanup-login-events"]);
   });
 
   it("writes the heartbeat to the journal with tag heartbeat, to the second", () => {
@@ -94,9 +105,12 @@ describe("renderMaintenanceTimers", () => {
       "+12V in2 6 11.40 12.60",
       "+5V in3 2.5 4.75 5.25",
     ]);
-    expect(() => renderPowerRails({ ...DEFAULT_POWER_RAILS, rails: [{ label: "x", input: "in1", scale: 1, min: 5, max: 4 }] })).toThrow(
-      "label without spaces, input inN, min < max",
-    );
+    expect(() =>
+      renderPowerRails({
+        ...DEFAULT_POWER_RAILS,
+        rails: [{ label: "x", input: "in1", scale: 1, min: 5, max: 4 }],
+      }),
+    ).toThrow("label without spaces, input inN, min < max");
   });
 
   it("needs the network for the release watch and tags its journal lines", () => {
@@ -105,11 +119,17 @@ describe("renderMaintenanceTimers", () => {
       "Wants=network-online.target",
       "After=network-online.target",
     ]);
-    expect(sectionLines(unit("amdgpu-release-watch.service"), "Service")).toContain("SyslogIdentifier=amdgpu-release-watch");
+    expect(sectionLines(unit("amdgpu-release-watch.service"), "Service")).toContain(
+      "SyslogIdentifier=amdgpu-release-watch",
+    );
   });
 
   it("renders nothing for a switched-off job", () => {
-    const f = renderMaintenanceTimers({ ...ARGS, powerRails: { ...ARGS.powerRails, enabled: false }, amdgpuReleaseWatch: { ...ARGS.amdgpuReleaseWatch, enabled: false } });
+    const f = renderMaintenanceTimers({
+      ...ARGS,
+      powerRails: { ...ARGS.powerRails, enabled: false },
+      amdgpuReleaseWatch: { ...ARGS.amdgpuReleaseWatch, enabled: false },
+    });
     expect(f.map((x) => x.path).filter((p) => /power-rails|amdgpu/.test(p))).toEqual([]);
     expect(timerUnitNames(f)).toHaveLength(6);
   });

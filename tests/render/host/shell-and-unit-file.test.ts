@@ -3,14 +3,21 @@ import { deviceUnitName, renderUnitFile } from "../../../render/host/unit-file";
 import { run } from "./tools";
 
 describe("shell quoting", () => {
-  it.each(["plain", "a b", "it's", "$HOME `x` \\n", "", "tab\there"])("round-trips %j through bash", (value) => {
-    const r = run("bash", ["-c", `${envDefault("V", value)}; printf '%s' "$V"`], { env: { PATH: process.env.PATH } });
-    expect(r.stdout).toBe(value);
-    expect(run("bash", ["-c", `printf '%s' ${shellQuote(value)}`]).stdout).toBe(value);
-  });
+  it.each(["plain", "a b", "it's", "$HOME `x` \\n", "", "tab\there"])(
+    "round-trips %j through bash",
+    (value) => {
+      const r = run("bash", ["-c", `${envDefault("V", value)}; printf '%s' "$V"`], {
+        env: { PATH: process.env.PATH },
+      });
+      expect(r.stdout).toBe(value);
+      expect(run("bash", ["-c", `printf '%s' ${shellQuote(value)}`]).stdout).toBe(value);
+    },
+  );
 
   it("lets the environment override a default", () => {
-    const r = run("bash", ["-c", `${envDefault("V", "default")}; printf '%s' "$V"`], { env: { PATH: process.env.PATH, V: "from-env" } });
+    const r = run("bash", ["-c", `${envDefault("V", "default")}; printf '%s' "$V"`], {
+      env: { PATH: process.env.PATH, V: "from-env" },
+    });
     expect(r.stdout).toBe("from-env");
   });
 
@@ -25,7 +32,13 @@ describe("unit files", () => {
       renderUnitFile(
         [
           { name: "Unit", directives: [] },
-          { name: "Service", directives: [["ExecStart", ""], ["ExecStart", "/x"]] },
+          {
+            name: "Service",
+            directives: [
+              ["ExecStart", ""],
+              ["ExecStart", "/x"],
+            ],
+          },
         ],
         "why",
       ),

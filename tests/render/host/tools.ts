@@ -8,7 +8,11 @@ export interface RunResult {
 }
 
 /** Runs a command without a shell; never throws for a non-zero exit. */
-export function run(cmd: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): RunResult {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): RunResult {
   const r = spawnSync(cmd, args, {
     encoding: "utf8",
     input: options.input,
@@ -32,6 +36,8 @@ export const VALIDATOR_PACKAGES: Readonly<Record<string, string>> = {
 export function requireTool(name: string, path?: string): void {
   const r = spawnSync("sh", ["-c", `command -v ${path ?? name}`], { encoding: "utf8" });
   if (r.status !== 0) {
-    throw new Error(`${name} is not installed; install it with: apt-get install -y ${VALIDATOR_PACKAGES[name] ?? name}`);
+    throw new Error(
+      `${name} is not installed; install it with: apt-get install -y ${VALIDATOR_PACKAGES[name] ?? name}`,
+    );
   }
 }

@@ -71,7 +71,9 @@ describe("the validators catch breakage", () => {
 
   it("a misspelt timer key fails verify", () => {
     const broken = files.map((f) =>
-      f.path.endsWith("/heartbeat-log.timer") ? { ...f, content: f.content.replace("OnCalendar=", "OnCalender=") } : f,
+      f.path.endsWith("/heartbeat-log.timer")
+        ? { ...f, content: f.content.replace("OnCalendar=", "OnCalender=") }
+        : f,
     );
     const root = buildVerifyRoot(broken);
     roots.push(root);
@@ -91,7 +93,9 @@ describe("the validators catch breakage", () => {
 
   it("a misspelt dependency fails verify", () => {
     const broken = files.map((f) =>
-      f.path.endsWith("/hemma-db-backup.service") ? { ...f, content: f.content.replace(/snap\.docker\.dockerd/g, "snap.docker.dockrd") } : f,
+      f.path.endsWith("/hemma-db-backup.service")
+        ? { ...f, content: f.content.replace(/snap\.docker\.dockerd/g, "snap.docker.dockrd") }
+        : f,
     );
     const root = buildVerifyRoot(broken);
     roots.push(root);

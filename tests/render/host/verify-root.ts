@@ -13,7 +13,8 @@ export const EXTERNAL_UNITS: Readonly<Record<string, string>> = {
   "snap.docker.dockerd.service": "[Service]\nExecStart=/usr/bin/true\n",
   "docker.service": "[Service]\nExecStart=/usr/bin/true\n",
   // kdump-tools' dump service; our drop-ins replace its ExecStart and add the watchdog arm.
-  "kdump-tools-dump.service": "[Service]\nType=oneshot\nExecStart=/usr/sbin/kdump-config savecore\nRemainAfterExit=yes\n",
+  "kdump-tools-dump.service":
+    "[Service]\nType=oneshot\nExecStart=/usr/sbin/kdump-config savecore\nRemainAfterExit=yes\n",
 };
 
 /** Programs hemma has from packages that our units execute; stubbed (executable) in the verify root. */
@@ -43,7 +44,8 @@ export function buildVerifyRoot(files: readonly RenderedFile[]): string {
     fs.symlinkSync(`usr/${d}`, path.join(root, d));
   }
   for (const bin of EXTERNAL_BINARIES) writeFile(root, bin, "#!/bin/sh\nexit 0\n", 0o755);
-  for (const [name, content] of Object.entries(EXTERNAL_UNITS)) writeFile(root, `/etc/systemd/system/${name}`, content, 0o644);
+  for (const [name, content] of Object.entries(EXTERNAL_UNITS))
+    writeFile(root, `/etc/systemd/system/${name}`, content, 0o644);
   for (const f of files) writeFile(root, f.path, f.content, parseInt(f.mode, 8));
   return root;
 }

@@ -55,16 +55,15 @@ describe("renderWatchdog", () => {
   });
 
   it("loads the driver explicitly and sets nowayout and the heartbeat", () => {
-    expect(sectionLines(fileAt(files, "/etc/systemd/system/sp5100-tco-watchdog.service").content, "Service")).toEqual([
-      "Type=oneshot",
-      "RemainAfterExit=yes",
-      "ExecStart=/usr/sbin/modprobe sp5100_tco",
-    ]);
-    expect(fileAt(files, "/etc/modprobe.d/sp5100_tco.conf").content).toBe("options sp5100_tco nowayout=1 heartbeat=60\n");
-    expect(sectionLines(fileAt(files, "/etc/systemd/system.conf.d/99-watchdog.conf").content, "Manager")).toEqual([
-      "RuntimeWatchdogSec=0",
-      "RebootWatchdogSec=0",
-    ]);
+    expect(
+      sectionLines(fileAt(files, "/etc/systemd/system/sp5100-tco-watchdog.service").content, "Service"),
+    ).toEqual(["Type=oneshot", "RemainAfterExit=yes", "ExecStart=/usr/sbin/modprobe sp5100_tco"]);
+    expect(fileAt(files, "/etc/modprobe.d/sp5100_tco.conf").content).toBe(
+      "options sp5100_tco nowayout=1 heartbeat=60\n",
+    );
+    expect(
+      sectionLines(fileAt(files, "/etc/systemd/system.conf.d/99-watchdog.conf").content, "Manager"),
+    ).toEqual(["RuntimeWatchdogSec=0", "RebootWatchdogSec=0"]);
   });
 
   it("escapes a device path with a dash into its device unit name", () => {
