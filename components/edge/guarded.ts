@@ -50,7 +50,15 @@ export function guardedChange<T extends pulumi.Resource>(
   const changed = makeChange([arm]);
   const confirm = new RevertGuardConfirm(
     `${name}-revert-confirm`,
-    { connection, name: spec.name, armId: arm.armId, timeoutSeconds: spec.timeoutSeconds, description: spec.description },
+    {
+      connection,
+      name: spec.name,
+      armId: arm.armId,
+      timeoutSeconds: spec.timeoutSeconds,
+      description: spec.description,
+      probeCommand: spec.probeCommand,
+      desiredDigest: spec.desiredDigest,
+    },
     { parent, dependsOn: changed },
   );
   return { arm, changed, confirm };

@@ -1,0 +1,226 @@
+/**
+ * The sshd hardening and its lockout guard, with the real engine, against a sandbox container of
+ * this file's own (same image as `npm run sandbox`, its own name and port): a lockout test must
+ * not cut off other suites that share the default sandbox. Tests run in order and share one stack.
+ *
+ * Not covered here: UFW and fail2ban (the sandbox image has neither, and no NET_ADMIN); those are
+ * proven with the real programs in tests/render/edge and tests/providers.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { SshdHardening } from "../../components/edge/sshd-hardening";
+import { HostFile } from "../../providers/host-file";
+import type { HostConnectionArgs } from "../../providers/host-connection";
+import { renderSshdHardening, sshdValidateCommand } from "../../render/edge/sshd-hardening";
+import { dockerRunArgs, hostKeyLineFromPub, knownHostsLine, readSandboxInfo, sshArgs, type SandboxInfo } from "../../scripts/sandbox-spec";
+import { ensureSandbox, privateKey, ROOT } from "./support/sandbox";
+import { failureOf, testStack, type TestStack } from "./support/stack";
+
+const DROP_IN = "/etc/ssh/sshd_config.d/99-hardening.conf";
+const BROKEN = "/etc/ssh/sshd_config.d/98-hemma-e2e.conf";
+const TIMEOUT = 20;
+const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
+
+let info: SandboxInfo;
+let connection: HostConnectionArgs;
+let t: TestStack;
+let workDir: string;
+const container = `hemma-sandbox-edge-${randomBytes(3).toString("hex")}`;
+
+function docker(args: string[], input?: string): string {
+  const r = spawnSync("docker", args, { encoding: "utf8", input, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`docker ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Root shell on the private sandbox over plain OpenSSH (independent of the code under test). */
+function onHost(script: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync("ssh", [...sshArgs(info), "sudo", "-n", "bash", "-s"], { input: script, encoding: "utf8", timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout.trim(), stderr: r.stderr };
+}
+
+/** Root shell through `docker exec`, which works even when SSH is locked. */
+function inContainer(script: string): string {
+  return docker(["exec", "-i", container, "bash", "-s"], script).trim();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(what: string, ms: number, check: () => boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+interface Variant {
+  readonly allowUsers?: string[];
+  readonly permitRootLogin?: "no" | "prohibit-password";
+  readonly brokenDropIn?: string;
+}
+
+function program(v: Variant = {}): PulumiFn {
+  return async () => {
+    new SshdHardening("sshd", {
+      connection,
+      dropInPath: DROP_IN,
+      allowUsers: v.allowUsers ?? ["root", info.user],
+      // The sandbox's 10-sandbox.conf sets `no` first; sshd keeps the first value.
+      permitRootLogin: v.permitRootLogin ?? "no",
+      revertTimeoutSeconds: TIMEOUT,
+    });
+    if (v.brokenDropIn !== undefined) {
+      new HostFile("broken", {
+        connection,
+        path: BROKEN,
+        content: v.brokenDropIn,
+        validate: sshdValidateCommand({ dropInPath: BROKEN, allowUsers: ["root"], permitRootLogin: "no" }),
+      });
+    }
+  };
+}
+
+const good = (): string => renderSshdHardening({ allowUsers: ["root", info.user], permitRootLogin: "no" });
+const liveDropIn = (): string => inContainer(`if [ -f ${DROP_IN} ]; then sha256sum ${DROP_IN} | cut -d" " -f1; else echo absent; fi`);
+const armed = (): string => inContainer("systemctl list-timers --all --no-legend 'hemma-revert-*' | wc -l; ls /var/lib/hemma/revert 2>/dev/null | wc -l");
+
+/** The shared sandbox's facts (image, user, client key); `sandbox up` only when its image is missing. */
+function sharedSandbox(): SandboxInfo {
+  try {
+    const known = readSandboxInfo(ROOT);
+    if (spawnSync("docker", ["image", "inspect", known.image]).status === 0 && fs.existsSync(known.privateKeyPath)) return known;
+  } catch {
+    // No sandbox.json yet: build it.
+  }
+  return ensureSandbox();
+}
+
+beforeAll(async () => {
+  const shared = sharedSandbox();
+  const port = await freePort();
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-edge-e2e-"));
+  // A network of its own, so this container needs nothing from the default bridge.
+  docker(["network", "create", container]);
+  const run = dockerRunArgs({ container, image: shared.image, sshPort: port, inputsHash: "edge-e2e" });
+  docker([run[0]!, "--network", container, ...run.slice(1)]);
+  await until("systemd in the private sandbox", 60_000, () => {
+    const r = spawnSync("docker", ["exec", container, "systemctl", "is-system-running"], { encoding: "utf8" });
+    return ["running", "degraded"].includes(r.stdout.trim());
+  });
+  const pub = fs.readFileSync(`${shared.privateKeyPath}.pub`, "utf8");
+  docker(["exec", "-i", container, "sh", "-c", `umask 077 && cat > /home/${shared.user}/.ssh/authorized_keys && chown ${shared.user}:${shared.user} /home/${shared.user}/.ssh/authorized_keys`], pub);
+  const hostKey = hostKeyLineFromPub(docker(["exec", container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"]));
+  const knownHostsPath = path.join(workDir, "known_hosts");
+  fs.writeFileSync(knownHostsPath, knownHostsLine("127.0.0.1", port, hostKey));
+  info = { ...shared, container, port, hostKey, knownHostsPath };
+  await until("ssh into the private sandbox", 30_000, () => onHost("true").code === 0);
+  connection = { host: info.host, port: info.port, user: info.user, hostKey: info.hostKey, privateKey: privateKey(info) };
+  t = await testStack("e2e-edge", program());
+});
+
+afterAll(async () => {
+  t?.dispose();
+  spawnSync("docker", ["rm", "-f", container]);
+  spawnSync("docker", ["network", "rm", container]);
+  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+test("1. up applies the hardening, proves access with a fresh login, disarms, and changes nothing the second time", async () => {
+  expect(liveDropIn()).toBe("absent");
+  const up = await t.stack.up({ onOutput: t.onOutput });
+  expect(up.summary.result).toBe("succeeded");
+  expect(up.summary.resourceChanges).toEqual({ create: 5 });
+  expect(liveDropIn()).toBe(sha256(good()));
+  // sshd runs with it: the effective config of the running daemon holds the values.
+  const effective = onHost("sshd -T").stdout.split("\n");
+  expect(effective).toEqual(expect.arrayContaining(["passwordauthentication no", "kbdinteractiveauthentication no", "allowusers root", `allowusers ${info.user}`]));
+  expect(armed()).toBe("0\n0");
+  expect(onHost("true").code).toBe(0);
+
+  const again = await t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput });
+  expect(again.changeSummary).toEqual({ same: 5 });
+});
+
+test("2. a drop-in sshd -t rejects is refused before the swap: up fails, nothing is placed", async () => {
+  t.stack.workspace.program = program({ brokenDropIn: "PermitRootLogn no\n" });
+  const message = await failureOf(t.stack.up({ onOutput: t.onOutput }));
+  expect(message).toContain(`validator rejected the new content of ${BROKEN}`);
+  expect(message).toContain("hemma: sshd -t rejects the config with the new 98-hemma-e2e.conf");
+  expect(inContainer(`ls -A /etc/ssh/sshd_config.d/`).split("\n").sort()).toEqual(["10-sandbox.conf", "99-hardening.conf"]);
+  expect(liveDropIn()).toBe(sha256(good()));
+  expect(onHost("true").code).toBe(0);
+});
+
+test("3. a hardening an earlier drop-in would override is refused before the swap", async () => {
+  t.stack.workspace.program = program({ permitRootLogin: "prohibit-password" });
+  const message = await failureOf(t.stack.up({ onOutput: t.onOutput }));
+  expect(message).toContain(`validator rejected the new content of ${DROP_IN}`);
+  expect(message).toContain("sshd would use 'permitrootlogin no' instead of 'permitrootlogin prohibit-password'");
+  expect(liveDropIn()).toBe(sha256(good()));
+  // The Arm ran before the refused write; its revert restores the same file and is harmless.
+  await until("the stale revert to fire", (TIMEOUT + 15) * 1000, () => inContainer("test -e /var/lib/hemma/revert/sshd/reverted && echo y || echo n") === "y");
+  expect(liveDropIn()).toBe(sha256(good()));
+  expect(onHost("true").code).toBe(0);
+});
+
+test("4. a change that locks the program's user out is reverted by the host within the timeout, and up says so", async () => {
+  t.stack.workspace.program = program({ allowUsers: ["root"] });
+  const started = Date.now();
+  const message = await failureOf(t.stack.up({ onOutput: t.onOutput }));
+  const elapsed = (Date.now() - started) / 1000;
+  expect(message).toContain(
+    `sshd hardening (${DROP_IN}) would have locked ${info.user}@127.0.0.1:${info.port} out (a fresh SSH login failed: the login of ${info.user} was refused)`,
+  );
+  expect(message).toContain(`The host restored the previous files itself (revert unit hemma-revert-sshd after ${TIMEOUT} s) and is reachable again`);
+  expect(elapsed).toBeLessThan(TIMEOUT + 90);
+  // The host put the previous drop-in back and reloaded sshd: the user gets in again.
+  expect(liveDropIn()).toBe(sha256(good()));
+  expect(onHost("true").code).toBe(0);
+  expect(inContainer("journalctl -t hemma-revert --no-pager -o cat | tail -n 1")).toBe(
+    `guard sshd: access was not confirmed within ${TIMEOUT} s; previous files restored`,
+  );
+});
+
+test("5. with the config fixed, up converges again and the refreshing preview is clean", async () => {
+  t.stack.workspace.program = program();
+  const up = await t.stack.up({ refresh: true, onOutput: t.onOutput });
+  expect(up.summary.result).toBe("succeeded");
+  expect(liveDropIn()).toBe(sha256(good()));
+  expect(armed()).toBe("0\n0");
+  const again = await t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput });
+  expect(again.changeSummary).toEqual({ same: 5 });
+});
+
+test("6. a hand edit of the drop-in is drift that re-arms the guard before the repair", async () => {
+  inContainer(`echo 'PasswordAuthentication yes' > ${DROP_IN} && systemctl reload ssh`);
+  const message = await failureOf(t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput }));
+  expect(message).toContain("sshd-drop-in");
+  expect(message).toContain("sshd-revert-arm");
+  const up = await t.stack.up({ refresh: true, onOutput: t.onOutput });
+  expect(up.summary.result).toBe("succeeded");
+  expect(liveDropIn()).toBe(sha256(good()));
+  expect(armed()).toBe("0\n0");
+});
+
+test("7. destroy removes the drop-in it created and leaves no guard behind", async () => {
+  const destroyed = await t.stack.destroy({ onOutput: t.onOutput });
+  expect(destroyed.summary.result).toBe("succeeded");
+  expect(liveDropIn()).toBe("absent");
+  expect(armed()).toBe("0\n0");
+  expect(onHost("true").code).toBe(0);
+});
