@@ -22,6 +22,36 @@ export const COMMIT_LABEL = "education.hule.hemma.commit";
 /** Where the artifacts volume is mounted (ARTIFACTS_ROOT). */
 export const ARTIFACTS_PATH = "/app/.artifacts";
 
+/** Web healthcheck (spec §2.2): Python `urllib` GET of `/healthz`, healthy only on 200. */
+export const WEB_HEALTHCHECK: readonly string[] = [
+  "CMD",
+  "python",
+  "-c",
+  `import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://localhost:${SKRIPTOTEKET_PORT}/healthz', timeout=8).status == 200 else 1)`,
+];
+
+/**
+ * Worker healthcheck: healthy while a `run-execution-worker` process runs. `wait: true` needs a
+ * healthcheck, and the worker has no HTTP endpoint and the image no procps, so /proc is read;
+ * a process that exits mid-scan is skipped rather than failing the check.
+ */
+export const WORKER_HEALTHCHECK: readonly string[] = [
+  "CMD",
+  "python",
+  "-c",
+  [
+    "import os, sys",
+    "def worker(pid):",
+    "    try:",
+    "        with open(f'/proc/{pid}/cmdline', 'rb') as f:",
+    "            return b'run-execution-worker' in f.read()",
+    "    except OSError:",
+    "        return False",
+    "me = str(os.getpid())",
+    "sys.exit(0 if any(worker(p) for p in os.listdir('/proc') if p.isdigit() and p != me) else 1)",
+  ].join("\n"),
+];
+
 /** Arguments of {@link SkriptoteketWeb}. */
 export interface SkriptoteketWebArgs {
   /** SSH connection from `sshConnection` (for the migration step). */
@@ -156,12 +186,7 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
           { label: COMMIT_LABEL, value: args.commit },
         ],
         healthcheck: {
-          tests: [
-            "CMD",
-            "python",
-            "-c",
-            `import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://localhost:${SKRIPTOTEKET_PORT}/healthz', timeout=8).status == 200 else 1)`,
-          ],
+          tests: [...WEB_HEALTHCHECK],
           interval: "30s",
           timeout: "10s",
           retries: 3,
@@ -186,15 +211,8 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
             { label: SERVICE_LABEL, value: workerService },
             { label: COMMIT_LABEL, value: args.commit },
           ],
-          // Healthy while a worker process runs; `wait: true` needs a healthcheck, and the image has
-          // neither HTTP nor procps on the worker path, so /proc is read directly.
           healthcheck: {
-            tests: [
-              "CMD",
-              "python",
-              "-c",
-              "import os, sys; sys.exit(0 if any(b'run-execution-worker' in open(f'/proc/{p}/cmdline', 'rb').read() for p in os.listdir('/proc') if p.isdigit() and p != str(os.getpid())) else 1)",
-            ],
+            tests: [...WORKER_HEALTHCHECK],
             interval: "30s",
             timeout: "10s",
             retries: 3,
