@@ -5,17 +5,17 @@ import { renderVhostFiles } from "./nginx-hardening";
 import { renderSshdHardeningFile } from "./sshd-hardening";
 
 /**
- * Every non-secret host file of the edge layer: the two nginx-proxy vhost.d snippets, the sshd
- * hardening drop-in and the fail2ban jails and filter. The htpasswd files hold secrets and are
+ * Every non-secret host file of the edge layer that `hemma:edge.manage` turns on: the two
+ * nginx-proxy vhost.d snippets, the sshd hardening drop-in and the fail2ban jails and filter. The htpasswd files hold secrets and are
  * rendered by the component from secret config (`renderHtpasswdFile`); the UFW rule set is not a
  * file (`renderUfwRules`).
  */
 export function renderEdge(config: HemmaConfig): RenderedFile[] {
-  const edge = config.edge;
+  const { edge } = config;
   return [
-    ...renderVhostFiles({ ...edge.nginx, hostVhostDir: config.proxy.vhostDir }),
-    renderSshdHardeningFile(edge.ssh.dropInPath, edge.ssh),
-    ...renderFail2banFiles(edge.fail2ban),
+    ...(edge.manage.nginx ? renderVhostFiles({ ...edge.nginx, hostVhostDir: config.proxy.vhostDir }) : []),
+    ...(edge.manage.sshd ? [renderSshdHardeningFile(edge.ssh.dropInPath, edge.ssh)] : []),
+    ...(edge.manage.fail2ban ? renderFail2banFiles(edge.fail2ban) : []),
   ];
 }
 

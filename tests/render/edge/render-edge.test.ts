@@ -169,3 +169,9 @@ test("renderEdge places every non-secret edge file at its host path with its mod
     ["/var/log/hemma/nginx-proxy-probe.placeholder.log", "0644", "config"],
   ]);
 });
+
+test("renderEdge leaves out what hemma:edge.manage turns off", () => {
+  const off = edgeSchema.parse({ manage: { nginx: false, fail2ban: false } });
+  const config = { edge: off, proxy: { vhostDir: "/srv/vhost.d" } } as unknown as HemmaConfig;
+  expect(renderEdge(config).map((f) => f.path)).toEqual(["/etc/ssh/sshd_config.d/99-hardening.conf"]);
+});
