@@ -3,6 +3,7 @@ import type { HemmaConfig } from "../config/schema";
 import type { HemmaSecrets } from "../config/secrets";
 import { buildDnsLayer } from "./layers/dns";
 import { buildDockerLayer } from "./layers/docker";
+import { buildEdgeLayer } from "./layers/edge";
 import { buildHostLayer, type HostLayer } from "./layers/host";
 
 /** What `buildHemma` needs: one validated config and its secrets. */
@@ -41,6 +42,7 @@ export function buildHemma(args: HemmaArgs): HemmaOutputs {
   const dockerLayer = buildDockerLayer(args);
   buildDnsLayer(args);
   const hostLayer = buildHostLayer(args);
+  buildEdgeLayer(args);
   return {
     urls: dockerLayer ? { app: dockerLayer.web.url } : undefined,
     containers: dockerLayer
