@@ -242,7 +242,8 @@ async function arm(news: ArmInputs): Promise<ArmOutputs> {
   return { ...news, liveDigest: news.desiredDigest, armId };
 }
 
-const armProvider: pulumi.dynamic.ResourceProvider<ArmInputs, ArmOutputs> = {
+/** The Arm's dynamic provider (exported for the serialization test). */
+export const armProvider: pulumi.dynamic.ResourceProvider<ArmInputs, ArmOutputs> = {
   async check(_olds, news) {
     const failures = connectionFailures(news.connection);
     const problem = guardNameProblem(String(news.name));
@@ -380,7 +381,8 @@ async function liveDigest(c: ConfirmInputs): Promise<string> {
   return parseKeyValues(result.stdout).digest ?? "";
 }
 
-const confirmProvider: pulumi.dynamic.ResourceProvider<ConfirmInputs, ConfirmInputs> = {
+/** The Confirm's dynamic provider (exported for the serialization test). */
+export const confirmProvider: pulumi.dynamic.ResourceProvider<ConfirmInputs, ConfirmInputs> = {
   async check(_olds, news) {
     return { inputs: news, failures: connectionFailures(news.connection) };
   },

@@ -91,7 +91,8 @@ async function converge(news: UfwInputs): Promise<UfwOutputs> {
   return { ...news, ...after };
 }
 
-const ufwProvider: pulumi.dynamic.ResourceProvider<UfwInputs, UfwOutputs> = {
+/** The dynamic provider (exported for the serialization test). */
+export const ufwProvider: pulumi.dynamic.ResourceProvider<UfwInputs, UfwOutputs> = {
   async check(_olds, news) {
     const failures = connectionFailures(news.connection);
     if (!Array.isArray(news.rules) && !isUnknown(news.rules)) failures.push({ property: "rules", reason: "rules must be a list" });

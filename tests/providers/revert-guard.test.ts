@@ -6,7 +6,13 @@ import { spawnSync } from "child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { ufwProvider } from "../../providers/ufw-rules";
+import { sshPool } from "../../providers/ssh-pool";
 import {
+  armProvider,
+  confirmProvider,
+  freshAccessAttempt,
   armScript,
   diffArm,
   disarmScript,
@@ -115,4 +121,52 @@ test("names and messages", () => {
       "The host restored the previous files itself (revert unit hemma-revert-sshd after 20 s) and is reachable again; nothing was kept. " +
       "Fix the config (AllowUsers, firewall rules) and run up again.",
   );
+});
+
+describe("serialized providers (what dynamic resources store in state)", () => {
+  const root = join(__dirname, "..", "..");
+  async function serialize(provider: unknown): Promise<{ text: string; containsSecrets: boolean }> {
+    const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+    return { text: sf.text, containsSecrets: sf.containsSecrets };
+  }
+  function revive(text: string): pulumi.dynamic.ResourceProvider {
+    const mod = { exports: {} as { handler?: () => pulumi.dynamic.ResourceProvider } };
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    new Function("exports", "require", "module", text)(mod.exports, require, mod);
+    return mod.exports.handler!();
+  }
+
+  test.each([
+    ["RevertGuardArm", armProvider],
+    ["RevertGuardConfirm", confirmProvider],
+    ["UfwRules", ufwProvider],
+  ] as const)("%s holds no secret and no checkout path, and revives", async (_name, provider) => {
+    const { text, containsSecrets } = await serialize(provider);
+    expect(containsSecrets).toBe(false);
+    expect(text).not.toContain(root);
+    expect(text).toContain('require("ssh2/lib/index.js")');
+    const p = revive(text);
+    const r = await p.check!({}, { connection: { host: "h", port: 0, user: "root", hostKey: "x", privateKey: "k", connectTimeoutSeconds: 1, commandTimeoutSeconds: 1 }, name: "bad name", rules: [] });
+    expect(r.failures?.map((f) => f.property)).toEqual(
+      expect.arrayContaining(["connection.port", "connection.user", "connection.hostKey"]),
+    );
+  });
+
+  test("the fresh-login check, serialized, reports a refused connection and opens nothing in the shared pool", async () => {
+    const { utils } = await import("ssh2");
+    const key = utils.generateKeyPairSync("ed25519");
+    const conn = {
+      host: "127.0.0.1",
+      port: 1,
+      user: "paunchygent",
+      hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBTAYmazVK6yPTYHtYudlZO/w0mdA6j9nHKwusoYdMae",
+      privateKey: key.private,
+      connectTimeoutSeconds: 1,
+      commandTimeoutSeconds: 1,
+    };
+    const attempt = revive((await serialize({ run: () => freshAccessAttempt(conn) })).text) as unknown as { run(): Promise<string | undefined> };
+    const before = sshPool().opened;
+    await expect(attempt.run()).resolves.toBe("connect ECONNREFUSED 127.0.0.1:1");
+    expect(sshPool().opened).toBe(before);
+  });
 });
