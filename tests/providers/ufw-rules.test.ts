@@ -6,7 +6,8 @@ import { execFileSync, spawnSync } from "child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { applyUfwScript, diffUfw, parseUfwState, readUfwScript, type UfwOutputs } from "../../providers/ufw-rules";
+import { applyUfwScript, diffUfw, parseUfwState, readUfwScript, UFW_PROBE_COMMAND, ufwProbeExpected, type UfwOutputs } from "../../providers/ufw-rules";
+import { probeDigest, probeScript } from "../../providers/revert-guard";
 import { renderUfwRules } from "../../render/edge/ufw-rules";
 import { edgeSchema } from "../../config/schema/edge";
 
@@ -84,4 +85,13 @@ test("diff reports a disabled firewall and a wrong default policy", () => {
     "ufw is disabled",
   ]);
   expect(diffUfw({ ...olds, defaultInputPolicy: "DROP", enabled: true }, { connection: undefined as never, rules: desired }).changes).toBe(false);
+});
+
+test("the firewall guard's probe prints exactly what ufwProbeExpected predicts once the rules are applied", () => {
+  bash(applyUfwScript({ ...readLive(), enabled: true }, desired));
+  // The probe reads /etc; point it at the private root. (UFW stays disabled here, see above.)
+  const probe = UFW_PROBE_COMMAND.replace(/\/etc\//g, `${root}/etc/`);
+  expect(bash(probe).trimEnd()).toBe(ufwProbeExpected(desired).replace("enabled=yes", "enabled=no"));
+  const printed = bash(probeScript(probe)).trim();
+  expect(printed).toBe(`digest=${probeDigest(ufwProbeExpected(desired).replace("enabled=yes", "enabled=no"))}`);
 });
