@@ -67,7 +67,9 @@ export interface PinnedHostKey {
 export function parsePinnedHostKey(line: string): PinnedHostKey {
   const fields = line.trim().split(/\s+/);
   if (fields.length < 2 || fields[0] === "") {
-    throw new Error(`pinned host key must be an OpenSSH public key line "type base64", got ${JSON.stringify(line)}`);
+    throw new Error(
+      `pinned host key must be an OpenSSH public key line "type base64", got ${JSON.stringify(line)}`,
+    );
   }
   const [type, b64] = fields as [string, string];
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
@@ -102,7 +104,12 @@ export function keyFingerprint(blob: Buffer): string {
  * Compare the key the server presented with the pinned line. Returns undefined when they are
  * the same key, or the error message to fail with (it names host and port and both fingerprints).
  */
-export function hostKeyMismatch(host: string, port: number, pinnedLine: string, presented: Buffer): string | undefined {
+export function hostKeyMismatch(
+  host: string,
+  port: number,
+  pinnedLine: string,
+  presented: Buffer,
+): string | undefined {
   const pinned = parsePinnedHostKey(pinnedLine);
   if (pinned.blob.equals(presented)) {
     return undefined;
@@ -135,11 +142,23 @@ export function connectionFailures(conn: unknown): { property: string; reason: s
   if (known(c.host) && (typeof c.host !== "string" || c.host.trim() === "")) {
     failures.push({ property: "connection.host", reason: "host must be a non-empty string" });
   }
-  if (known(c.port) && (typeof c.port !== "number" || !Number.isInteger(c.port) || c.port < 1 || c.port > 65535)) {
-    failures.push({ property: "connection.port", reason: `port must be an integer 1-65535, got ${JSON.stringify(c.port)}` });
+  if (
+    known(c.port) &&
+    (typeof c.port !== "number" || !Number.isInteger(c.port) || c.port < 1 || c.port > 65535)
+  ) {
+    failures.push({
+      property: "connection.port",
+      reason: `port must be an integer 1-65535, got ${JSON.stringify(c.port)}`,
+    });
   }
-  if (known(c.user) && (typeof c.user !== "string" || !/^[a-z_][a-z0-9_-]*$/.test(c.user) || c.user === "root")) {
-    failures.push({ property: "connection.user", reason: `user must be a non-root login name, got ${JSON.stringify(c.user)}` });
+  if (
+    known(c.user) &&
+    (typeof c.user !== "string" || !/^[a-z_][a-z0-9_-]*$/.test(c.user) || c.user === "root")
+  ) {
+    failures.push({
+      property: "connection.user",
+      reason: `user must be a non-root login name, got ${JSON.stringify(c.user)}`,
+    });
   }
   if (known(c.hostKey)) {
     try {
@@ -151,7 +170,10 @@ export function connectionFailures(conn: unknown): { property: string; reason: s
   for (const field of ["connectTimeoutSeconds", "commandTimeoutSeconds"]) {
     const v = c[field];
     if (known(v) && (typeof v !== "number" || !Number.isInteger(v) || v <= 0)) {
-      failures.push({ property: `connection.${field}`, reason: `${field} must be a positive integer, got ${JSON.stringify(v)}` });
+      failures.push({
+        property: `connection.${field}`,
+        reason: `${field} must be a positive integer, got ${JSON.stringify(v)}`,
+      });
     }
   }
   return failures;

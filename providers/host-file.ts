@@ -106,7 +106,13 @@ export function diffHostFile(olds: HostFileOutputs, news: HostFileInputs): HostF
     }
   }
   if (!replaces.includes("connection")) {
-    for (const field of ["user", "hostKey", "privateKey", "connectTimeoutSeconds", "commandTimeoutSeconds"] as const) {
+    for (const field of [
+      "user",
+      "hostKey",
+      "privateKey",
+      "connectTimeoutSeconds",
+      "commandTimeoutSeconds",
+    ] as const) {
       if (olds.connection[field] !== news.connection[field]) {
         changed.push("connection");
         break;
@@ -152,7 +158,7 @@ export function checkHostFile(news: Record<string, unknown>): {
   }
   inputs.createDirectories = news.createDirectories ?? false;
   if (typeof news.content !== "string") {
-    failures.push({ property: "content", reason: "content is required (use \"\" for an empty file)" });
+    failures.push({ property: "content", reason: 'content is required (use "" for an empty file)' });
   } else if (!isUnknown(news.content)) {
     inputs.digest = sha256Hex(news.content);
   }
@@ -205,12 +211,22 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
 
   async create(news) {
     const label = `write ${news.path}`;
-    const result = await runRemote(news.connection, label, writeFileScript(writeSpec(news, true)), news.content);
+    const result = await runRemote(
+      news.connection,
+      label,
+      writeFileScript(writeSpec(news, true)),
+      news.content,
+    );
     const id = `${news.connection.host}:${news.connection.port}:${news.path}`;
     if (result.code === ON_CHANGE_FAILED_EXIT) {
       // The file is in place; only its on-change command failed.
       const written = parseWriteResult(result.stdout);
-      throw partialCreateError(remoteFailure(news.connection, label, result), id, outputsOf(news, written.existed, written.createdDirectories), news);
+      throw partialCreateError(
+        remoteFailure(news.connection, label, result),
+        id,
+        outputsOf(news, written.existed, written.createdDirectories),
+        news,
+      );
     }
     if (result.code !== 0) {
       throw remoteFailure(news.connection, label, result);
@@ -228,7 +244,10 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
     if (!live.exists) {
       return { id: "" };
     }
-    return { id, props: { ...props, digest: live.digest, mode: live.mode, owner: live.owner, group: live.group } };
+    return {
+      id,
+      props: { ...props, digest: live.digest, mode: live.mode, owner: live.owner, group: live.group },
+    };
   },
 
   async update(_id, olds, news) {
@@ -236,7 +255,12 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
     const hostFields = ["content", "mode", "owner", "group"];
     if (d.changed.some((f) => hostFields.includes(f))) {
       const contentChanged = d.changed.includes("content");
-      await runRemoteChecked(news.connection, `write ${news.path}`, writeFileScript(writeSpec(news, contentChanged)), news.content);
+      await runRemoteChecked(
+        news.connection,
+        `write ${news.path}`,
+        writeFileScript(writeSpec(news, contentChanged)),
+        news.content,
+      );
     }
     return { outs: outputsOf(news, olds.adopted, olds.createdDirectories) };
   },

@@ -8,5 +8,9 @@ export function partialCreateError(cause: Error, id: string, properties: object,
   // Unlike a successful create, the SDK stores these properties as they are: without the
   // serialized provider, a later delete or update of the resource could not run.
   const provider = (inputs as { __provider?: unknown }).__provider;
-  return Object.assign(new Error(cause.message), { id, properties: { ...properties, __provider: provider }, reasons: [cause.message] });
+  return Object.assign(new Error(cause.message), {
+    id,
+    properties: { ...properties, __provider: provider },
+    reasons: [cause.message],
+  });
 }

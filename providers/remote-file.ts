@@ -213,7 +213,13 @@ export function parseFileState(stdout: string): FileState {
   if (kv.exists === "0") {
     return { exists: false };
   }
-  if (kv.exists !== "1" || kv.mode === undefined || kv.owner === undefined || kv.group === undefined || kv.type === undefined) {
+  if (
+    kv.exists !== "1" ||
+    kv.mode === undefined ||
+    kv.owner === undefined ||
+    kv.group === undefined ||
+    kv.type === undefined
+  ) {
     throw new Error(`cannot parse file state: ${JSON.stringify(stdout)}`);
   }
   const mode = normalizeMode(kv.mode).mode;
@@ -228,7 +234,11 @@ export function parseFileState(stdout: string): FileState {
  * ours, `removeFile` false), then each parent directory that a host resource created (listed in
  * the registry) while it is empty, innermost first.
  */
-export function deleteFileScript(path: string, removeFile: boolean, registry: string = CREATED_DIRECTORIES_REGISTRY): string {
+export function deleteFileScript(
+  path: string,
+  removeFile: boolean,
+  registry: string = CREATED_DIRECTORIES_REGISTRY,
+): string {
   const lines = ["set -euo pipefail", `p=${shellQuote(path)}`, `reg=${shellQuote(registry)}`];
   if (removeFile) {
     lines.push(
@@ -243,7 +253,7 @@ export function deleteFileScript(path: string, removeFile: boolean, registry: st
     '      rmdir -- "$d" 2>/dev/null || break',
     '      grep -vxF -- "$d" "$reg" > "$reg.tmp" || true; mv -f -- "$reg.tmp" "$reg"',
     '      d=$(dirname -- "$d")',
-    "    done ) 9>>\"$reg.lock\"",
+    '    done ) 9>>"$reg.lock"',
     "fi",
     "echo deleted=1",
     "",

@@ -115,9 +115,17 @@ function openConnection(pool: SshPool, key: string, conn: HostConnectionState): 
       if (mismatch !== undefined) {
         reject(new Error(mismatch));
       } else if (err.level === "client-authentication") {
-        reject(new Error(`SSH authentication failed for ${conn.user}@${conn.host}:${conn.port}: the private key was not accepted`));
+        reject(
+          new Error(
+            `SSH authentication failed for ${conn.user}@${conn.host}:${conn.port}: the private key was not accepted`,
+          ),
+        );
       } else if (/timed out/i.test(err.message)) {
-        reject(new Error(`cannot connect to ${conn.host}:${conn.port}: no SSH handshake within ${conn.connectTimeoutSeconds} s`));
+        reject(
+          new Error(
+            `cannot connect to ${conn.host}:${conn.port}: no SSH handshake within ${conn.connectTimeoutSeconds} s`,
+          ),
+        );
       } else {
         reject(new Error(`cannot connect to ${conn.host}:${conn.port}: ${err.message}`));
       }
@@ -126,7 +134,11 @@ function openConnection(pool: SshPool, key: string, conn: HostConnectionState): 
       forget();
       if (!settled) {
         settled = true;
-        reject(new Error(mismatch ?? `cannot connect to ${conn.host}:${conn.port}: connection closed during handshake`));
+        reject(
+          new Error(
+            mismatch ?? `cannot connect to ${conn.host}:${conn.port}: connection closed during handshake`,
+          ),
+        );
       }
     });
   });
@@ -151,7 +163,9 @@ function openConnection(pool: SshPool, key: string, conn: HostConnectionState): 
     client.connect(config);
   } catch (e) {
     // ssh2 parses the key synchronously; its message never includes the key itself.
-    throw new Error(`cannot use the private key for ${conn.user}@${conn.host}:${conn.port}: ${(e as Error).message}`);
+    throw new Error(
+      `cannot use the private key for ${conn.user}@${conn.host}:${conn.port}: ${(e as Error).message}`,
+    );
   }
   return entry;
 }
@@ -249,22 +263,29 @@ function execOnce(
   return new Promise<RemoteResult>((resolve, reject) => {
     client.exec(bootstrapCommand(conn.commandTimeoutSeconds), (err, stream) => {
       if (err) {
-        reject(Object.assign(new Error(`${label} on ${where}: cannot open an SSH channel: ${err.message}`), { channelOpenFailed: true }));
+        reject(
+          Object.assign(new Error(`${label} on ${where}: cannot open an SSH channel: ${err.message}`), {
+            channelOpenFailed: true,
+          }),
+        );
         return;
       }
       const out: Buffer[] = [];
       const errOut: Buffer[] = [];
       let code: number | null = null;
       let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        try {
-          stream.signal("KILL");
-        } catch {
-          // The server may refuse signals; closing the channel below is what ends the wait.
-        }
-        stream.close();
-      }, conn.commandTimeoutSeconds * 1000 + 2000);
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          try {
+            stream.signal("KILL");
+          } catch {
+            // The server may refuse signals; closing the channel below is what ends the wait.
+          }
+          stream.close();
+        },
+        conn.commandTimeoutSeconds * 1000 + 2000,
+      );
       timer.unref();
       stream.on("data", (d: Buffer) => out.push(d));
       stream.stderr.on("data", (d: Buffer) => errOut.push(d));
@@ -313,5 +334,7 @@ export async function runRemoteChecked(
 /** The error for a remote script that exited non-zero: step, host, exit code and its stderr. */
 export function remoteFailure(conn: HostConnectionState, label: string, result: RemoteResult): Error {
   const detail = result.stderr.trim() || result.stdout.trim() || "no output";
-  return new Error(`${label} on ${conn.host}:${conn.port} failed (exit ${result.code ?? "signal"}): ${detail}`);
+  return new Error(
+    `${label} on ${conn.host}:${conn.port} failed (exit ${result.code ?? "signal"}): ${detail}`,
+  );
 }

@@ -7,14 +7,15 @@ import { parseKeyValues, shellQuote } from "./shell";
 
 /** A parsed `name`: a unit file, or a drop-in of a parent unit. */
 export type UnitName =
-  | { kind: "unit"; unit: string; type: string }
-  | { kind: "dropin"; parent: string; file: string };
+  { kind: "unit"; unit: string; type: string } | { kind: "dropin"; parent: string; file: string };
 
 /** Parse "foo.service", "foo.timer" or "foo.service.d/10-x.conf"; undefined when it is neither. */
 export function parseUnitName(name: string): UnitName | undefined {
   // Built here, not at module level: the provider is serialized and must capture no module state.
   const types = "service|socket|timer|path|mount|automount|swap|target|slice";
-  const dropin = new RegExp(`^([A-Za-z0-9:_.\\\\@-]+\\.(?:${types}))\\.d/([A-Za-z0-9:_.@-]+\\.conf)$`).exec(name);
+  const dropin = new RegExp(`^([A-Za-z0-9:_.\\\\@-]+\\.(?:${types}))\\.d/([A-Za-z0-9:_.@-]+\\.conf)$`).exec(
+    name,
+  );
   if (dropin !== null) {
     return { kind: "dropin", parent: dropin[1] as string, file: dropin[2] as string };
   }
@@ -106,7 +107,12 @@ export interface UnitDesired {
  * `fileChanged`: this run replaced the unit's (or drop-in's) file, so systemd must reload it and
  * a running unit must restart to pick it up; a unit whose file did not change is never restarted.
  */
-export function planUnitCommands(name: UnitName, live: UnitState, desired: UnitDesired, fileChanged: boolean): string[] {
+export function planUnitCommands(
+  name: UnitName,
+  live: UnitState,
+  desired: UnitDesired,
+  fileChanged: boolean,
+): string[] {
   const cmds: string[] = [];
   if (fileChanged) {
     cmds.push("systemctl daemon-reload");
@@ -162,7 +168,10 @@ export function planDeleteCommands(
 ): { before: string[]; after: string[] } {
   if (name.kind === "dropin") {
     return ownsFile
-      ? { before: [], after: ["systemctl daemon-reload", `systemctl try-restart -- ${shellQuote(name.parent)}`] }
+      ? {
+          before: [],
+          after: ["systemctl daemon-reload", `systemctl try-restart -- ${shellQuote(name.parent)}`],
+        }
       : { before: [], after: [] };
   }
   const u = shellQuote(name.unit);

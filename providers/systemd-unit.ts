@@ -131,7 +131,13 @@ export function diffSystemdUnit(olds: SystemdUnitOutputs, news: SystemdUnitInput
     changed.push("validate");
   }
   if (!replaces.includes("connection")) {
-    for (const field of ["user", "hostKey", "privateKey", "connectTimeoutSeconds", "commandTimeoutSeconds"] as const) {
+    for (const field of [
+      "user",
+      "hostKey",
+      "privateKey",
+      "connectTimeoutSeconds",
+      "commandTimeoutSeconds",
+    ] as const) {
       if (olds.connection[field] !== news.connection[field]) {
         changed.push("connection");
         break;
@@ -171,13 +177,19 @@ export function checkSystemdUnit(news: Record<string, unknown>): {
     }
     for (const field of ["enabled", "active", "masked"]) {
       if (news[field] !== undefined) {
-        failures.push({ property: field, reason: `a drop-in has no ${field} state of its own; set it on ${parsed.parent}` });
+        failures.push({
+          property: field,
+          reason: `a drop-in has no ${field} state of its own; set it on ${parsed.parent}`,
+        });
       }
     }
   }
   if (news.masked === true) {
     if (hasContent) {
-      failures.push({ property: "masked", reason: "a unit with content cannot be masked; masking is for stock units (omit content)" });
+      failures.push({
+        property: "masked",
+        reason: "a unit with content cannot be masked; masking is for stock units (omit content)",
+      });
     }
     for (const field of ["enabled", "active"]) {
       if (news[field] === true) {
@@ -246,7 +258,9 @@ async function apply(
       validate: news.validate,
       createDirectories: name.kind === "dropin",
     });
-    written = parseWriteResult((await runRemoteChecked(news.connection, `write ${filePath}`, script, news.content)).stdout);
+    written = parseWriteResult(
+      (await runRemoteChecked(news.connection, `write ${filePath}`, script, news.content)).stdout,
+    );
   }
   const before = await readUnit(news.connection, name, filePath);
   const cmds = planUnitCommands(name, before, news, written !== undefined);
@@ -256,7 +270,9 @@ async function apply(
   try {
     await runRemoteChecked(news.connection, `systemctl for ${news.name}`, commandsScript(cmds));
   } catch (e) {
-    throw Object.assign(e as Error, { applied: { live: await readUnit(news.connection, name, filePath), before, written } });
+    throw Object.assign(e as Error, {
+      applied: { live: await readUnit(news.connection, name, filePath), before, written },
+    });
   }
   return { live: await readUnit(news.connection, name, filePath), before, written };
 }
@@ -305,14 +321,18 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
 
   async read(id, props) {
     if (props === undefined || props.connection === undefined) {
-      throw new Error(`SystemdUnit ${id}: no prior state to read from (dynamic resources cannot be imported)`);
+      throw new Error(
+        `SystemdUnit ${id}: no prior state to read from (dynamic resources cannot be imported)`,
+      );
     }
     const name = parseUnitName(props.name);
     if (name === undefined) {
       throw new Error(`SystemdUnit ${id}: invalid unit name ${props.name} in state`);
     }
     const live = await readUnit(props.connection, name, unitFilePath(props.directory, props.name));
-    const gone = props.hasContent ? !live.fileExists : live.loadState === "not-found" || live.loadState === "";
+    const gone = props.hasContent
+      ? !live.fileExists
+      : live.loadState === "not-found" || live.loadState === "";
     if (gone) {
       return { id: "" };
     }

@@ -29,14 +29,18 @@ function probeSandbox(): { info: SandboxInfo } | { reason: string } {
   }
   const res = spawnSync("ssh", [...sshArgs(info), "true"], { encoding: "utf8", timeout: 15_000 });
   if (res.status !== 0) {
-    return { reason: `sandbox at ${info.host}:${info.port} does not answer over SSH (${(res.stderr ?? "").trim() || `exit ${res.status}`})` };
+    return {
+      reason: `sandbox at ${info.host}:${info.port} does not answer over SSH (${(res.stderr ?? "").trim() || `exit ${res.status}`})`,
+    };
   }
   return { info };
 }
 
 const probe = probeSandbox();
 if ("reason" in probe) {
-  process.stderr.write(`providers.e2e: SKIPPED, the sandbox is not running: ${probe.reason}. Start it with \`npm run sandbox -- up\`.\n`);
+  process.stderr.write(
+    `providers.e2e: SKIPPED, the sandbox is not running: ${probe.reason}. Start it with \`npm run sandbox -- up\`.\n`,
+  );
 }
 const describeIfSandbox = "info" in probe ? describe : describe.skip;
 
@@ -44,8 +48,8 @@ const run = randomBytes(4).toString("hex");
 const dir = `/etc/hemma-prov-${run}`;
 const service = `hemma-prov-${run}.service`;
 const dropIn = `${service}.d/10-env.conf`;
-/** A stock Debian timer of the sandbox, enabled out of the box, that the program masks. */
-const STOCK = "e2scrub_all.timer";
+/** A stock Debian timer of the sandbox (apt's, enabled out of the box) that the program masks. */
+const STOCK = "apt-daily-upgrade.timer";
 const FILES = 12;
 const PLAIN_MARKER = `plain-marker-${run}`;
 const SECRET_MARKER = `secret-marker-${randomBytes(8).toString("hex")}`;
@@ -72,11 +76,16 @@ function program(connection: HostConnectionArgs, v: Variant): () => Promise<void
     const svc = new SystemdUnit("svc", {
       connection,
       name: service,
-      content: "[Unit]\nDescription=hemma provider e2e\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n",
+      content:
+        "[Unit]\nDescription=hemma provider e2e\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n",
       enabled: true,
       active: true,
     });
-    new SystemdUnit("svc-env", { connection, name: dropIn, content: `[Service]\nEnvironment=HEMMA_E2E=${v.env}\n` }, { dependsOn: [svc] });
+    new SystemdUnit(
+      "svc-env",
+      { connection, name: dropIn, content: `[Service]\nEnvironment=HEMMA_E2E=${v.env}\n` },
+      { dependsOn: [svc] },
+    );
     new SystemdUnit("mask-stock", { connection, name: STOCK, masked: true });
   };
 }
@@ -91,7 +100,10 @@ function sshdCursor(info: SandboxInfo): string {
 
 /** SSH logins since `cursor`, minus the one this count itself makes. */
 function loginsSince(info: SandboxInfo, cursor: string): number {
-  const out = onHostOk(info, `journalctl -u ssh --after-cursor='${cursor}' --no-pager | grep -c 'Accepted publickey' || true`);
+  const out = onHostOk(
+    info,
+    `journalctl -u ssh --after-cursor='${cursor}' --no-pager | grep -c 'Accepted publickey' || true`,
+  );
   return Number(out) - 1;
 }
 
@@ -105,9 +117,15 @@ describeIfSandbox("host providers on the real engine", () => {
 
   beforeAll(async () => {
     info = (probe as { info: SandboxInfo }).info;
-    connection = { host: info.host, port: info.port, user: info.user, hostKey: info.hostKey, privateKey: privateKey(info) };
+    connection = {
+      host: info.host,
+      port: info.port,
+      user: info.user,
+      hostKey: info.hostKey,
+      privateKey: privateKey(info),
+    };
     stockBefore = onHostOk(info, `systemctl is-enabled ${STOCK} || true`);
-    expect(stockBefore).toBe("enabled");
+    expect(["enabled", "disabled"]).toContain(stockBefore);
     t = await testStack("e2e-prov", program(connection, { env: "one", fileSuffix: "" }));
   });
 
@@ -130,9 +148,12 @@ describeIfSandbox("host providers on the real engine", () => {
     let cursor = sshdCursor(info);
     await t.stack.up({ onOutput: t.onOutput });
     expect(loginsSince(info, cursor)).toBe(1);
-    expect(onHostOk(info, `ls ${dir} | wc -l; systemctl is-active ${service}; systemctl show -p Environment --value ${service}; systemctl is-enabled ${STOCK} || true`)).toBe(
-      `${FILES}\nactive\nHEMMA_E2E=one\nmasked`,
-    );
+    expect(
+      onHostOk(
+        info,
+        `ls ${dir} | wc -l; systemctl is-active ${service}; systemctl show -p Environment --value ${service}; systemctl is-enabled ${STOCK} || true`,
+      ),
+    ).toBe(`${FILES}\nactive\nHEMMA_E2E=one\nmasked`);
 
     cursor = sshdCursor(info);
     const preview = await t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput });
@@ -142,13 +163,19 @@ describeIfSandbox("host providers on the real engine", () => {
 
   test("a drop-in change restarts its parent; a change elsewhere leaves the service running as it was", async () => {
     const pid0 = mainPid(info);
-    const res = await t.stack.up({ program: program(connection, { env: "two", fileSuffix: "" }), onOutput: t.onOutput });
+    const res = await t.stack.up({
+      program: program(connection, { env: "two", fileSuffix: "" }),
+      onOutput: t.onOutput,
+    });
     expect(res.summary.resourceChanges).toEqual({ same: FILES + 3, update: 1 });
     const pid1 = mainPid(info);
     expect(pid1).not.toBe(pid0);
     expect(onHostOk(info, `systemctl show -p Environment --value ${service}`)).toBe("HEMMA_E2E=two");
 
-    const res3 = await t.stack.up({ program: program(connection, { env: "two", fileSuffix: " changed" }), onOutput: t.onOutput });
+    const res3 = await t.stack.up({
+      program: program(connection, { env: "two", fileSuffix: " changed" }),
+      onOutput: t.onOutput,
+    });
     expect(res3.summary.resourceChanges).toEqual({ same: 4 + 1, update: FILES - 1 });
     expect(mainPid(info)).toBe(pid1);
   });
@@ -162,7 +189,9 @@ describeIfSandbox("host providers on the real engine", () => {
     expect(has(SECRET_MARKER)).toBe(false);
     expect(has("HEMMA_E2E=")).toBe(false);
     expect(has(privateKey(info).split("\n")[1] as string)).toBe(false);
-    const providers = [...stored.matchAll(/"__provider":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+    const providers = [...stored.matchAll(/"__provider":"((?:[^"\\]|\\.)*)"/g)].map(
+      (m) => JSON.parse(`"${m[1]}"`) as string,
+    );
     expect(providers.length).toBeGreaterThanOrEqual(FILES + 3);
     expect(providers.filter((text) => text.includes(ROOT)).length).toBe(0);
     // One text per provider kind: a re-run with unchanged code stores the same provider.
@@ -185,5 +214,57 @@ describeIfSandbox("host providers on the real engine", () => {
         ].join("\n"),
       ),
     ).toBe(`unmanaged.txt\nunit-absent\ndropin-dir-absent\ninactive\n${stockBefore}\nloaded`);
+  });
+});
+
+describeIfSandbox("a create that fails half-way", () => {
+  test("a timer that cannot start stays in state with its error, and destroy removes its file and link", async () => {
+    const info = (probe as { info: SandboxInfo }).info;
+    const connection = {
+      host: info.host,
+      port: info.port,
+      user: info.user,
+      hostKey: info.hostKey,
+      privateKey: privateKey(info),
+    };
+    const timer = `hemma-prov-broken-${run}.timer`;
+    // No matching .service exists, so `systemctl start` fails after the file is written and enabled.
+    const t = await testStack("e2e-prov-broken", async () => {
+      new SystemdUnit("broken", {
+        connection,
+        name: timer,
+        content: "[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target\n",
+      });
+    });
+    try {
+      await expect(t.stack.up({ onOutput: t.onOutput })).rejects.toThrow(
+        `systemctl for ${timer} on ${info.host}:${info.port} failed (exit 1)`,
+      );
+      const units = (await t.stack.exportStack()).deployment.resources.filter(
+        (r: { type: string }) => r.type === "pulumi-nodejs:dynamic/host:SystemdUnit",
+      );
+      expect(units.map((r: { id: string; initErrors?: string[] }) => [r.id, r.initErrors?.length])).toEqual([
+        [`${info.host}:${info.port}:/etc/systemd/system/${timer}`, 1],
+      ]);
+      expect(
+        onHostOk(
+          info,
+          `ls /etc/systemd/system/${timer} /etc/systemd/system/timers.target.wants/${timer} | wc -l`,
+        ),
+      ).toBe("2");
+      await t.stack.destroy({ onOutput: t.onOutput });
+      expect(
+        onHostOk(
+          info,
+          `ls /etc/systemd/system /etc/systemd/system/timers.target.wants | grep -c ${timer} || true`,
+        ),
+      ).toBe("0");
+    } finally {
+      onHostOk(
+        info,
+        `systemctl disable ${timer} 2>/dev/null || true; rm -f /etc/systemd/system/${timer}; systemctl daemon-reload`,
+      );
+      t.dispose();
+    }
   });
 });

@@ -48,7 +48,15 @@ describe("pinned host key", () => {
 });
 
 describe("connectionFailures", () => {
-  const good = { host: "127.0.0.1", port: 2222, user: "paunchygent", hostKey: KEY_A, privateKey: "k", connectTimeoutSeconds: 10, commandTimeoutSeconds: 120 };
+  const good = {
+    host: "127.0.0.1",
+    port: 2222,
+    user: "paunchygent",
+    hostKey: KEY_A,
+    privateKey: "k",
+    connectTimeoutSeconds: 10,
+    commandTimeoutSeconds: 120,
+  };
 
   test("a complete connection passes", () => {
     expect(connectionFailures(good)).toEqual([]);
@@ -63,13 +71,23 @@ describe("connectionFailures", () => {
     [{ port: 0 }, "connection.port", "port must be an integer 1-65535, got 0"],
     [{ port: "22" }, "connection.port", 'port must be an integer 1-65535, got "22"'],
     [{ user: "root" }, "connection.user", 'user must be a non-root login name, got "root"'],
-    [{ hostKey: "nope" }, "connection.hostKey", 'pinned host key must be an OpenSSH public key line "type base64", got "nope"'],
-    [{ commandTimeoutSeconds: 0 }, "connection.commandTimeoutSeconds", "commandTimeoutSeconds must be a positive integer, got 0"],
+    [
+      { hostKey: "nope" },
+      "connection.hostKey",
+      'pinned host key must be an OpenSSH public key line "type base64", got "nope"',
+    ],
+    [
+      { commandTimeoutSeconds: 0 },
+      "connection.commandTimeoutSeconds",
+      "commandTimeoutSeconds must be a positive integer, got 0",
+    ],
   ])("%j fails on %s", (patch, property, reason) => {
     expect(connectionFailures({ ...good, ...patch })).toEqual([{ property, reason }]);
   });
 
   test("a missing connection is one failure", () => {
-    expect(connectionFailures(undefined)).toEqual([{ property: "connection", reason: "connection is required" }]);
+    expect(connectionFailures(undefined)).toEqual([
+      { property: "connection", reason: "connection is required" },
+    ]);
   });
 });

@@ -1,6 +1,11 @@
 import { sha256Hex } from "../../providers/digest";
 import type { HostConnectionState } from "../../providers/host-connection";
-import { checkHostFile, diffHostFile, type HostFileInputs, type HostFileOutputs } from "../../providers/host-file";
+import {
+  checkHostFile,
+  diffHostFile,
+  type HostFileInputs,
+  type HostFileOutputs,
+} from "../../providers/host-file";
 import { UNKNOWN_VALUE } from "../../providers/values";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBTAYmazVK6yPTYHtYudlZO/w0mdA6j9nHKwusoYdMae fixture";
@@ -38,7 +43,12 @@ const olds: HostFileOutputs = {
 
 describe("diffHostFile", () => {
   test("identical state and inputs: no changes", () => {
-    expect(diffHostFile(olds, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changed: [] });
+    expect(diffHostFile(olds, news)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+      changed: [],
+    });
   });
 
   test.each<[string, Partial<HostFileOutputs>, Partial<HostFileInputs>, string[]]>([
@@ -53,7 +63,12 @@ describe("diffHostFile", () => {
     ["rotated key", {}, { connection: { ...conn, privateKey: "NEW" } }, ["connection"]],
     ["longer timeout", {}, { connection: { ...conn, commandTimeoutSeconds: 300 } }, ["connection"]],
   ])("%s: in-place update naming the fields", (_case, o, n, changed) => {
-    expect(diffHostFile({ ...olds, ...o }, { ...news, ...n })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changed });
+    expect(diffHostFile({ ...olds, ...o }, { ...news, ...n })).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      changed,
+    });
   });
 
   test("a new path replaces, create-before-delete (a different file)", () => {
@@ -66,7 +81,9 @@ describe("diffHostFile", () => {
   });
 
   test("a new host or port replaces, deleting first (it may be the same machine)", () => {
-    expect(diffHostFile(olds, { ...news, connection: { ...conn, host: "localhost", privateKey: "other" } })).toEqual({
+    expect(
+      diffHostFile(olds, { ...news, connection: { ...conn, host: "localhost", privateKey: "other" } }),
+    ).toEqual({
       changes: true,
       replaces: ["connection"],
       deleteBeforeReplace: true,
@@ -81,7 +98,14 @@ describe("checkHostFile", () => {
 
   test("fills defaults, normalizes the mode and recomputes the digest from the content", () => {
     expect(checkHostFile({ ...raw, mode: "600" })).toEqual({
-      inputs: { ...raw, mode: "0600", owner: "root", group: "root", createDirectories: false, digest: sha256Hex("x\n") },
+      inputs: {
+        ...raw,
+        mode: "0600",
+        owner: "root",
+        group: "root",
+        createDirectories: false,
+        digest: sha256Hex("x\n"),
+      },
       failures: [],
     });
   });
@@ -93,7 +117,14 @@ describe("checkHostFile", () => {
   });
 
   test("reports every problem at once", () => {
-    expect(checkHostFile({ connection: { ...conn, user: "root" }, path: "relative", mode: "999", owner: "Bad User" }).failures).toEqual([
+    expect(
+      checkHostFile({
+        connection: { ...conn, user: "root" },
+        path: "relative",
+        mode: "999",
+        owner: "Bad User",
+      }).failures,
+    ).toEqual([
       { property: "connection.user", reason: 'user must be a non-root login name, got "root"' },
       { property: "path", reason: 'path must be absolute, got "relative"' },
       { property: "mode", reason: 'mode must be 3 or 4 octal digits like "0644", got "999"' },

@@ -1,7 +1,12 @@
 import { partialCreateError } from "../../providers/partial-create";
 
 test("a partial create carries id, outputs with the serialized provider, and the reason", () => {
-  const e = partialCreateError(new Error("unit would not start"), "h:22:/etc/x", { digest: "d" }, { __provider: "exports.handler = ...", content: "c" }) as Error & {
+  const e = partialCreateError(
+    new Error("unit would not start"),
+    "h:22:/etc/x",
+    { digest: "d" },
+    { __provider: "exports.handler = ...", content: "c" },
+  ) as Error & {
     id: string;
     properties: Record<string, unknown>;
     reasons: string[];

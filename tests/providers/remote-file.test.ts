@@ -44,10 +44,25 @@ afterEach(() => {
 });
 
 function spec(target: string, content: string, extra: Partial<WriteFileSpec> = {}): WriteFileSpec {
-  return { path: target, digest: sha256Hex(content), mode: "0640", owner: OWNER, group: GROUP, createDirectories: false, registry: reg, ...extra };
+  return {
+    path: target,
+    digest: sha256Hex(content),
+    mode: "0640",
+    owner: OWNER,
+    group: GROUP,
+    createDirectories: false,
+    registry: reg,
+    ...extra,
+  };
 }
 
-const registryLines = (): string[] => (fs.existsSync(reg) ? fs.readFileSync(reg, "utf8").split("\n").filter((l) => l !== "") : []);
+const registryLines = (): string[] =>
+  fs.existsSync(reg)
+    ? fs
+        .readFileSync(reg, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+    : [];
 
 const modeOf = (p: string): string => (fs.statSync(p).mode & 0o7777).toString(8).padStart(4, "0");
 const entries = (d: string): string[] => fs.readdirSync(d).sort();
@@ -79,7 +94,11 @@ describe("writeFileScript", () => {
     const validate = "grep -q '^good' {} || { echo \"bad line in $(basename {})\"; exit 7; }";
     const r = bash(writeFileScript(spec(target, "bad\n", { validate })), "bad\n");
     expect(r.code).toBe(VALIDATOR_REJECTED_EXIT);
-    expect(r.stderr).toMatch(new RegExp(`^validator rejected the new content of ${target} \\(exit 7\\): bad line in \\.hemma-\\w{6}-a\\.conf\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^validator rejected the new content of ${target} \\(exit 7\\): bad line in \\.hemma-\\w{6}-a\\.conf\\n$`,
+      ),
+    );
     expect(fs.readFileSync(target, "utf8")).toBe("old\n");
     expect(entries(dir)).toEqual(["a.conf"]);
   });
@@ -98,7 +117,9 @@ describe("writeFileScript", () => {
     fs.writeFileSync(target, "old\n");
     const r = bash(writeFileScript(spec(target, "expected\n")), "truncated");
     expect(r.code).toBe(TRANSFER_MISMATCH_EXIT);
-    expect(r.stderr).toBe(`content digest after transfer is ${sha256Hex("truncated")}, expected ${sha256Hex("expected\n")}\n`);
+    expect(r.stderr).toBe(
+      `content digest after transfer is ${sha256Hex("truncated")}, expected ${sha256Hex("expected\n")}\n`,
+    );
     expect(fs.readFileSync(target, "utf8")).toBe("old\n");
     expect(entries(dir)).toEqual(["a.conf"]);
   });
@@ -107,7 +128,9 @@ describe("writeFileScript", () => {
     const target = path.join(dir, "x", "y", "a.conf");
     const refused = bash(writeFileScript(spec(target, "c")), "c");
     expect(refused.code).toBe(NO_PARENT_EXIT);
-    expect(refused.stderr).toBe(`parent directory ${path.join(dir, "x", "y")} does not exist (set createDirectories to create it)\n`);
+    expect(refused.stderr).toBe(
+      `parent directory ${path.join(dir, "x", "y")} does not exist (set createDirectories to create it)\n`,
+    );
     const r = bash(writeFileScript(spec(target, "c", { createDirectories: true })), "c");
     expect(r.code).toBe(0);
     expect(parseWriteResult(r.stdout)).toEqual({
@@ -196,7 +219,9 @@ describe("deleteFileScript", () => {
   test("never removes a directory no write created, even when empty", () => {
     fs.mkdirSync(path.join(dir, "pre"));
     const target = path.join(dir, "pre", "a.conf");
-    expect(bash(writeFileScript(spec(target, "c", { createDirectories: true })), "c").stdout).toBe("existed=0\n");
+    expect(bash(writeFileScript(spec(target, "c", { createDirectories: true })), "c").stdout).toBe(
+      "existed=0\n",
+    );
     expect(bash(deleteFileScript(target, true, reg)).code).toBe(0);
     expect(entries(dir)).toEqual(["pre"]);
   });
@@ -213,7 +238,9 @@ describe("deleteFileScript", () => {
         child.stdin.end(stdin);
       });
     const targets = Array.from({ length: 8 }, (_, i) => path.join(dir, "shared", "sub", `f${i}.conf`));
-    const codes = await Promise.all(targets.map((t, i) => run(writeFileScript(spec(t, `v${i}`, { createDirectories: true })), `v${i}`)));
+    const codes = await Promise.all(
+      targets.map((t, i) => run(writeFileScript(spec(t, `v${i}`, { createDirectories: true })), `v${i}`)),
+    );
     expect(codes).toEqual(targets.map(() => 0));
     expect(registryLines().sort()).toEqual([path.join(dir, "shared"), path.join(dir, "shared", "sub")]);
     for (const t of [...targets].reverse()) {
@@ -228,7 +255,10 @@ describe("argument checks", () => {
     ["/etc/hemma/a.conf", undefined],
     ["etc/a", 'path must be absolute, got "etc/a"'],
     ["/etc/a b", 'path may contain only letters, digits and ._@+:,=/- characters, got "/etc/a b"'],
-    ["/etc/../a", 'path must be normalized (no empty, "." or ".." segments, no trailing slash), got "/etc/../a"'],
+    [
+      "/etc/../a",
+      'path must be normalized (no empty, "." or ".." segments, no trailing slash), got "/etc/../a"',
+    ],
     ["/etc//a", 'path must be normalized (no empty, "." or ".." segments, no trailing slash), got "/etc//a"'],
     ["/etc/a/", 'path must be normalized (no empty, "." or ".." segments, no trailing slash), got "/etc/a/"'],
   ])("pathProblem(%j)", (p, problem) => {

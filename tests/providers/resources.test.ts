@@ -11,16 +11,23 @@ const mocks = installMocks();
 // `__provider` is not a secret because the serialized provider captures none.
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBTAYmazVK6yPTYHtYudlZO/w0mdA6j9nHKwusoYdMae fixture";
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nPRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n";
-const connection = { host: "127.0.0.1", port: 2222, user: "paunchygent", hostKey: KEY, privateKey: PRIVATE_KEY };
+const PRIVATE_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nPRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n";
+const connection = {
+  host: "127.0.0.1",
+  port: 2222,
+  user: "paunchygent",
+  hostKey: KEY,
+  privateKey: PRIVATE_KEY,
+};
 
 /** Inputs with every secret path removed, as JSON: what would be readable in state and diffs. */
 function visible(inputs: Record<string, unknown>, secretPaths: readonly string[]): string {
-  const copy = JSON.parse(JSON.stringify(inputs)) as Record<string, any>;
+  const copy = JSON.parse(JSON.stringify(inputs)) as Record<string, unknown>;
   for (const p of secretPaths) {
     const parts = p.split(".");
-    let node: Record<string, any> = copy;
-    for (const part of parts.slice(0, -1)) node = node[part];
+    let node = copy;
+    for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
     delete node[parts[parts.length - 1] as string];
   }
   return JSON.stringify(copy);
@@ -30,7 +37,12 @@ beforeEach(() => mocks.reset());
 
 describe("HostFile registration", () => {
   test("plain content: content and key are secrets, the digest stays readable, defaults are explicit", async () => {
-    new HostFile("app-conf", { connection, path: "/etc/hemma/app.conf", content: "greeting=hello\n", validate: "true {}" });
+    new HostFile("app-conf", {
+      connection,
+      path: "/etc/hemma/app.conf",
+      content: "greeting=hello\n",
+      validate: "true {}",
+    });
     await mocks.settle();
     const r = mocks.get("pulumi-nodejs:dynamic/host:HostFile", "app-conf");
     expect([...r.secretPaths].sort()).toEqual(["connection", "content"]);
@@ -52,7 +64,12 @@ describe("HostFile registration", () => {
   });
 
   test("secret content: its digest is a secret too", async () => {
-    new HostFile("secret-env", { connection, path: "/etc/hemma/secret.env", content: pulumi.secret("TOKEN=s3cr3t\n"), mode: "0600" });
+    new HostFile("secret-env", {
+      connection,
+      path: "/etc/hemma/secret.env",
+      content: pulumi.secret("TOKEN=s3cr3t\n"),
+      mode: "0600",
+    });
     await mocks.settle();
     const r = mocks.get("pulumi-nodejs:dynamic/host:HostFile", "secret-env");
     expect([...r.secretPaths].sort()).toEqual(["connection", "content", "digest"]);
@@ -62,7 +79,13 @@ describe("HostFile registration", () => {
 
 describe("SystemdUnit registration", () => {
   test("unit with content", async () => {
-    new SystemdUnit("web", { connection, name: "hemma-web.service", content: "[Service]\nExecStart=/bin/true\n", enabled: true, active: true });
+    new SystemdUnit("web", {
+      connection,
+      name: "hemma-web.service",
+      content: "[Service]\nExecStart=/bin/true\n",
+      enabled: true,
+      active: true,
+    });
     await mocks.settle();
     const r = mocks.get("pulumi-nodejs:dynamic/host:SystemdUnit", "web");
     expect([...r.secretPaths].sort()).toEqual(["connection", "content"]);

@@ -12,7 +12,9 @@ const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBTAYmazVK6yPTYHtYudlZO/w0mdA6j
 const PRIVATE_KEY = utils.generateKeyPairSync("ed25519").private;
 
 /** Exactly what `pulumi.dynamic.Resource` stores in `__provider`. */
-async function serialize(provider: pulumi.dynamic.ResourceProvider): Promise<{ text: string; containsSecrets: boolean }> {
+async function serialize(
+  provider: pulumi.dynamic.ResourceProvider,
+): Promise<{ text: string; containsSecrets: boolean }> {
   const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
   return { text: sf.text, containsSecrets: sf.containsSecrets };
 }
@@ -24,7 +26,6 @@ async function serialize(provider: pulumi.dynamic.ResourceProvider): Promise<{ t
  */
 function revive(text: string): pulumi.dynamic.ResourceProvider {
   const mod = { exports: {} as { handler?: () => pulumi.dynamic.ResourceProvider } };
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   new Function("exports", "require", "module", text)(mod.exports, require, mod);
   if (mod.exports.handler === undefined) {
     throw new Error("serialized provider exports no handler");
@@ -53,7 +54,15 @@ describe.each([
     // A failed connect mutates the process-wide pool; the serialized code must not change.
     await expect(
       revived.read!("id", {
-        connection: { host: "127.0.0.1", port: 1, user: "paunchygent", hostKey: KEY, privateKey: PRIVATE_KEY, connectTimeoutSeconds: 2, commandTimeoutSeconds: 5 },
+        connection: {
+          host: "127.0.0.1",
+          port: 1,
+          user: "paunchygent",
+          hostKey: KEY,
+          privateKey: PRIVATE_KEY,
+          connectTimeoutSeconds: 2,
+          commandTimeoutSeconds: 5,
+        },
         name: "a.service",
         path: "/etc/a",
         directory: "/etc/systemd/system",
@@ -67,26 +76,71 @@ describe.each([
 describe("revived providers behave like the originals", () => {
   test("HostFile check and diff work after a round trip through the serialized text", async () => {
     const p = revive((await serialize(hostFileProvider)).text);
-    const connection = { host: "127.0.0.1", port: 2222, user: "paunchygent", hostKey: KEY, privateKey: PRIVATE_KEY, connectTimeoutSeconds: 10, commandTimeoutSeconds: 120 };
+    const connection = {
+      host: "127.0.0.1",
+      port: 2222,
+      user: "paunchygent",
+      hostKey: KEY,
+      privateKey: PRIVATE_KEY,
+      connectTimeoutSeconds: 10,
+      commandTimeoutSeconds: 120,
+    };
     const checked = await p.check!({}, { connection, path: "/etc/a.conf", content: "x\n", mode: "600" });
     expect(checked.failures).toEqual([]);
-    expect(checked.inputs).toMatchObject({ digest: sha256Hex("x\n"), mode: "0600", owner: "root", group: "root" });
+    expect(checked.inputs).toMatchObject({
+      digest: sha256Hex("x\n"),
+      mode: "0600",
+      owner: "root",
+      group: "root",
+    });
     const olds = { ...checked.inputs, content: undefined, adopted: false, createdDirectories: [] };
-    expect(await p.diff!("id", olds, checked.inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
-    expect(await p.diff!("id", { ...olds, mode: "0644" }, checked.inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    expect(await p.diff!("id", olds, checked.inputs)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    expect(await p.diff!("id", { ...olds, mode: "0644" }, checked.inputs)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   test("SystemdUnit check catches a bad name after a round trip", async () => {
     const p = revive((await serialize(systemdUnitProvider)).text);
-    const r = await p.check!({}, { connection: { host: "h", port: 22, user: "u", hostKey: KEY, privateKey: "k", connectTimeoutSeconds: 1, commandTimeoutSeconds: 1 }, name: "nope" });
+    const r = await p.check!(
+      {},
+      {
+        connection: {
+          host: "h",
+          port: 22,
+          user: "u",
+          hostKey: KEY,
+          privateKey: "k",
+          connectTimeoutSeconds: 1,
+          commandTimeoutSeconds: 1,
+        },
+        name: "nope",
+      },
+    );
     expect(r.failures?.map((f) => f.property)).toEqual(["name"]);
   });
 
   test("revived copies share the one pool on globalThis with this module", async () => {
     const before = sshPool().opened;
     const p = revive((await serialize(hostFileProvider)).text);
-    const connection = { host: "127.0.0.1", port: 1, user: "paunchygent", hostKey: KEY, privateKey: PRIVATE_KEY, connectTimeoutSeconds: 2, commandTimeoutSeconds: 5 };
-    await expect(p.read!("id", { connection, path: "/etc/a" })).rejects.toThrow("cannot connect to 127.0.0.1:1");
+    const connection = {
+      host: "127.0.0.1",
+      port: 1,
+      user: "paunchygent",
+      hostKey: KEY,
+      privateKey: PRIVATE_KEY,
+      connectTimeoutSeconds: 2,
+      commandTimeoutSeconds: 5,
+    };
+    await expect(p.read!("id", { connection, path: "/etc/a" })).rejects.toThrow(
+      "cannot connect to 127.0.0.1:1",
+    );
     expect(sshPool().opened).toBe(before + 1);
     expect(sshPool()).toBe((globalThis as unknown as Record<symbol, unknown>)[Symbol.for("hemma.ssh.pool")]);
   });

@@ -2,7 +2,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { bootstrapCommand, FRAME_ERROR_EXIT, frameStdin, parseKeyValues, shellQuote } from "../../providers/shell";
+import {
+  bootstrapCommand,
+  FRAME_ERROR_EXIT,
+  frameStdin,
+  parseKeyValues,
+  shellQuote,
+} from "../../providers/shell";
 
 /** The part of the bootstrap after `sudo -n -- timeout -k 5 N`, run locally with bash. */
 function innerShell(): string[] {
@@ -19,7 +25,7 @@ describe("shellQuote", () => {
   test.each([
     ["plain", "'plain'"],
     ["it's", `'it'\\''s'`],
-    ["$HOME `x` \"y\"", `'$HOME \`x\` "y"'`],
+    ['$HOME `x` "y"', `'$HOME \`x\` "y"'`],
   ])("%j -> %s", (word, quoted) => {
     expect(shellQuote(word)).toBe(quoted);
     expect(spawnSync("bash", ["-c", `printf %s ${quoted}`], { encoding: "utf8" }).stdout).toBe(word);
@@ -57,7 +63,10 @@ describe("bootstrap command and stdin framing", () => {
   });
 
   test("a script cut off before its NUL is not run", () => {
-    const res = spawnSync("bash", innerShell(), { input: Buffer.from("echo should-not-run"), encoding: "utf8" });
+    const res = spawnSync("bash", innerShell(), {
+      input: Buffer.from("echo should-not-run"),
+      encoding: "utf8",
+    });
     expect(res.status).toBe(FRAME_ERROR_EXIT);
     expect(res.stdout).toBe("");
   });

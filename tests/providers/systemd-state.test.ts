@@ -57,10 +57,22 @@ describe("parseUnitName", () => {
 
 describe("parseUnitState", () => {
   test.each<[string, Partial<UnitState>]>([
-    ["file=1\ndigest=abc\nenabled=enabled\nactive=active\nload=loaded\n", { fileExists: true, digest: "abc", enabled: true, active: true, masked: false }],
-    ["file=1\ndigest=abc\nenabled=disabled\nactive=failed\nload=loaded\n", { enabled: false, active: false, activeState: "failed" }],
-    ["file=0\nenabled=masked\nactive=inactive\nload=masked\n", { fileExists: false, digest: "", masked: true, enabled: false }],
-    ["file=0\nenabled=\nactive=inactive\nload=not-found\n", { fileExists: false, loadState: "not-found", enabledState: "" }],
+    [
+      "file=1\ndigest=abc\nenabled=enabled\nactive=active\nload=loaded\n",
+      { fileExists: true, digest: "abc", enabled: true, active: true, masked: false },
+    ],
+    [
+      "file=1\ndigest=abc\nenabled=disabled\nactive=failed\nload=loaded\n",
+      { enabled: false, active: false, activeState: "failed" },
+    ],
+    [
+      "file=0\nenabled=masked\nactive=inactive\nload=masked\n",
+      { fileExists: false, digest: "", masked: true, enabled: false },
+    ],
+    [
+      "file=0\nenabled=\nactive=inactive\nload=not-found\n",
+      { fileExists: false, loadState: "not-found", enabledState: "" },
+    ],
     ["file=1\nenabled=static\nactive=activating\nload=loaded\n", { enabled: false, active: true }],
   ])("%j", (stdout, expected) => {
     expect(parseUnitState(stdout)).toMatchObject(expected);
@@ -135,7 +147,10 @@ describe("planUnitCommands", () => {
   });
 
   test("active not managed: a content change try-restarts only if it runs", () => {
-    expect(planUnitCommands(svc, running, {}, true)).toEqual(["systemctl daemon-reload", "systemctl try-restart -- 'hemma-web.service'"]);
+    expect(planUnitCommands(svc, running, {}, true)).toEqual([
+      "systemctl daemon-reload",
+      "systemctl try-restart -- 'hemma-web.service'",
+    ]);
     expect(planUnitCommands(svc, state(), {}, true)).toEqual(["systemctl daemon-reload"]);
   });
 
@@ -146,12 +161,17 @@ describe("planUnitCommands", () => {
   });
 
   test("a drop-in change reloads and restarts its parent (if running); no change does nothing", () => {
-    expect(planUnitCommands(dropin, state(), {}, true)).toEqual(["systemctl daemon-reload", "systemctl try-restart -- 'docker.service'"]);
+    expect(planUnitCommands(dropin, state(), {}, true)).toEqual([
+      "systemctl daemon-reload",
+      "systemctl try-restart -- 'docker.service'",
+    ]);
     expect(planUnitCommands(dropin, state(), {}, false)).toEqual([]);
   });
 
   test("masking stops the unit too; unmasking comes before enable", () => {
-    expect(planUnitCommands(svc, running, { masked: true }, false)).toEqual(["systemctl mask --now -- 'hemma-web.service'"]);
+    expect(planUnitCommands(svc, running, { masked: true }, false)).toEqual([
+      "systemctl mask --now -- 'hemma-web.service'",
+    ]);
     expect(planUnitCommands(svc, state({ masked: true }), { masked: false, enabled: true }, false)).toEqual([
       "systemctl unmask -- 'hemma-web.service'",
       "systemctl enable -- 'hemma-web.service'",
@@ -175,16 +195,20 @@ describe("planDeleteCommands", () => {
   });
 
   test("a stock unit we masked is unmasked, never stopped or removed", () => {
-    expect(planDeleteCommands(svc, false, state({ masked: true }), { enabled: true, masked: false })).toEqual({
-      before: ["systemctl unmask -- 'hemma-web.service'"],
-      after: [],
-    });
+    expect(planDeleteCommands(svc, false, state({ masked: true }), { enabled: true, masked: false })).toEqual(
+      {
+        before: ["systemctl unmask -- 'hemma-web.service'"],
+        after: [],
+      },
+    );
   });
 
   test("a stock unit we enabled is disabled again; one already masked before us stays masked", () => {
     expect(planDeleteCommands(svc, false, running, { enabled: false, masked: false }).before).toEqual([
       "systemctl disable -- 'hemma-web.service'",
     ]);
-    expect(planDeleteCommands(svc, false, state({ masked: true }), { enabled: false, masked: true }).before).toEqual([]);
+    expect(
+      planDeleteCommands(svc, false, state({ masked: true }), { enabled: false, masked: true }).before,
+    ).toEqual([]);
   });
 });

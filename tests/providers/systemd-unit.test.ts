@@ -51,7 +51,12 @@ const olds: SystemdUnitOutputs = {
 
 describe("diffSystemdUnit", () => {
   test("live state as desired: no changes", () => {
-    expect(diffSystemdUnit(olds, news)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changed: [] });
+    expect(diffSystemdUnit(olds, news)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+      changed: [],
+    });
   });
 
   test.each<[string, Partial<SystemdUnitOutputs>, Partial<SystemdUnitInputs>, string[]]>([
@@ -63,11 +68,16 @@ describe("diffSystemdUnit", () => {
     ["now desired stopped", {}, { active: false }, ["active"]],
     ["validator added", {}, { validate: "systemd-analyze verify {}" }, ["validate"]],
   ])("%s", (_case, o, n, changed) => {
-    expect(diffSystemdUnit({ ...olds, ...o }, { ...news, ...n })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changed });
+    expect(diffSystemdUnit({ ...olds, ...o }, { ...news, ...n })).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      changed,
+    });
   });
 
   test("unmanaged fields never diff: enabled/active absent", () => {
-    const { enabled: _e, active: _a, ...unmanaged } = news;
+    const unmanaged: SystemdUnitInputs = { ...news, enabled: undefined, active: undefined };
     expect(diffSystemdUnit({ ...olds, enabled: false, active: false }, unmanaged).changes).toBe(false);
   });
 
@@ -84,8 +94,20 @@ describe("diffSystemdUnit", () => {
   });
 
   test("a masked stock unit found unmasked", () => {
-    const stock: SystemdUnitOutputs = { ...olds, name: "apt-daily.timer", hasContent: false, digest: "", masked: false, enabled: true };
-    const want: SystemdUnitInputs = { connection: conn, name: "apt-daily.timer", directory: "/etc/systemd/system", masked: true };
+    const stock: SystemdUnitOutputs = {
+      ...olds,
+      name: "apt-daily.timer",
+      hasContent: false,
+      digest: "",
+      masked: false,
+      enabled: true,
+    };
+    const want: SystemdUnitInputs = {
+      connection: conn,
+      name: "apt-daily.timer",
+      directory: "/etc/systemd/system",
+      masked: true,
+    };
     expect(diffSystemdUnit(stock, want).changed).toEqual(["masked"]);
     expect(diffSystemdUnit({ ...stock, masked: true }, want).changes).toBe(false);
   });
@@ -93,22 +115,49 @@ describe("diffSystemdUnit", () => {
 
 describe("checkSystemdUnit", () => {
   test("defaults the directory and recomputes the digest", () => {
-    expect(checkSystemdUnit({ connection: conn, name: "a.service", content: UNIT, digest: "stale" })).toEqual({
-      inputs: { connection: conn, name: "a.service", content: UNIT, digest: sha256Hex(UNIT), directory: "/etc/systemd/system" },
-      failures: [],
-    });
+    expect(checkSystemdUnit({ connection: conn, name: "a.service", content: UNIT, digest: "stale" })).toEqual(
+      {
+        inputs: {
+          connection: conn,
+          name: "a.service",
+          content: UNIT,
+          digest: sha256Hex(UNIT),
+          directory: "/etc/systemd/system",
+        },
+        failures: [],
+      },
+    );
   });
 
   test("a timer with content is enabled and started unless told otherwise", () => {
     const r = checkSystemdUnit({ connection: conn, name: "backup.timer", content: "[Timer]\n" });
     expect([r.inputs.enabled, r.inputs.active]).toEqual([true, true]);
-    const off = checkSystemdUnit({ connection: conn, name: "backup.timer", content: "[Timer]\n", active: false });
+    const off = checkSystemdUnit({
+      connection: conn,
+      name: "backup.timer",
+      content: "[Timer]\n",
+      active: false,
+    });
     expect([off.inputs.enabled, off.inputs.active]).toEqual([true, false]);
   });
 
   test.each<[string, Record<string, unknown>, { property: string; reason: string }[]]>([
-    ["bad name", { name: "foo" }, [{ property: "name", reason: 'name must be a unit ("foo.service", "foo.timer", ...) or a drop-in ("foo.service.d/10-x.conf"), got "foo"' }]],
-    ["drop-in without content", { name: "docker.service.d/10-x.conf" }, [{ property: "content", reason: "a drop-in needs content" }]],
+    [
+      "bad name",
+      { name: "foo" },
+      [
+        {
+          property: "name",
+          reason:
+            'name must be a unit ("foo.service", "foo.timer", ...) or a drop-in ("foo.service.d/10-x.conf"), got "foo"',
+        },
+      ],
+    ],
+    [
+      "drop-in without content",
+      { name: "docker.service.d/10-x.conf" },
+      [{ property: "content", reason: "a drop-in needs content" }],
+    ],
     [
       "drop-in with state",
       { name: "docker.service.d/10-x.conf", content: "x", active: true },
@@ -117,15 +166,30 @@ describe("checkSystemdUnit", () => {
     [
       "masked with content",
       { name: "a.service", content: "x", masked: true },
-      [{ property: "masked", reason: "a unit with content cannot be masked; masking is for stock units (omit content)" }],
+      [
+        {
+          property: "masked",
+          reason: "a unit with content cannot be masked; masking is for stock units (omit content)",
+        },
+      ],
     ],
-    ["masked and enabled", { name: "a.service", masked: true, enabled: true }, [{ property: "enabled", reason: "a masked unit cannot be enabled" }]],
-    ["relative directory", { name: "a.service", directory: "etc" }, [{ property: "directory", reason: 'path must be absolute, got "etc"' }]],
+    [
+      "masked and enabled",
+      { name: "a.service", masked: true, enabled: true },
+      [{ property: "enabled", reason: "a masked unit cannot be enabled" }],
+    ],
+    [
+      "relative directory",
+      { name: "a.service", directory: "etc" },
+      [{ property: "directory", reason: 'path must be absolute, got "etc"' }],
+    ],
   ])("%s", (_case, patch, failures) => {
     expect(checkSystemdUnit({ connection: conn, ...patch }).failures).toEqual(failures);
   });
 
   test("unit file path", () => {
-    expect(unitFilePath("/etc/systemd/system", "docker.service.d/10-x.conf")).toBe("/etc/systemd/system/docker.service.d/10-x.conf");
+    expect(unitFilePath("/etc/systemd/system", "docker.service.d/10-x.conf")).toBe(
+      "/etc/systemd/system/docker.service.d/10-x.conf",
+    );
   });
 });
