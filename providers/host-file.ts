@@ -100,10 +100,14 @@ export function diffHostFile(olds: HostFileOutputs, news: HostFileInputs): HostF
   if (isUnknown(news.content) || isUnknown(news.digest) || olds.digest !== news.digest) {
     changed.push("content");
   }
-  for (const field of ["mode", "owner", "group", "validate", "onChange", "createDirectories"] as const) {
+  for (const field of ["mode", "owner", "group", "validate", "onChange"] as const) {
     if (olds[field] !== news[field]) {
       changed.push(field);
     }
+  }
+  // Absent in state written before the field existed; absent means false.
+  if ((olds.createDirectories ?? false) !== (news.createDirectories ?? false)) {
+    changed.push("createDirectories");
   }
   if (!replaces.includes("connection")) {
     for (const field of [

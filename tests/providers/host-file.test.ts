@@ -71,6 +71,15 @@ describe("diffHostFile", () => {
     });
   });
 
+  test("state written before createDirectories existed reads as false, not as a change", () => {
+    const { createDirectories: _dropped, ...oldState } = olds;
+    void _dropped;
+    expect(diffHostFile(oldState as HostFileOutputs, news).changes).toBe(false);
+    expect(diffHostFile(oldState as HostFileOutputs, { ...news, createDirectories: true }).changed).toEqual([
+      "createDirectories",
+    ]);
+  });
+
   test("a new path replaces, create-before-delete (a different file)", () => {
     expect(diffHostFile(olds, { ...news, path: "/etc/hemma/b.conf" })).toEqual({
       changes: true,
