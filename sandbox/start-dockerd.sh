@@ -9,6 +9,7 @@ CACHE_DIR="${HEMMA_CACHE_DIR:-$HOME/.cache/hemma-infra}"
 LOG="$CACHE_DIR/dockerd.log"
 WAIT_SECONDS="${HEMMA_DOCKERD_WAIT_SECONDS:-60}"
 # Extra dockerd arguments, e.g. a second engine on its own socket and data root (with DOCKER_HOST).
+# Never `--bridge none` next to a running engine: dockerd then deletes the shared docker0 interface.
 read -r -a EXTRA_ARGS <<<"${HEMMA_DOCKERD_ARGS:-}"
 mkdir -p "$CACHE_DIR"
 
