@@ -11,17 +11,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { loadProgramConfig } from "../config/load";
 import type { HemmaConfig } from "../config/schema";
 import type { HemmaSecrets } from "../config/secrets";
-import { HostFile } from "../providers/host-file";
-import type { HostConnectionArgs } from "../providers/host-connection";
-import { allHostFiles, renderHost } from "../render/host";
-import { hostRenderArgs } from "../render/host/from-config";
 import { buildDnsLayer } from "../stacks/layers/dns";
 import { buildDockerLayer } from "../stacks/layers/docker";
+import { buildEdgeLayer } from "../stacks/layers/edge";
+import { buildHostLayer } from "../stacks/layers/host";
 import { DEV_PASSPHRASE, openInlineStack, REPO_ROOT } from "./engine";
 import { planLayers, skipMessage, type LayerRequirement, type PluginRequirement } from "./layer-plan";
 
@@ -55,47 +52,21 @@ interface UpLayer extends LayerRequirement {
   readonly build: (args: LayerArgs) => void;
 }
 
-function connectionOf({ config, secrets }: LayerArgs): HostConnectionArgs {
-  return {
-    host: config.ssh.host,
-    port: config.ssh.port,
-    user: config.ssh.user,
-    hostKey: config.ssh.hostKey,
-    privateKey: secrets.sshPrivateKey as pulumi.Input<string>,
-    connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
-    commandTimeoutSeconds: config.ssh.commandTimeoutSeconds,
-  };
-}
-
-/**
- * The host layer's files as rendered by `render/host` (every file the stack places on the host),
- * each a `HostFile`. Until `stacks/layers/host.ts` composes the host components (units enabled
- * and started, on-change actions), this is what `up` converges for the host layer.
- */
-function buildHostFiles(args: LayerArgs): void {
-  const { config } = args;
-  const connection = connectionOf(args);
-  const files = allHostFiles(renderHost(hostRenderArgs({ host: config.host, docker: config.docker, postgres: config.postgres, app: config.app })));
-  for (const f of files) {
-    new HostFile(`host${f.path.replace(/\//g, "-")}`, {
-      connection,
-      path: f.path,
-      content: f.content,
-      mode: f.mode,
-      owner: f.owner ?? "root",
-      group: f.group ?? "root",
-      createDirectories: true,
-    });
-  }
-}
-
 const LAYERS: readonly UpLayer[] = [
   {
     layer: "host",
     plugins: [],
     provenBy: "the sandbox e2e suite",
     enabled: (c) => c.features.host,
-    build: buildHostFiles,
+    build: (a) => void buildHostLayer(a),
+  },
+  {
+    // Edge/access hardening runs on the host layer's resources, so `features.host` switches it too.
+    layer: "edge",
+    plugins: [],
+    provenBy: "the sandbox e2e suite",
+    enabled: (c) => c.features.host,
+    build: (a) => void buildEdgeLayer(a),
   },
   {
     layer: "docker",
@@ -169,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
 
   const onOutput = (out: string): void => void process.stdout.write(out);
   const report = (): void => {
-    for (const layer of switchedOff) say(`skipped ${layer} layer: features.${layer} is false in Pulumi.${stackName}.yaml`);
+    for (const layer of switchedOff) say(`skipped ${layer} layer: switched off by hemma:features in Pulumi.${stackName}.yaml`);
     const notApplied = [...decisions.filter((d) => !d.apply).map((d) => d.layer), ...switchedOff];
     if (notApplied.length > 0) say(`NOT applied: ${notApplied.join(", ")}`);
   };
