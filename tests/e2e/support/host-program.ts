@@ -105,7 +105,8 @@ export function hostProgram(connection: HostConnectionArgs, run: string, secret:
       {
         connection,
         name: l.tickTimer,
-        content: ["[Unit]", "Description=hemma e2e tick timer", "[Timer]", "OnCalendar=hourly", "[Install]", "WantedBy=timers.target", ""].join("\n"),
+        // A fixed yearly date: the oneshot must not fire while a test asserts it is inactive.
+        content: ["[Unit]", "Description=hemma e2e tick timer", "[Timer]", "OnCalendar=*-06-15 03:00:00", "[Install]", "WantedBy=timers.target", ""].join("\n"),
         enabled: true,
         active: true,
       },
