@@ -1,5 +1,11 @@
 import { T } from "../helpers/mocks";
-import { type BuiltStack, SECRET_VALUES, STATEFUL_PATHS, nonSecretInputs } from "./stack-fixture";
+import {
+  type BuiltStack,
+  SECRET_VALUES,
+  STATEFUL_PATHS,
+  inDockerLayer,
+  nonSecretInputs,
+} from "./stack-fixture";
 
 /**
  * Policy checks every stack must pass; registered as jest tests by each stack's test file so
@@ -61,9 +67,9 @@ export function dockerPolicyTests(get: () => BuiltStack): void {
     }
   });
 
-  test("every remote command: under timeout, no delete, no previous output, secret connection", () => {
+  test("every docker-layer command: under timeout, no delete, no previous output, secret connection", () => {
     const { harness: h } = get();
-    const cmds = h.ofType(T.command);
+    const cmds = h.ofType(T.command).filter(inDockerLayer);
     expect(cmds.length).toBeGreaterThan(0);
     for (const c of cmds) {
       expect([c.name, (c.inputs.create as string).startsWith("timeout --kill-after=10 ")]).toEqual([

@@ -46,16 +46,20 @@ export function nonSecretInputs(r: RecordedResource): Record<string, unknown> {
   );
 }
 
+/** Whether `r` belongs to the docker layer (a docker resource, or a child of a `hemma:docker:` component). */
+export function inDockerLayer(r: RecordedResource): boolean {
+  return (
+    r.type.startsWith("docker:") ||
+    r.type === T.dockerProvider ||
+    r.type.startsWith("hemma:docker:") ||
+    r.urn.includes("hemma:docker:")
+  );
+}
+
 /** The docker-layer resources (`type name`) of a stack, sorted. */
 export function dockerLayerResources(h: MockHarness): string[] {
   return h.resources
-    .filter(
-      (r) =>
-        r.type.startsWith("docker:") ||
-        r.type.startsWith("command:") ||
-        r.type.startsWith("hemma:docker:") ||
-        r.type === T.dockerProvider,
-    )
+    .filter(inDockerLayer)
     .map((r) => `${r.type} ${r.name}`)
     .sort();
 }
