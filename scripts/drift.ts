@@ -294,7 +294,8 @@ async function main(): Promise<number> {
 
 if (require.main === module) {
   main().then(
-    (code) => process.exit(code),
+    // Exit only once stdout is flushed: a pipe (the workflow's `> file`, `| diff`) is written asynchronously.
+    (code) => process.stdout.write("", () => process.exit(code)),
     (err: unknown) => {
       process.stdout.write(`drift: error: ${cleanMessage(err instanceof Error ? err.message : String(err))}\n`);
       process.exit(DRIFT_ERROR);

@@ -1,7 +1,8 @@
 /**
  * `npm run plan -- <stack>`: the desired state of a stack computed offline: the program run with
  * Pulumi mocks and the committed `Pulumi.<stack>.yaml`, printed as every resource (type, name,
- * URN, options, inputs) and every host file (path, mode, owner, content) in a stable order, so
+ * URN, options, inputs) and every host file (path, mode, owner, content: those the resources
+ * place, plus the rest of what `npm run render` renders for the stack) in a stable order, so
  * two plans can be diffed line by line (the pull-request workflow does exactly that).
  *
  * No secret is ever decrypted: each secret is replaced by a placeholder of a valid shape and the
@@ -15,6 +16,8 @@ import { formatIssue } from "../config/issue";
 import type { HemmaConfig } from "../config/schema";
 import { SECRETS, isSecretKey, type HemmaSecrets, type SecretKey } from "../config/secrets";
 import { readStackFile } from "../config/stack-file";
+import type { HostLayerConfig } from "../render/host/from-config";
+import type { RenderedFile } from "../render/types";
 
 /** Pulumi project name (Pulumi.yaml `name`), used in printed URNs. */
 const PROJECT_NAME = "hemma";
@@ -181,8 +184,15 @@ export interface PlannedFile {
   readonly urn: string;
 }
 
-/** Host files placed by the planned resources (HostFile, SystemdUnit with content), sorted by path. */
-export function hostFiles(resources: readonly PlannedResource[]): PlannedFile[] {
+/** `placed by` of a file no planned resource places, but the stack's renderers produce. */
+export const RENDERED_ONLY = "renderers (npm run render); no resource of the program places it";
+
+/**
+ * Host files of the plan, sorted by path: those the planned resources place (HostFile,
+ * SystemdUnit with content), plus rendered files (`npm run render`'s list) at paths no resource
+ * places. A resource's content wins over a rendered file at the same path: it is what `up` writes.
+ */
+export function hostFiles(resources: readonly PlannedResource[], rendered: readonly RenderedFile[] = []): PlannedFile[] {
   const files: PlannedFile[] = [];
   for (const r of resources) {
     const i = r.inputs;
@@ -191,6 +201,11 @@ export function hostFiles(resources: readonly PlannedResource[]): PlannedFile[] 
     } else if (r.type === SYSTEMD_UNIT_TYPE && typeof i.content === "string" && typeof i.name === "string") {
       files.push({ path: `${String(i.directory)}/${i.name}`, mode: "0644", owner: "root:root", content: i.content, urn: r.urn });
     }
+  }
+  const placed = new Set(files.map((f) => f.path));
+  for (const f of rendered) {
+    if (placed.has(f.path)) continue;
+    files.push({ path: f.path, mode: f.mode, owner: `${f.owner ?? "root"}:${f.group ?? "root"}`, content: f.content, urn: RENDERED_ONLY });
   }
   return files.sort((a, b) => compare(a.path, b.path) || compare(a.urn, b.urn));
 }
@@ -217,9 +232,14 @@ export interface PlanHeader {
  * Keys are sorted at every level; multi-line strings print as indented blocks; every placeholder
  * in `marks` is printed as its mark. Pure and deterministic.
  */
-export function formatPlan(header: PlanHeader, resources: readonly PlannedResource[], marks: ReadonlyMap<string, string>): string {
+export function formatPlan(
+  header: PlanHeader,
+  resources: readonly PlannedResource[],
+  marks: ReadonlyMap<string, string>,
+  rendered: readonly RenderedFile[] = [],
+): string {
   const sorted = [...resources].sort((a, b) => compare(a.urn, b.urn));
-  const files = hostFiles(sorted);
+  const files = hostFiles(sorted, rendered);
   const fileUrns = new Set(files.map((f) => f.urn));
   const lines: string[] = [
     `# hemma plan of stack ${header.stack}: offline (Pulumi mocks, committed Pulumi.${header.stack}.yaml).`,
@@ -348,6 +368,14 @@ export async function planStack(args: PlanArgs): Promise<{ ok: true; text: strin
     onFailure(err);
   }
   await harness.settle();
+  let rendered: RenderedFile[] = [];
+  try {
+    // The same list `npm run render` writes: host and edge files the config declares.
+    const { renderStackFiles } = await import("./render");
+    rendered = renderStackFiles({ host: loaded.config as unknown as HostLayerConfig, full: loaded.config, issues: [] });
+  } catch (err) {
+    onFailure(err);
+  }
   if (failures.length > 0) {
     return { ok: false, message: `plan: the program failed under mocks:\n${maskText(failures.join("\n"), loaded.marks)}` };
   }
@@ -363,7 +391,7 @@ export async function planStack(args: PlanArgs): Promise<{ ok: true; text: strin
     secretPaths: r.secretPaths,
     options: { ...r.options, dependencies: r.options.dependencies.map(urn) },
   }));
-  return { ok: true, text: formatPlan({ stack: args.stack, unset: loaded.unset }, resources, loaded.marks) };
+  return { ok: true, text: formatPlan({ stack: args.stack, unset: loaded.unset }, resources, loaded.marks, rendered) };
 }
 
 async function main(): Promise<number> {
@@ -383,7 +411,8 @@ async function main(): Promise<number> {
 
 if (require.main === module) {
   main().then(
-    (code) => process.exit(code),
+    // Exit only once stdout is flushed: a pipe (the workflow's `> file`, `| diff`) is written asynchronously.
+    (code) => process.stdout.write("", () => process.exit(code)),
     (err: unknown) => {
       process.stderr.write(`plan: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

@@ -9,6 +9,7 @@ import {
   formatPlan,
   parsePlanArgs,
   planEntries,
+  RENDERED_ONLY,
   secretPlaceholder,
   SECRET_MARK,
   type PlannedResource,
@@ -102,6 +103,11 @@ describe("npm run plan (the program under mocks, as a child process)", () => {
       ].join("\n"),
     );
     expect(a.stdout).toContain("password='[secret]'\nhemma.hule.education\n-----");
+    // Complete even through a pipe: as many sections as the header counts, and the last one closed.
+    const [, resources, files] = /^# (\d+) resources, (\d+) host files$/m.exec(a.stdout)!;
+    expect(a.stdout.match(/^== (?!file )/gm)).toHaveLength(Number(resources));
+    expect(a.stdout.match(/^== file /gm)).toHaveLength(Number(files));
+    expect(a.stdout).toMatch(/\n-----( \(no newline at end of file\))?\n$/);
     expect(a.stdout).not.toMatch(/plansecret|plan\.invalid|apr1/);
   });
 
@@ -261,6 +267,24 @@ describe("formatPlan", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("adds rendered files no resource places, and lets a resource's content win at the same path", () => {
+    const placed = resource({
+      type: "pulumi-nodejs:dynamic/host:HostFile",
+      urn: "urn:f",
+      inputs: { path: "/etc/b.conf", content: "from resource\n", mode: "0600", owner: "root", group: "root" },
+    });
+    const rendered = [
+      { path: "/etc/b.conf", content: "from renderer\n", mode: "0644", kind: "config" as const },
+      { path: "/etc/a.timer", content: "[Timer]\n", mode: "0644", owner: "root", group: "root", kind: "unit" as const },
+    ];
+    const text = formatPlan({ stack: "s", unset: [] }, [placed], new Map(), rendered);
+    expect(text).toContain("# 1 resources, 2 host files\n");
+    expect(text).toContain(`== file /etc/a.timer (0644 root:root)\nplaced by: ${RENDERED_ONLY}\n-----\n[Timer]\n-----\n`);
+    expect(text).toContain("== file /etc/b.conf (0600 root:root)\nplaced by: urn:f\n-----\nfrom resource\n-----\n");
+    expect(text).not.toContain("from renderer");
+    expect(text.indexOf("/etc/a.timer")).toBeLessThan(text.indexOf("== file /etc/b.conf"));
   });
 
   it("lists host files under files, by path, with mode and owner", () => {
