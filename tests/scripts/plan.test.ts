@@ -35,8 +35,14 @@ async function plan(stack: string, projectDir = ROOT): Promise<{ code: number; s
   }
 }
 
+const tempDirs: string[] = [];
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function tempProject(stack: string, edit: (text: string) => string, extra: Record<string, string> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-plan-"));
+  tempDirs.push(dir);
   const text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
   fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), edit(text));
   for (const [rel, content] of Object.entries(extra)) {

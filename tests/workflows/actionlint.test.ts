@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -43,6 +43,7 @@ describe("GitHub workflows", () => {
       "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.nope }}\n",
     );
     const { status, output } = lint([broken]);
+    rmSync(dir, { recursive: true, force: true });
     expect(status).toBe(1);
     expect(output).toContain('property "nope" is not defined');
   });
