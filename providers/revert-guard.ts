@@ -2,7 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { Client } from "ssh2";
 import { sha256Hex } from "./digest";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
-import { connectionFailures, connectionInput, hostKeyAlgorithms, hostKeyMismatch, parsePinnedHostKey } from "./host-connection";
+import {
+  connectionFailures,
+  connectionInput,
+  hostKeyAlgorithms,
+  hostKeyMismatch,
+  parsePinnedHostKey,
+} from "./host-connection";
 import { parseKeyValues, shellQuote } from "./shell";
 import { runRemoteChecked } from "./ssh-pool";
 import { isUnknown } from "./values";
@@ -26,7 +32,9 @@ export const REVERT_DIR = "/var/lib/hemma/revert";
 
 /** Name rule for a guard: it becomes a directory and a systemd unit name. */
 export function guardNameProblem(name: string): string | undefined {
-  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(name) ? undefined : `guard name '${name}' must be lower-case letters, digits and '-'`;
+  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(name)
+    ? undefined
+    : `guard name '${name}' must be lower-case letters, digits and '-'`;
 }
 
 /** The transient unit of guard `name` (`<unit>.timer` and `<unit>.service`). */
@@ -76,7 +84,7 @@ export function armScript(spec: ArmSpec, baseDir = REVERT_DIR): string {
     '    if [ -e "$p" ]; then',
     '      cp -a -- "$p" "$dir/files/$i"',
     // Copy next to the target, then rename: the restore is as atomic as the change was.
-    "      printf 'cp -a -- %q %q && mv -f -- %q %q\\n' \"$dir/files/$i\" \"$p.hemma-revert\" \"$p.hemma-revert\" \"$p\"",
+    '      printf \'cp -a -- %q %q && mv -f -- %q %q\\n\' "$dir/files/$i" "$p.hemma-revert" "$p.hemma-revert" "$p"',
     "    else",
     "      printf 'rm -f -- %q\\n' \"$p\"",
     "    fi",
@@ -115,7 +123,11 @@ export function disarmScript(name: string, armId: string, baseDir = REVERT_DIR):
 
 /** Bash script printing the sha256 of the probe command's stdout as `digest=<hex>`. */
 export function probeScript(probeCommand: string): string {
-  return ["set -uo pipefail", `out=$( { ${probeCommand} ; } 2>/dev/null )`, 'printf "digest=%s\\n" "$(printf "%s" "$out" | sha256sum | cut -d" " -f1)"'].join("\n");
+  return [
+    "set -uo pipefail",
+    `out=$( { ${probeCommand} ; } 2>/dev/null )`,
+    'printf "digest=%s\\n" "$(printf "%s" "$out" | sha256sum | cut -d" " -f1)"',
+  ].join("\n");
 }
 
 /**
@@ -130,7 +142,9 @@ export function probeDigest(expected: string): string {
 export function freshAccessAttempt(conn: HostConnectionState): Promise<string | undefined> {
   return new Promise((resolve) => {
     const client = new Client();
-    const state: { mismatch?: string; done: boolean; timer?: ReturnType<typeof setTimeout> } = { done: false };
+    const state: { mismatch?: string; done: boolean; timer?: ReturnType<typeof setTimeout> } = {
+      done: false,
+    };
     const finish = (result: string | undefined): void => {
       if (state.done) return;
       state.done = true;
@@ -145,7 +159,9 @@ export function freshAccessAttempt(conn: HostConnectionState): Promise<string | 
         if (err) return finish(`cannot open a channel: ${err.message}`);
         let stderr = "";
         stream.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-        stream.on("exit", (code: number | null) => finish(code === 0 ? undefined : `sudo -n true exited ${code}: ${stderr.trim()}`));
+        stream.on("exit", (code: number | null) =>
+          finish(code === 0 ? undefined : `sudo -n true exited ${code}: ${stderr.trim()}`),
+        );
         stream.resume();
       });
     });
@@ -174,7 +190,11 @@ export function freshAccessAttempt(conn: HostConnectionState): Promise<string | 
  * Fresh logins until one works or `attempts` have failed, `delayMs` apart (sshd re-execs on
  * reload, so the first try right after a change may meet a closed port). Returns the last error.
  */
-export async function proveFreshAccess(conn: HostConnectionState, attempts: number, delayMs: number): Promise<string | undefined> {
+export async function proveFreshAccess(
+  conn: HostConnectionState,
+  attempts: number,
+  delayMs: number,
+): Promise<string | undefined> {
   let last: string | undefined;
   for (let i = 0; i < attempts; i++) {
     last = await freshAccessAttempt(conn);
@@ -224,7 +244,12 @@ interface ArmOutputs extends ArmInputs {
 
 /** The Arm's diff: it re-arms when the wanted state differs from the live (or last) one. */
 export function diffArm(olds: ArmOutputs, news: ArmInputs): { changes: boolean; replaces: string[] } {
-  const replaces = olds.name !== news.name || olds.connection.host !== news.connection.host || olds.connection.port !== news.connection.port ? ["name"] : [];
+  const replaces =
+    olds.name !== news.name ||
+    olds.connection.host !== news.connection.host ||
+    olds.connection.port !== news.connection.port
+      ? ["name"]
+      : [];
   const changes =
     replaces.length > 0 ||
     isUnknown(news.desiredDigest) ||
@@ -264,11 +289,19 @@ export const armProvider: pulumi.dynamic.ResourceProvider<ArmInputs, ArmOutputs>
     if (props === undefined || props.connection === undefined) {
       throw new Error(`RevertGuardArm ${id}: no prior state to read from`);
     }
-    const result = await runRemoteChecked(props.connection, `probe ${props.name}`, probeScript(props.probeCommand));
+    const result = await runRemoteChecked(
+      props.connection,
+      `probe ${props.name}`,
+      probeScript(props.probeCommand),
+    );
     return { id, props: { ...props, liveDigest: parseKeyValues(result.stdout).digest ?? "" } };
   },
   async delete(_id, props) {
-    await runRemoteChecked(props.connection, `disarm revert ${props.name}`, disarmScript(props.name, props.armId));
+    await runRemoteChecked(
+      props.connection,
+      `disarm revert ${props.name}`,
+      disarmScript(props.name, props.armId),
+    );
   },
 };
 
@@ -337,7 +370,12 @@ interface ConfirmInputs {
 
 /** The error `up` fails with when the fresh login failed and the host reverted itself. */
 export function lockoutMessage(
-  c: { connection: Pick<HostConnectionState, "user" | "host" | "port">; name: string; timeoutSeconds: number; description: string },
+  c: {
+    connection: Pick<HostConnectionState, "user" | "host" | "port">;
+    name: string;
+    timeoutSeconds: number;
+    description: string;
+  },
   loginError: string,
   reachableAgain: boolean,
 ): string {
@@ -353,7 +391,11 @@ export function lockoutMessage(
 async function confirm(news: ConfirmInputs): Promise<void> {
   const loginError = await proveFreshAccess(news.connection, 5, 2000);
   if (loginError === undefined) {
-    const result = await runRemoteChecked(news.connection, `disarm revert ${news.name}`, disarmScript(news.name, news.armId));
+    const result = await runRemoteChecked(
+      news.connection,
+      `disarm revert ${news.name}`,
+      disarmScript(news.name, news.armId),
+    );
     if (parseKeyValues(result.stdout).reverted === "yes" && (await liveDigest(news)) !== news.desiredDigest) {
       throw new Error(
         `${news.description}: the host reverted the change before access was confirmed (the run took longer than ` +
@@ -389,7 +431,10 @@ export const confirmProvider: pulumi.dynamic.ResourceProvider<ConfirmInputs, Con
   async diff(_id, olds, news) {
     return {
       changes:
-        isUnknown(news.armId) || olds.armId !== news.armId || olds.description !== news.description || olds.desiredDigest !== news.desiredDigest,
+        isUnknown(news.armId) ||
+        olds.armId !== news.armId ||
+        olds.description !== news.description ||
+        olds.desiredDigest !== news.desiredDigest,
     };
   },
   async create(news) {

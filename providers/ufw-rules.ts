@@ -4,7 +4,12 @@ import { connectionFailures, connectionInput } from "./host-connection";
 import { parseKeyValues, shellQuote } from "./shell";
 import { runRemoteChecked } from "./ssh-pool";
 import { isUnknown } from "./values";
-import { diffUfwRules, parseUfwShowAdded, ufwApplyCommands, UFW_DEFAULT_INPUT_POLICY } from "../render/edge/ufw-rules";
+import {
+  diffUfwRules,
+  parseUfwShowAdded,
+  ufwApplyCommands,
+  UFW_DEFAULT_INPUT_POLICY,
+} from "../render/edge/ufw-rules";
 
 /** Inputs of {@link UfwRules}. */
 export interface UfwRulesArgs {
@@ -39,7 +44,11 @@ export function readUfwScript(etcDir = "/etc"): string {
 }
 
 /** Parses {@link readUfwScript} output. */
-export function parseUfwState(stdout: string): { rules: string[]; defaultInputPolicy: string; enabled: boolean } {
+export function parseUfwState(stdout: string): {
+  rules: string[];
+  defaultInputPolicy: string;
+  enabled: boolean;
+} {
   const rules = parseUfwShowAdded(
     stdout
       .split("\n")
@@ -56,10 +65,15 @@ export function parseUfwState(stdout: string): { rules: string[]; defaultInputPo
  * add-then-delete commands of `ufwApplyCommands`, then enable (non-interactive). Rule changes
  * on an active firewall take effect at once; established connections survive (conntrack).
  */
-export function applyUfwScript(live: { rules: string[]; defaultInputPolicy: string; enabled: boolean }, desired: string[]): string {
+export function applyUfwScript(
+  live: { rules: string[]; defaultInputPolicy: string; enabled: boolean },
+  desired: string[],
+): string {
   const lines = ["set -euo pipefail"];
-  if (live.defaultInputPolicy !== UFW_DEFAULT_INPUT_POLICY) lines.push("ufw default deny incoming >/dev/null");
-  for (const cmd of ufwApplyCommands(live.rules, desired)) lines.push(`ufw ${cmd.map(shellQuote).join(" ")} >/dev/null`);
+  if (live.defaultInputPolicy !== UFW_DEFAULT_INPUT_POLICY)
+    lines.push("ufw default deny incoming >/dev/null");
+  for (const cmd of ufwApplyCommands(live.rules, desired))
+    lines.push(`ufw ${cmd.map(shellQuote).join(" ")} >/dev/null`);
   if (!live.enabled) lines.push("ufw --force enable >/dev/null");
   return lines.join("\n");
 }
@@ -71,7 +85,8 @@ export function diffUfw(olds: UfwOutputs, news: UfwInputs): { changes: boolean; 
   for (const r of d.missing) detail.push(`missing: ${r}`);
   for (const r of d.extra) detail.push(`not declared: ${r}`);
   if (!d.sameOrder) detail.push("rules out of order");
-  if (olds.defaultInputPolicy !== UFW_DEFAULT_INPUT_POLICY) detail.push(`default incoming policy is ${olds.defaultInputPolicy || "unset"}`);
+  if (olds.defaultInputPolicy !== UFW_DEFAULT_INPUT_POLICY)
+    detail.push(`default incoming policy is ${olds.defaultInputPolicy || "unset"}`);
   if (!olds.enabled) detail.push("ufw is disabled");
   return { changes: detail.length > 0, detail };
 }
@@ -95,7 +110,8 @@ async function converge(news: UfwInputs): Promise<UfwOutputs> {
 export const ufwProvider: pulumi.dynamic.ResourceProvider<UfwInputs, UfwOutputs> = {
   async check(_olds, news) {
     const failures = connectionFailures(news.connection);
-    if (!Array.isArray(news.rules) && !isUnknown(news.rules)) failures.push({ property: "rules", reason: "rules must be a list" });
+    if (!Array.isArray(news.rules) && !isUnknown(news.rules))
+      failures.push({ property: "rules", reason: "rules must be a list" });
     return { inputs: news, failures };
   },
   async diff(_id, olds, news) {
@@ -147,7 +163,7 @@ export class UfwRules extends pulumi.dynamic.Resource {
 
 /** Probe command for the firewall's revert guard: the live rules, default policy and enabled flag. */
 export const UFW_PROBE_COMMAND =
-  "ufw show added 2>/dev/null | grep '^ufw '; . /etc/default/ufw; echo \"policy=$DEFAULT_INPUT_POLICY\"; . /etc/ufw/ufw.conf; echo \"enabled=$ENABLED\"";
+  'ufw show added 2>/dev/null | grep \'^ufw \'; . /etc/default/ufw; echo "policy=$DEFAULT_INPUT_POLICY"; . /etc/ufw/ufw.conf; echo "enabled=$ENABLED"';
 
 /** What {@link UFW_PROBE_COMMAND} prints once `rules` are applied, UFW denies incoming by default and is enabled. */
 export function ufwProbeExpected(rules: readonly string[]): string {
@@ -155,7 +171,13 @@ export function ufwProbeExpected(rules: readonly string[]): string {
 }
 
 /** Files the firewall's revert guard restores. */
-export const UFW_STATE_FILES = ["/etc/ufw/user.rules", "/etc/ufw/user6.rules", "/etc/default/ufw", "/etc/ufw/ufw.conf"];
+export const UFW_STATE_FILES = [
+  "/etc/ufw/user.rules",
+  "/etc/ufw/user6.rules",
+  "/etc/default/ufw",
+  "/etc/ufw/ufw.conf",
+];
 
 /** Command the firewall's revert guard runs after restoring {@link UFW_STATE_FILES}. */
-export const UFW_RESTORE_COMMAND = '. /etc/ufw/ufw.conf; if [ "$ENABLED" = yes ]; then ufw reload; else ufw --force disable; fi';
+export const UFW_RESTORE_COMMAND =
+  '. /etc/ufw/ufw.conf; if [ "$ENABLED" = yes ]; then ufw reload; else ufw --force disable; fi';

@@ -47,7 +47,9 @@ export class EdgeHardening extends pulumi.ComponentResource {
       const basicAuth: BasicAuthFile[] = edge.basicAuth.map((b) => {
         const hash = args.basicAuthHashes[b.hashSecret];
         if (hash === undefined) {
-          throw new Error(`hemma:edge.basicAuth for ${b.vhost} names the secret hemma:${b.hashSecret}, which the program does not read`);
+          throw new Error(
+            `hemma:edge.basicAuth for ${b.vhost} names the secret hemma:${b.hashSecret}, which the program does not read`,
+          );
         }
         return { vhost: b.vhost, user: b.user, source: `hemma:${b.hashSecret}`, hash };
       });
@@ -75,12 +77,21 @@ export class EdgeHardening extends pulumi.ComponentResource {
       this.firewall = new Firewall(
         `${name}-firewall`,
         // One guarded change at a time: each proves access on its own.
-        { connection, ...edge.firewall, revertTimeoutSeconds: edge.revertTimeoutSeconds, ...(this.sshd ? { after: [this.sshd.confirm] } : {}) },
+        {
+          connection,
+          ...edge.firewall,
+          revertTimeoutSeconds: edge.revertTimeoutSeconds,
+          ...(this.sshd ? { after: [this.sshd.confirm] } : {}),
+        },
         { parent: this },
       );
     }
     if (edge.manage.fail2ban) {
-      this.fail2ban = new Fail2ban(`${name}-fail2ban`, { connection, files: renderFail2banFiles(edge.fail2ban) }, { parent: this });
+      this.fail2ban = new Fail2ban(
+        `${name}-fail2ban`,
+        { connection, files: renderFail2banFiles(edge.fail2ban) },
+        { parent: this },
+      );
     }
     this.registerOutputs({});
   }

@@ -40,7 +40,9 @@ export class Fail2ban extends pulumi.ComponentResource {
           content: f.content,
           mode: f.mode,
           createDirectories: !isConfig,
-          ...(isConfig ? { validate: fail2banValidateCommand(f.path), onChange: FAIL2BAN_RESTART_COMMAND } : {}),
+          ...(isConfig
+            ? { validate: fail2banValidateCommand(f.path), onChange: FAIL2BAN_RESTART_COMMAND }
+            : {}),
         },
         { parent: this },
       );

@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import { probeDigest } from "../../providers/revert-guard";
-import { UFW_PROBE_COMMAND, UFW_RESTORE_COMMAND, UFW_STATE_FILES, UfwRules, ufwProbeExpected } from "../../providers/ufw-rules";
+import {
+  UFW_PROBE_COMMAND,
+  UFW_RESTORE_COMMAND,
+  UFW_STATE_FILES,
+  UfwRules,
+  ufwProbeExpected,
+} from "../../providers/ufw-rules";
 import { renderUfwRules, type UfwRulesArgs } from "../../render/edge/ufw-rules";
 import { guardedChange } from "./guarded";
 
@@ -40,7 +46,9 @@ export class Firewall extends pulumi.ComponentResource {
         ...(args.after ? { after: args.after } : {}),
       },
       this,
-      (dependsOn) => [new UfwRules(`${name}-rules`, { connection: args.connection, rules }, { parent: this, dependsOn })],
+      (dependsOn) => [
+        new UfwRules(`${name}-rules`, { connection: args.connection, rules }, { parent: this, dependsOn }),
+      ],
     );
     this.rules = changed[0]!;
     this.registerOutputs({ rules: this.rules.rules });

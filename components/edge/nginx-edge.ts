@@ -4,7 +4,11 @@ import { HostFile } from "../../providers/host-file";
 import type { RenderedFile } from "../../render/types";
 import { GLOBAL_HARDENING_FILE } from "../../render/edge/nginx-hardening";
 import { renderHtpasswdFile, type HtpasswdEntry } from "../../render/edge/htpasswd";
-import { nginxReloadCommand, nginxSnippetValidateCommand, type ProxyContainer } from "../../render/edge/validate-commands";
+import {
+  nginxReloadCommand,
+  nginxSnippetValidateCommand,
+  type ProxyContainer,
+} from "../../render/edge/validate-commands";
 
 /** One basic-auth file: the vhost and its users, whose hashes come from secret config. */
 export interface BasicAuthFile {
@@ -22,11 +26,16 @@ export interface BasicAuthFile {
  * The content of one htpasswd file as a secret Output. The hash is checked inside `apply`, where
  * its value is known; the error names the secret key, never the value.
  */
-export function htpasswdContent(auth: BasicAuthFile, htpasswdDir: string, group: string): pulumi.Output<string> {
+export function htpasswdContent(
+  auth: BasicAuthFile,
+  htpasswdDir: string,
+  group: string,
+): pulumi.Output<string> {
   return pulumi.secret(
     pulumi.output(auth.hash).apply((hash) => {
       const entry: HtpasswdEntry = { user: auth.user, hash, source: auth.source };
-      return renderHtpasswdFile({ hostHtpasswdDir: htpasswdDir, vhost: auth.vhost, entries: [entry], group }).content;
+      return renderHtpasswdFile({ hostHtpasswdDir: htpasswdDir, vhost: auth.vhost, entries: [entry], group })
+        .content;
     }),
   );
 }
@@ -63,7 +72,11 @@ export class NginxEdge extends pulumi.ComponentResource {
     const reload = nginxReloadCommand(args.proxy);
     let previous: HostFile | undefined;
     // global-hardening.conf first: `default` includes it, and nginx -t of `default` needs it there.
-    const ordered = [...args.vhostFiles].sort((a, b) => Number(!a.path.endsWith(`/${GLOBAL_HARDENING_FILE}`)) - Number(!b.path.endsWith(`/${GLOBAL_HARDENING_FILE}`)));
+    const ordered = [...args.vhostFiles].sort(
+      (a, b) =>
+        Number(!a.path.endsWith(`/${GLOBAL_HARDENING_FILE}`)) -
+        Number(!b.path.endsWith(`/${GLOBAL_HARDENING_FILE}`)),
+    );
     for (const f of ordered) {
       const fileName = f.path.slice(f.path.lastIndexOf("/") + 1);
       const resourceName = `${name}-vhost-${fileName.replace(/\./g, "-")}`;

@@ -3,11 +3,16 @@ import type { HostConnectionArgs } from "../../providers/host-connection";
 import { HostFile } from "../../providers/host-file";
 import { probeDigest, type RevertGuardConfirm } from "../../providers/revert-guard";
 import { shellQuote } from "../../providers/shell";
-import { renderSshdHardeningFile, sshdValidateCommand, type SshdHardeningArgs as RenderArgs } from "../../render/edge/sshd-hardening";
+import {
+  renderSshdHardeningFile,
+  sshdValidateCommand,
+  type SshdHardeningArgs as RenderArgs,
+} from "../../render/edge/sshd-hardening";
 import { guardedChange } from "./guarded";
 
 /** Reload sshd when it runs as a service; with socket activation each new connection reads the config anyway. */
-export const SSHD_RELOAD_COMMAND = "if systemctl is-active -q ssh.service; then systemctl reload ssh.service; fi";
+export const SSHD_RELOAD_COMMAND =
+  "if systemctl is-active -q ssh.service; then systemctl reload ssh.service; fi";
 
 /** Arguments of {@link SshdHardening}. */
 export interface SshdHardeningArgs {

@@ -34,7 +34,9 @@ export const cidrSchema = z.string({ error: "an IP address or CIDR network" }).r
 /** A fail2ban duration: seconds, or a number with s/m/h/d/w, or -1 (forever). */
 const fail2banTimeSchema = z
   .string({ error: "a fail2ban duration such as 10m, 1h, 7d or -1" })
-  .regex(/^(-1|[1-9][0-9]*[smhdw]?)$/, { error: "a fail2ban duration such as 600, 10m, 1h, 7d, or -1 for forever" });
+  .regex(/^(-1|[1-9][0-9]*[smhdw]?)$/, {
+    error: "a fail2ban duration such as 600, 10m, 1h, 7d, or -1 for forever",
+  });
 
 const loginNameSchema = z
   .string({ error: "a login name" })
@@ -68,7 +70,12 @@ const nginxSchema = z.strictObject({
     .min(1, { error: "at least one allowed method" })
     .default([...DEFAULT_ALLOWED_METHODS]),
   /** `Strict-Transport-Security` value, sent on HTTPS only. */
-  hsts: z.string().regex(/^max-age=[0-9]+(; ?[A-Za-z]+)*$/, { error: "an HSTS value such as max-age=31536000; includeSubDomains" }).default("max-age=31536000; includeSubDomains"),
+  hsts: z
+    .string()
+    .regex(/^max-age=[0-9]+(; ?[A-Za-z]+)*$/, {
+      error: "an HSTS value such as max-age=31536000; includeSubDomains",
+    })
+    .default("max-age=31536000; includeSubDomains"),
   /** `X-Frame-Options` value. Default `DENY`. */
   frameOptions: z.enum(["DENY", "SAMEORIGIN"]).default("DENY"),
   /** `Referrer-Policy` value. Default `strict-origin-when-cross-origin`. */
@@ -86,7 +93,9 @@ const nginxSchema = z.strictObject({
   /** `Permissions-Policy` value. Default `geolocation=(), camera=(), microphone=()`. */
   permissionsPolicy: z
     .string()
-    .regex(/^[a-z-]+=\([^()"]*\)(, ?[a-z-]+=\([^()"]*\))*$/, { error: "a Permissions-Policy such as geolocation=(), camera=()" })
+    .regex(/^[a-z-]+=\([^()"]*\)(, ?[a-z-]+=\([^()"]*\))*$/, {
+      error: "a Permissions-Policy such as geolocation=(), camera=()",
+    })
     .default("geolocation=(), camera=(), microphone=()"),
   /** Directory the proxy sees its vhost.d mount at (the include path inside the container). Default `/etc/nginx/vhost.d`. */
   containerVhostDir: absolutePathSchema.default("/etc/nginx/vhost.d"),
@@ -97,9 +106,13 @@ const basicAuthSchema = z.strictObject({
   /** The `VIRTUAL_HOST` the file protects (file name in the htpasswd dir). */
   vhost: hostnameSchema,
   /** User name in the file. */
-  user: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "a user name of letters, digits, '.', '_' or '-'" }),
+  user: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "a user name of letters, digits, '.', '_' or '-'" }),
   /** Name of the flat secret key (`hemma:<key>`) holding the password hash (apr1, bcrypt or sha-crypt). */
-  hashSecret: z.string().regex(/^[a-z][A-Za-z0-9]*$/, { error: "a secret key name in camelCase such as jaegerBasicAuthHash" }),
+  hashSecret: z
+    .string()
+    .regex(/^[a-z][A-Za-z0-9]*$/, { error: "a secret key name in camelCase such as jaegerBasicAuthHash" }),
 });
 
 /** `hemma:edge.ssh`: `/etc/ssh/sshd_config.d/99-hardening.conf`. */
@@ -122,7 +135,10 @@ const ufwRuleSchema = z
 /** `hemma:edge.firewall`: the UFW rule set. */
 const firewallSchema = z.strictObject({
   /** Interface SSH is allowed on (the VPN). Default `tailscale0`. */
-  sshInterface: z.string().regex(/^[a-z][a-z0-9_.-]{0,14}$/).default("tailscale0"),
+  sshInterface: z
+    .string()
+    .regex(/^[a-z][a-z0-9_.-]{0,14}$/)
+    .default("tailscale0"),
   /** LAN subnet allowed to SSH as break-glass. Default `192.168.0.0/24`. */
   lanSubnet: cidrSchema.default("192.168.0.0/24"),
   /** Port of the host LLM server reached from containers. Default 8082. */
@@ -172,7 +188,10 @@ export const edgeSchema = z.strictObject({
     { vhost: "prometheus.hemma.hule.education", user: "admin", hashSecret: "prometheusBasicAuthHash" },
   ]),
   /** Group owning the htpasswd files (0640): the gid nginx workers run as in the nginx-proxy image. Default `101`. */
-  htpasswdGroup: z.string().regex(/^([0-9]+|[a-z_][a-z0-9_-]*)$/).default("101"),
+  htpasswdGroup: z
+    .string()
+    .regex(/^([0-9]+|[a-z_][a-z0-9_-]*)$/)
+    .default("101"),
   ssh: sshHardeningSchema.prefault({}),
   firewall: firewallSchema.prefault({}),
   fail2ban: fail2banSchema.prefault({}),

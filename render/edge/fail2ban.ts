@@ -1,7 +1,14 @@
 import type { RenderedFile } from "../types";
 
 /** Never banned, whatever extra addresses config adds: loopback, RFC 1918 and IPv6 ULA (spec §11 invariant 18). */
-export const ALWAYS_IGNORED = ["127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"] as const;
+export const ALWAYS_IGNORED = [
+  "127.0.0.0/8",
+  "::1",
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "fc00::/7",
+] as const;
 
 /**
  * Ban action for jails whose offenders reach nginx-proxy: Docker DNATs published ports in
@@ -62,7 +69,7 @@ export function renderProbeFilter(): string {
   return [
     "# Managed by hemma-infra (render/edge/fail2ban.ts); local edits are reverted.",
     "# nginx-proxy access lines (log_format vhost) inside Docker json-file logs, answered by",
-    "# nginx itself (upstream \"-\") with 444, 401 or 403.",
+    '# nginx itself (upstream "-") with 444, 401 or 403.',
     "[Definition]",
     `failregex = ${PROBE_FAILREGEX}`,
     "ignoreregex =",
@@ -87,7 +94,12 @@ function jail(name: string, settings: ReadonlyArray<readonly [string, string | n
 export function renderFail2banFiles(args: Fail2banArgs): RenderedFile[] {
   const ignoreip = fail2banIgnoreIp(args.extraIgnoreIp);
   const placeholder = args.placeholderLog ?? PROBE_PLACEHOLDER_LOG;
-  const file = (path: string, content: string): RenderedFile => ({ path, content, mode: "0644", kind: "config" });
+  const file = (path: string, content: string): RenderedFile => ({
+    path,
+    content,
+    mode: "0644",
+    kind: "config",
+  });
   return [
     file(
       "/etc/fail2ban/jail.d/sshd.local",

@@ -35,7 +35,9 @@ export function renderHtpasswd(entries: readonly HtpasswdEntry[]): string {
   const seen = new Set<string>();
   for (const entry of entries) {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(entry.user)) {
-      throw new Error(`${entry.source}: user name '${entry.user}' must be 1-64 letters, digits, '.', '_' or '-'`);
+      throw new Error(
+        `${entry.source}: user name '${entry.user}' must be 1-64 letters, digits, '.', '_' or '-'`,
+      );
     }
     if (seen.has(entry.user)) {
       throw new Error(`${entry.source}: user '${entry.user}' appears twice in one htpasswd file`);

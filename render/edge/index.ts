@@ -19,8 +19,31 @@ export function renderEdge(config: HemmaConfig): RenderedFile[] {
   ];
 }
 
-export { renderGlobalHardening, renderVhostDefault, renderVhostFiles, GLOBAL_HARDENING_FILE, NGINX_PROXY_EDGE_ENV } from "./nginx-hardening";
+export {
+  renderGlobalHardening,
+  renderVhostDefault,
+  renderVhostFiles,
+  GLOBAL_HARDENING_FILE,
+  NGINX_PROXY_EDGE_ENV,
+} from "./nginx-hardening";
 export { renderHtpasswd, renderHtpasswdFile, htpasswdHashScheme } from "./htpasswd";
-export { renderSshdHardening, renderSshdHardeningFile, sshdValidateCommand, sshdValidateScript } from "./sshd-hardening";
-export { renderUfwRules, parseUfwShowAdded, diffUfwRules, ufwApplyCommands, UFW_DEFAULT_INPUT_POLICY } from "./ufw-rules";
-export { renderFail2banFiles, renderProbeFilter, fail2banIgnoreIp, ALWAYS_IGNORED, PROBE_FAILREGEX } from "./fail2ban";
+export {
+  renderSshdHardening,
+  renderSshdHardeningFile,
+  sshdValidateCommand,
+  sshdValidateScript,
+} from "./sshd-hardening";
+export {
+  renderUfwRules,
+  parseUfwShowAdded,
+  diffUfwRules,
+  ufwApplyCommands,
+  UFW_DEFAULT_INPUT_POLICY,
+} from "./ufw-rules";
+export {
+  renderFail2banFiles,
+  renderProbeFilter,
+  fail2banIgnoreIp,
+  ALWAYS_IGNORED,
+  PROBE_FAILREGEX,
+} from "./fail2ban";

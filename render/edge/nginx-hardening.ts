@@ -37,7 +37,9 @@ export function renderGlobalHardening(args: ProbeBlockArgs): string {
   }
   for (const pattern of args.blockedPathPatterns) {
     if (pattern.length === 0 || /["\n\r]/.test(pattern)) {
-      throw new Error(`renderGlobalHardening: pattern '${pattern}' is empty or holds a double quote or newline`);
+      throw new Error(
+        `renderGlobalHardening: pattern '${pattern}' is empty or holds a double quote or newline`,
+      );
     }
   }
   const lines = [

@@ -65,7 +65,9 @@ export function sshdValidateScript(args: SshdValidateArgs): string {
   const dropInName = args.dropInPath.slice(slash + 1);
   const etcDir = dropInDir.replace(/\/sshd_config\.d$/, "");
   if (etcDir === dropInDir || !/^[A-Za-z0-9._-]+\.conf$/.test(dropInName)) {
-    throw new Error(`sshd hardening: drop-in path '${args.dropInPath}' must be <dir>/sshd_config.d/<name>.conf`);
+    throw new Error(
+      `sshd hardening: drop-in path '${args.dropInPath}' must be <dir>/sshd_config.d/<name>.conf`,
+    );
   }
   const sshd = args.sshd ?? "sshd";
   const expected = sshdHardeningDirectives(args).flatMap(([k, v]) =>
@@ -78,14 +80,14 @@ export function sshdValidateScript(args: SshdValidateArgs): string {
     `etc=${shellQuote(etcDir)}`,
     `name=${shellQuote(dropInName)}`,
     `sshd=${shellQuote(sshd)}`,
-    'work=$(mktemp -d) || exit 1',
+    "work=$(mktemp -d) || exit 1",
     "trap 'rm -rf \"$work\"' EXIT",
     'mkdir "$work/d"',
     'for f in "$etc"/sshd_config.d/*.conf; do [ -e "$f" ] && cp "$f" "$work/d/"; done',
     'cp "$cand" "$work/d/$name"',
     'inc="Include $etc/sshd_config.d/\\*.conf"',
     'if ! grep -q "^$inc\\$" "$etc/sshd_config"; then',
-    '  echo "hemma: $etc/sshd_config has no \'Include $etc/sshd_config.d/*.conf\' line, so $name would have no effect" >&2',
+    "  echo \"hemma: $etc/sshd_config has no 'Include $etc/sshd_config.d/*.conf' line, so $name would have no effect\" >&2",
     "  exit 1",
     "fi",
     'sed "s#^$inc\\$#Include $work/d/*.conf#" "$etc/sshd_config" > "$work/main"',
@@ -95,13 +97,13 @@ export function sshdValidateScript(args: SshdValidateArgs): string {
     "fi",
     '"$sshd" -T -f "$work/main" > "$work/raw" || exit 1',
     // Older OpenSSH prints the legacy alias of prohibit-password.
-    "sed 's/^permitrootlogin without-password$/permitrootlogin prohibit-password/' \"$work/raw\" > \"$work/effective\"",
+    'sed \'s/^permitrootlogin without-password$/permitrootlogin prohibit-password/\' "$work/raw" > "$work/effective"',
     "rc=0",
     `for want in ${expected.map(shellQuote).join(" ")}; do`,
     '  if ! grep -qix "$want" "$work/effective"; then',
-    '    key=${want%% *}',
+    "    key=${want%% *}",
     '    got=$(grep -i "^$key " "$work/effective" | tr "\\n" " ")',
-    '    echo "hemma: with the new $name sshd would use \'${got% }\' instead of \'$want\': an earlier file in $etc/sshd_config.d or sshd_config sets $key first" >&2',
+    "    echo \"hemma: with the new $name sshd would use '${got% }' instead of '$want': an earlier file in $etc/sshd_config.d or sshd_config sets $key first\" >&2",
     "    rc=1",
     "  fi",
     "done",

@@ -18,7 +18,7 @@ export function nginxCandidateTestScript(src = "/etc/nginx"): string {
   return [
     "set -e",
     `src=${shellQuote(src)}`,
-    'w=$(mktemp -d)',
+    "w=$(mktemp -d)",
     "trap 'rm -rf \"$w\"' EXIT",
     'cp -a "$src/." "$w/"',
     'mkdir -p "$w/vhost.d"',
@@ -34,7 +34,8 @@ export function nginxCandidateTestScript(src = "/etc/nginx"): string {
  * could break, and the file is accepted (docs/decisions/0061).
  */
 export function nginxSnippetValidateCommand(proxy: ProxyContainer, fileName: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(fileName)) throw new Error(`vhost.d file name '${fileName}' is not a plain file name`);
+  if (!/^[A-Za-z0-9._-]+$/.test(fileName))
+    throw new Error(`vhost.d file name '${fileName}' is not a plain file name`);
   const d = shellQuote(proxy.dockerBin);
   const c = shellQuote(proxy.container);
   return (
@@ -56,11 +57,12 @@ export function nginxReloadCommand(proxy: ProxyContainer): string {
  * `fail2ban-regex`. `etc` is for tests.
  */
 export function fail2banValidateCommand(path: string, etc = "/etc/fail2ban"): string {
-  if (!path.startsWith("/etc/fail2ban/")) throw new Error(`fail2ban file '${path}' is not under /etc/fail2ban/`);
+  if (!path.startsWith("/etc/fail2ban/"))
+    throw new Error(`fail2ban file '${path}' is not under /etc/fail2ban/`);
   const rel = path.slice("/etc/fail2ban/".length);
   const script = [
     "set -e",
-    'w=$(mktemp -d)',
+    "w=$(mktemp -d)",
     "trap 'rm -rf \"$w\"' EXIT",
     `cp -a ${shellQuote(etc)}/. "$w/"`,
     `cp "$1" "$w"/${shellQuote(rel)}`,

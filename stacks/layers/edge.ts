@@ -16,7 +16,10 @@ export interface EdgeLayerArgs {
  * on the host over SSH, SSH and firewall changes guarded against lockout. Creates nothing when
  * `features.host` is false.
  */
-export function buildEdgeLayer(args: EdgeLayerArgs, opts?: pulumi.ComponentResourceOptions): EdgeHardening | undefined {
+export function buildEdgeLayer(
+  args: EdgeLayerArgs,
+  opts?: pulumi.ComponentResourceOptions,
+): EdgeHardening | undefined {
   const { config, secrets } = args;
   if (!config.features.host) return undefined;
   const all = secrets as unknown as Readonly<Record<string, pulumi.Output<string> | undefined>>;
@@ -25,7 +28,9 @@ export function buildEdgeLayer(args: EdgeLayerArgs, opts?: pulumi.ComponentResou
     for (const b of config.edge.basicAuth) {
       const hash = all[b.hashSecret];
       if (hash === undefined) {
-        throw new Error(`hemma:edge.basicAuth for ${b.vhost} needs the secret hemma:${b.hashSecret}, which config/secrets.ts does not list`);
+        throw new Error(
+          `hemma:edge.basicAuth for ${b.vhost} needs the secret hemma:${b.hashSecret}, which config/secrets.ts does not list`,
+        );
       }
       basicAuthHashes[b.hashSecret] = hash;
     }

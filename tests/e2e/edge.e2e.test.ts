@@ -17,7 +17,14 @@ import { SshdHardening } from "../../components/edge/sshd-hardening";
 import { HostFile } from "../../providers/host-file";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import { renderSshdHardening, sshdValidateCommand } from "../../render/edge/sshd-hardening";
-import { dockerRunArgs, hostKeyLineFromPub, knownHostsLine, readSandboxInfo, sshArgs, type SandboxInfo } from "../../scripts/sandbox-spec";
+import {
+  dockerRunArgs,
+  hostKeyLineFromPub,
+  knownHostsLine,
+  readSandboxInfo,
+  sshArgs,
+  type SandboxInfo,
+} from "../../scripts/sandbox-spec";
 import { ensureSandbox, privateKey, ROOT } from "./support/sandbox";
 import { failureOf, testStack, type TestStack } from "./support/stack";
 
@@ -40,7 +47,11 @@ function docker(args: string[], input?: string): string {
 
 /** Root shell on the private sandbox over plain OpenSSH (independent of the code under test). */
 function onHost(script: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync("ssh", [...sshArgs(info), "sudo", "-n", "bash", "-s"], { input: script, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync("ssh", [...sshArgs(info), "sudo", "-n", "bash", "-s"], {
+    input: script,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout.trim(), stderr: r.stderr };
 }
 
@@ -96,14 +107,22 @@ function program(v: Variant = {}): PulumiFn {
 }
 
 const good = (): string => renderSshdHardening({ allowUsers: ["root", info.user], permitRootLogin: "no" });
-const liveDropIn = (): string => inContainer(`if [ -f ${DROP_IN} ]; then sha256sum ${DROP_IN} | cut -d" " -f1; else echo absent; fi`);
-const armed = (): string => inContainer("systemctl list-timers --all --no-legend 'hemma-revert-*' | wc -l; ls /var/lib/hemma/revert 2>/dev/null | wc -l");
+const liveDropIn = (): string =>
+  inContainer(`if [ -f ${DROP_IN} ]; then sha256sum ${DROP_IN} | cut -d" " -f1; else echo absent; fi`);
+const armed = (): string =>
+  inContainer(
+    "systemctl list-timers --all --no-legend 'hemma-revert-*' | wc -l; ls /var/lib/hemma/revert 2>/dev/null | wc -l",
+  );
 
 /** The shared sandbox's facts (image, user, client key); `sandbox up` only when its image is missing. */
 function sharedSandbox(): SandboxInfo {
   try {
     const known = readSandboxInfo(ROOT);
-    if (spawnSync("docker", ["image", "inspect", known.image]).status === 0 && fs.existsSync(known.privateKeyPath)) return known;
+    if (
+      spawnSync("docker", ["image", "inspect", known.image]).status === 0 &&
+      fs.existsSync(known.privateKeyPath)
+    )
+      return known;
   } catch {
     // No sandbox.json yet: build it.
   }
@@ -119,17 +138,35 @@ beforeAll(async () => {
   const run = dockerRunArgs({ container, image: shared.image, sshPort: port, inputsHash: "edge-e2e" });
   docker([run[0]!, "--network", container, ...run.slice(1)]);
   await until("systemd in the private sandbox", 60_000, () => {
-    const r = spawnSync("docker", ["exec", container, "systemctl", "is-system-running"], { encoding: "utf8" });
+    const r = spawnSync("docker", ["exec", container, "systemctl", "is-system-running"], {
+      encoding: "utf8",
+    });
     return ["running", "degraded"].includes(r.stdout.trim());
   });
   const pub = fs.readFileSync(`${shared.privateKeyPath}.pub`, "utf8");
-  docker(["exec", "-i", container, "sh", "-c", `umask 077 && cat > /home/${shared.user}/.ssh/authorized_keys && chown ${shared.user}:${shared.user} /home/${shared.user}/.ssh/authorized_keys`], pub);
+  docker(
+    [
+      "exec",
+      "-i",
+      container,
+      "sh",
+      "-c",
+      `umask 077 && cat > /home/${shared.user}/.ssh/authorized_keys && chown ${shared.user}:${shared.user} /home/${shared.user}/.ssh/authorized_keys`,
+    ],
+    pub,
+  );
   const hostKey = hostKeyLineFromPub(docker(["exec", container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"]));
   const knownHostsPath = path.join(workDir, "known_hosts");
   fs.writeFileSync(knownHostsPath, knownHostsLine("127.0.0.1", port, hostKey));
   info = { ...shared, container, port, hostKey, knownHostsPath };
   await until("ssh into the private sandbox", 30_000, () => onHost("true").code === 0);
-  connection = { host: info.host, port: info.port, user: info.user, hostKey: info.hostKey, privateKey: privateKey(info) };
+  connection = {
+    host: info.host,
+    port: info.port,
+    user: info.user,
+    hostKey: info.hostKey,
+    privateKey: privateKey(info),
+  };
   t = await testStack("e2e-edge", program());
 });
 
@@ -148,7 +185,14 @@ test("1. up applies the hardening, proves access with a fresh login, disarms, an
   expect(liveDropIn()).toBe(sha256(good()));
   // sshd runs with it: the effective config of the running daemon holds the values.
   const effective = onHost("sshd -T").stdout.split("\n");
-  expect(effective).toEqual(expect.arrayContaining(["passwordauthentication no", "kbdinteractiveauthentication no", "allowusers root", `allowusers ${info.user}`]));
+  expect(effective).toEqual(
+    expect.arrayContaining([
+      "passwordauthentication no",
+      "kbdinteractiveauthentication no",
+      "allowusers root",
+      `allowusers ${info.user}`,
+    ]),
+  );
   expect(armed()).toBe("0\n0");
   expect(onHost("true").code).toBe(0);
 
@@ -161,7 +205,10 @@ test("2. a drop-in sshd -t rejects is refused before the swap: up fails, nothing
   const message = await failureOf(t.stack.up({ onOutput: t.onOutput }));
   expect(message).toContain(`validator rejected the new content of ${BROKEN}`);
   expect(message).toContain("hemma: sshd -t rejects the config with the new 98-hemma-e2e.conf");
-  expect(inContainer(`ls -A /etc/ssh/sshd_config.d/`).split("\n").sort()).toEqual(["10-sandbox.conf", "99-hardening.conf"]);
+  expect(inContainer(`ls -A /etc/ssh/sshd_config.d/`).split("\n").sort()).toEqual([
+    "10-sandbox.conf",
+    "99-hardening.conf",
+  ]);
   expect(liveDropIn()).toBe(sha256(good()));
   expect(onHost("true").code).toBe(0);
 });
@@ -170,10 +217,16 @@ test("3. a hardening an earlier drop-in would override is refused before the swa
   t.stack.workspace.program = program({ permitRootLogin: "prohibit-password" });
   const message = await failureOf(t.stack.up({ onOutput: t.onOutput }));
   expect(message).toContain(`validator rejected the new content of ${DROP_IN}`);
-  expect(message).toContain("sshd would use 'permitrootlogin no' instead of 'permitrootlogin prohibit-password'");
+  expect(message).toContain(
+    "sshd would use 'permitrootlogin no' instead of 'permitrootlogin prohibit-password'",
+  );
   expect(liveDropIn()).toBe(sha256(good()));
   // The Arm ran before the refused write; its revert restores the same file and is harmless.
-  await until("the stale revert to fire", (TIMEOUT + 15) * 1000, () => inContainer("test -e /var/lib/hemma/revert/sshd/reverted && echo y || echo n") === "y");
+  await until(
+    "the stale revert to fire",
+    (TIMEOUT + 15) * 1000,
+    () => inContainer("test -e /var/lib/hemma/revert/sshd/reverted && echo y || echo n") === "y",
+  );
   expect(liveDropIn()).toBe(sha256(good()));
   expect(onHost("true").code).toBe(0);
 });
@@ -186,7 +239,9 @@ test("4. a change that locks the program's user out is reverted by the host with
   expect(message).toContain(
     `sshd hardening (${DROP_IN}) would have locked ${info.user}@127.0.0.1:${info.port} out (a fresh SSH login failed: the login of ${info.user} was refused)`,
   );
-  expect(message).toContain(`The host restored the previous files itself (revert unit hemma-revert-sshd after ${TIMEOUT} s) and is reachable again`);
+  expect(message).toContain(
+    `The host restored the previous files itself (revert unit hemma-revert-sshd after ${TIMEOUT} s) and is reachable again`,
+  );
   expect(elapsed).toBeLessThan(TIMEOUT + 90);
   // The host put the previous drop-in back and reloaded sshd: the user gets in again.
   expect(liveDropIn()).toBe(sha256(good()));
@@ -208,7 +263,9 @@ test("5. with the config fixed, up converges again and the refreshing preview is
 
 test("6. a hand edit of the drop-in is drift that re-arms the guard before the repair", async () => {
   inContainer(`echo 'PasswordAuthentication yes' > ${DROP_IN} && systemctl reload ssh`);
-  const message = await failureOf(t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput }));
+  const message = await failureOf(
+    t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput }),
+  );
   expect(message).toContain("sshd-drop-in");
   expect(message).toContain("sshd-revert-arm");
   const up = await t.stack.up({ refresh: true, onOutput: t.onOutput });

@@ -3,7 +3,16 @@
  * stubs that log their arguments (the real transient timer is exercised in tests/e2e/edge.e2e.test.ts).
  */
 import { spawnSync } from "child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -33,14 +42,20 @@ beforeEach(() => {
   base = join(dir, "var/lib/hemma/revert");
   mkdirSync(bin, { recursive: true });
   for (const tool of ["systemd-run", "systemctl", "logger"]) {
-    writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> ${dir}/calls.log\n[ "$1" = is-active ] && exit 3\nexit 0\n`);
+    writeFileSync(
+      join(bin, tool),
+      `#!/bin/sh\necho "${tool} $*" >> ${dir}/calls.log\n[ "$1" = is-active ] && exit 3\nexit 0\n`,
+    );
     chmodSync(join(bin, tool), 0o755);
   }
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function bash(script: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const r = spawnSync("bash", ["-c", script], {
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,7 +63,18 @@ test("arming snapshots the files and starts a transient timer with the timeout",
   const conf = join(dir, "etc/ssh/sshd_config.d/99-hardening.conf");
   mkdirSync(join(dir, "etc/ssh/sshd_config.d"), { recursive: true });
   writeFileSync(conf, "AllowUsers root paunchygent\n");
-  const r = bash(armScript({ name: "sshd", paths: [conf], restoreCommand: "echo reloaded >> " + join(dir, "restore.log"), timeoutSeconds: 45, armId: "a1" }, base));
+  const r = bash(
+    armScript(
+      {
+        name: "sshd",
+        paths: [conf],
+        restoreCommand: "echo reloaded >> " + join(dir, "restore.log"),
+        timeoutSeconds: 45,
+        armId: "a1",
+      },
+      base,
+    ),
+  );
   expect(r).toEqual({ status: 0, stdout: "armed=hemma-revert-sshd\n", stderr: "" });
   expect(readFileSync(join(base, "sshd/files/0"), "utf8")).toBe("AllowUsers root paunchygent\n");
   const calls = readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n");
@@ -63,7 +89,20 @@ test("the restore script puts back changed files, deletes files that were absent
   mkdirSync(join(dir, "etc"));
   writeFileSync(a, "old a\n");
   chmodSync(a, 0o640);
-  expect(bash(armScript({ name: "fw", paths: [a, b], restoreCommand: `echo restored >> '${dir}/restore.log'`, timeoutSeconds: 30, armId: "a1" }, base)).status).toBe(0);
+  expect(
+    bash(
+      armScript(
+        {
+          name: "fw",
+          paths: [a, b],
+          restoreCommand: `echo restored >> '${dir}/restore.log'`,
+          timeoutSeconds: 30,
+          armId: "a1",
+        },
+        base,
+      ),
+    ).status,
+  ).toBe(0);
   // The guarded change happens, then nobody confirms: the timer runs restore.sh.
   writeFileSync(a, "locked out\n");
   writeFileSync(b, "new file\n");
@@ -74,11 +113,19 @@ test("the restore script puts back changed files, deletes files that were absent
   expect(existsSync(b)).toBe(false);
   expect(readFileSync(join(dir, "restore.log"), "utf8")).toBe("restored\n");
   expect(existsSync(join(base, "fw/reverted"))).toBe(true);
-  expect(readFileSync(join(dir, "calls.log"), "utf8")).toContain("logger -t hemma-revert guard fw: access was not confirmed within 30 s");
+  expect(readFileSync(join(dir, "calls.log"), "utf8")).toContain(
+    "logger -t hemma-revert guard fw: access was not confirmed within 30 s",
+  );
 });
 
 test("disarm reports whether this arming's revert already ran, stops the timer and removes the snapshot", () => {
-  const armIt = (armId: string) => bash(armScript({ name: "sshd", paths: [join(dir, "x")], restoreCommand: "true", timeoutSeconds: 30, armId }, base));
+  const armIt = (armId: string) =>
+    bash(
+      armScript(
+        { name: "sshd", paths: [join(dir, "x")], restoreCommand: "true", timeoutSeconds: 30, armId },
+        base,
+      ),
+    );
   armIt("a1");
   expect(bash(disarmScript("sshd", "a1", base)).stdout).toBe("reverted=no\n");
   expect(existsSync(join(base, "sshd"))).toBe(false);
@@ -97,12 +144,21 @@ test("disarm reports whether this arming's revert already ran, stops the timer a
 test("probeScript prints the digest probeDigest predicts for the same content", () => {
   const f = join(dir, "f");
   writeFileSync(f, "PasswordAuthentication no\nAllowUsers root\n");
-  expect(bash(probeScript(`cat '${f}'`)).stdout).toBe(`digest=${probeDigest("PasswordAuthentication no\nAllowUsers root\n")}\n`);
+  expect(bash(probeScript(`cat '${f}'`)).stdout).toBe(
+    `digest=${probeDigest("PasswordAuthentication no\nAllowUsers root\n")}\n`,
+  );
   expect(bash(probeScript(`cat '${dir}/missing'`)).stdout).toBe(`digest=${probeDigest("")}\n`);
 });
 
 test("the Arm re-arms when the wanted state differs from the live one, and not otherwise", () => {
-  const base = { connection: { host: "h", port: 22 } as never, name: "sshd", paths: ["/p"], restoreCommand: "r", probeCommand: "cat /p", timeoutSeconds: 60 };
+  const base = {
+    connection: { host: "h", port: 22 } as never,
+    name: "sshd",
+    paths: ["/p"],
+    restoreCommand: "r",
+    probeCommand: "cat /p",
+    timeoutSeconds: 60,
+  };
   const olds = { ...base, desiredDigest: "d1", liveDigest: "d1", armId: "x" };
   expect(diffArm(olds, { ...base, desiredDigest: "d1" }).changes).toBe(false);
   expect(diffArm(olds, { ...base, desiredDigest: "d2" }).changes).toBe(true);
@@ -114,8 +170,16 @@ test("names and messages", () => {
   expect(guardNameProblem("sshd")).toBeUndefined();
   expect(guardNameProblem("ssh d;")).toBe("guard name 'ssh d;' must be lower-case letters, digits and '-'");
   expect(revertUnit("sshd")).toBe("hemma-revert-sshd");
-  expect(() => armScript({ name: "x", paths: [], restoreCommand: "", timeoutSeconds: 2, armId: "a" })).toThrow("revert timeout must be a whole number of seconds >= 5");
-  const c = { connection: { user: "paunchygent", host: "127.0.0.1", port: 2222 } as never, name: "sshd", armId: "a", timeoutSeconds: 20, description: "sshd hardening" };
+  expect(() =>
+    armScript({ name: "x", paths: [], restoreCommand: "", timeoutSeconds: 2, armId: "a" }),
+  ).toThrow("revert timeout must be a whole number of seconds >= 5");
+  const c = {
+    connection: { user: "paunchygent", host: "127.0.0.1", port: 2222 } as never,
+    name: "sshd",
+    armId: "a",
+    timeoutSeconds: 20,
+    description: "sshd hardening",
+  };
   expect(lockoutMessage(c, "the login of paunchygent was refused", true)).toBe(
     "sshd hardening would have locked paunchygent@127.0.0.1:2222 out (a fresh SSH login failed: the login of paunchygent was refused). " +
       "The host restored the previous files itself (revert unit hemma-revert-sshd after 20 s) and is reachable again; nothing was kept. " +
@@ -131,7 +195,6 @@ describe("serialized providers (what dynamic resources store in state)", () => {
   }
   function revive(text: string): pulumi.dynamic.ResourceProvider {
     const mod = { exports: {} as { handler?: () => pulumi.dynamic.ResourceProvider } };
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     new Function("exports", "require", "module", text)(mod.exports, require, mod);
     return mod.exports.handler!();
   }
@@ -146,7 +209,22 @@ describe("serialized providers (what dynamic resources store in state)", () => {
     expect(text).not.toContain(root);
     expect(text).toContain('require("ssh2/lib/index.js")');
     const p = revive(text);
-    const r = await p.check!({}, { connection: { host: "h", port: 0, user: "root", hostKey: "x", privateKey: "k", connectTimeoutSeconds: 1, commandTimeoutSeconds: 1 }, name: "bad name", rules: [] });
+    const r = await p.check!(
+      {},
+      {
+        connection: {
+          host: "h",
+          port: 0,
+          user: "root",
+          hostKey: "x",
+          privateKey: "k",
+          connectTimeoutSeconds: 1,
+          commandTimeoutSeconds: 1,
+        },
+        name: "bad name",
+        rules: [],
+      },
+    );
     expect(r.failures?.map((f) => f.property)).toEqual(
       expect.arrayContaining(["connection.port", "connection.user", "connection.hostKey"]),
     );
@@ -164,7 +242,9 @@ describe("serialized providers (what dynamic resources store in state)", () => {
       connectTimeoutSeconds: 1,
       commandTimeoutSeconds: 1,
     };
-    const attempt = revive((await serialize({ run: () => freshAccessAttempt(conn) })).text) as unknown as { run(): Promise<string | undefined> };
+    const attempt = revive((await serialize({ run: () => freshAccessAttempt(conn) })).text) as unknown as {
+      run(): Promise<string | undefined>;
+    };
     const before = sshPool().opened;
     await expect(attempt.run()).resolves.toBe("connect ECONNREFUSED 127.0.0.1:1");
     expect(sshPool().opened).toBe(before);

@@ -3,10 +3,27 @@
  * (a PATH shim adds --rootdir/--datadir, so the machine's firewall is never touched).
  */
 import { execFileSync, spawnSync } from "child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { applyUfwScript, diffUfw, parseUfwState, readUfwScript, UFW_PROBE_COMMAND, ufwProbeExpected, type UfwOutputs } from "../../providers/ufw-rules";
+import {
+  applyUfwScript,
+  diffUfw,
+  parseUfwState,
+  readUfwScript,
+  UFW_PROBE_COMMAND,
+  ufwProbeExpected,
+  type UfwOutputs,
+} from "../../providers/ufw-rules";
 import { probeDigest, probeScript } from "../../providers/revert-guard";
 import { renderUfwRules } from "../../render/edge/ufw-rules";
 import { edgeSchema } from "../../config/schema/edge";
@@ -14,7 +31,8 @@ import { edgeSchema } from "../../config/schema/edge";
 const desired = renderUfwRules({ ...edgeSchema.parse({}).firewall, denyFrom: ["206.189.22.108"] });
 let root: string;
 let bin: string;
-const machineRules = () => ["/etc/ufw/user.rules", "/etc/ufw/user6.rules", "/etc/default/ufw"].map((f) => readFileSync(f, "utf8"));
+const machineRules = () =>
+  ["/etc/ufw/user.rules", "/etc/ufw/user6.rules", "/etc/default/ufw"].map((f) => readFileSync(f, "utf8"));
 let before: string[];
 
 beforeAll(() => (before = machineRules()));
@@ -25,9 +43,16 @@ beforeEach(() => {
   for (const d of ["etc/default", "usr/share", "lib", "bin"]) mkdirSync(join(root, d), { recursive: true });
   cpSync("/etc/ufw", join(root, "etc/ufw"), { recursive: true });
   cpSync("/lib/ufw", join(root, "lib/ufw"), { recursive: true });
-  if (existsSync("/usr/share/ufw")) cpSync("/usr/share/ufw", join(root, "usr/share/ufw"), { recursive: true });
+  if (existsSync("/usr/share/ufw"))
+    cpSync("/usr/share/ufw", join(root, "usr/share/ufw"), { recursive: true });
   // A host as first found: no user rules, incoming accepted, UFW disabled (so ufw only edits files).
-  writeFileSync(join(root, "etc/default/ufw"), readFileSync("/etc/default/ufw", "utf8").replace(/^DEFAULT_INPUT_POLICY=.*$/m, 'DEFAULT_INPUT_POLICY="ACCEPT"'));
+  writeFileSync(
+    join(root, "etc/default/ufw"),
+    readFileSync("/etc/default/ufw", "utf8").replace(
+      /^DEFAULT_INPUT_POLICY=.*$/m,
+      'DEFAULT_INPUT_POLICY="ACCEPT"',
+    ),
+  );
   writeFileSync(join(root, "etc/ufw/ufw.conf"), "ENABLED=no\nLOGLEVEL=low\n");
   bin = join(root, "bin");
   writeFileSync(join(bin, "ufw"), `#!/bin/sh\nexec /usr/sbin/ufw --rootdir=${root} --datadir=${root} "$@"\n`);
@@ -36,7 +61,10 @@ beforeEach(() => {
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function bash(script: string): string {
-  const r = spawnSync("bash", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const r = spawnSync("bash", ["-c", script], {
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  });
   if (r.status !== 0) throw new Error(`script failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
@@ -73,18 +101,31 @@ test("a rule added by hand is drift: diff names it, and the apply script removes
   execFileSync(join(bin, "ufw"), ["allow", "3306/tcp"], { stdio: "ignore" });
   const live = readLive();
   const olds: UfwOutputs = { connection: undefined as never, ...live, enabled: true };
-  expect(diffUfw(olds, { connection: undefined as never, rules: desired })).toEqual({ changes: true, detail: ["not declared: allow 3306/tcp"] });
+  expect(diffUfw(olds, { connection: undefined as never, rules: desired })).toEqual({
+    changes: true,
+    detail: ["not declared: allow 3306/tcp"],
+  });
   bash(applyUfwScript({ ...live, enabled: true }, desired));
   expect(readLive().rules).toEqual(desired);
 });
 
 test("diff reports a disabled firewall and a wrong default policy", () => {
-  const olds: UfwOutputs = { connection: undefined as never, rules: desired, defaultInputPolicy: "ACCEPT", enabled: false };
+  const olds: UfwOutputs = {
+    connection: undefined as never,
+    rules: desired,
+    defaultInputPolicy: "ACCEPT",
+    enabled: false,
+  };
   expect(diffUfw(olds, { connection: undefined as never, rules: desired }).detail).toEqual([
     "default incoming policy is ACCEPT",
     "ufw is disabled",
   ]);
-  expect(diffUfw({ ...olds, defaultInputPolicy: "DROP", enabled: true }, { connection: undefined as never, rules: desired }).changes).toBe(false);
+  expect(
+    diffUfw(
+      { ...olds, defaultInputPolicy: "DROP", enabled: true },
+      { connection: undefined as never, rules: desired },
+    ).changes,
+  ).toBe(false);
 });
 
 test("the firewall guard's probe prints exactly what ufwProbeExpected predicts once the rules are applied", () => {
@@ -93,5 +134,7 @@ test("the firewall guard's probe prints exactly what ufwProbeExpected predicts o
   const probe = UFW_PROBE_COMMAND.replace(/\/etc\//g, `${root}/etc/`);
   expect(bash(probe).trimEnd()).toBe(ufwProbeExpected(desired).replace("enabled=yes", "enabled=no"));
   const printed = bash(probeScript(probe)).trim();
-  expect(printed).toBe(`digest=${probeDigest(ufwProbeExpected(desired).replace("enabled=yes", "enabled=no"))}`);
+  expect(printed).toBe(
+    `digest=${probeDigest(ufwProbeExpected(desired).replace("enabled=yes", "enabled=no"))}`,
+  );
 });

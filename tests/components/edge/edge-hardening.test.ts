@@ -30,7 +30,10 @@ function args(over: Partial<EdgeHardeningArgs> = {}): EdgeHardeningArgs {
     htpasswdDir: "/srv/htpasswd",
     proxyContainer: "nginx-proxy",
     dockerBin: "/snap/bin/docker",
-    basicAuthHashes: { jaegerBasicAuthHash: pulumi.secret(APR1), prometheusBasicAuthHash: pulumi.secret(APR1) },
+    basicAuthHashes: {
+      jaegerBasicAuthHash: pulumi.secret(APR1),
+      prometheusBasicAuthHash: pulumi.secret(APR1),
+    },
     ...over,
   };
 }
@@ -38,7 +41,11 @@ function args(over: Partial<EdgeHardeningArgs> = {}): EdgeHardeningArgs {
 test("every part: snippets, htpasswd, guarded sshd and ufw, fail2ban", async () => {
   new EdgeHardening("edge", args());
   await h.settle();
-  const names = (type: string) => h.ofType(type).map((r) => r.name).sort();
+  const names = (type: string) =>
+    h
+      .ofType(type)
+      .map((r) => r.name)
+      .sort();
   expect(names(HOST_FILE)).toEqual([
     "edge-fail2ban-nginx-proxy-probe-conf",
     "edge-fail2ban-nginx-proxy-probe-local",
@@ -64,7 +71,11 @@ test("vhost.d snippets: validated in the proxy, reloaded not restarted, default 
   await h.settle();
   const hardening = h.get(HOST_FILE, "edge-nginx-vhost-global-hardening-conf");
   const def = h.get(HOST_FILE, "edge-nginx-vhost-default");
-  expect(hardening.inputs).toMatchObject({ path: "/srv/vhost.d/global-hardening.conf", mode: "0644", createDirectories: true });
+  expect(hardening.inputs).toMatchObject({
+    path: "/srv/vhost.d/global-hardening.conf",
+    mode: "0644",
+    createDirectories: true,
+  });
   expect(def.inputs.validate).toContain("'/snap/bin/docker' exec -i 'nginx-proxy' sh -c");
   expect(def.inputs.validate).toContain("hemma-nginx-validate 'default' < {}");
   expect(def.inputs.onChange).toContain("'/snap/bin/docker' exec 'nginx-proxy' nginx -s reload");
@@ -92,7 +103,10 @@ test("sshd drop-in sits between the revert Arm and the fresh-login Confirm", asy
   const arm = h.get(ARM, "edge-sshd-revert-arm");
   const file = h.get(HOST_FILE, "edge-sshd-drop-in");
   const confirm = h.get(CONFIRM, "edge-sshd-revert-confirm");
-  const content = renderSshdHardening({ allowUsers: ["root", "paunchygent"], permitRootLogin: "prohibit-password" });
+  const content = renderSshdHardening({
+    allowUsers: ["root", "paunchygent"],
+    permitRootLogin: "prohibit-password",
+  });
   expect(arm.inputs).toMatchObject({
     name: "sshd",
     paths: ["/etc/ssh/sshd_config.d/99-hardening.conf"],
@@ -100,12 +114,21 @@ test("sshd drop-in sits between the revert Arm and the fresh-login Confirm", asy
     desiredDigest: probeDigest(content),
     timeoutSeconds: 90,
   });
-  expect(file.inputs).toMatchObject({ path: "/etc/ssh/sshd_config.d/99-hardening.conf", content, mode: "0644" });
+  expect(file.inputs).toMatchObject({
+    path: "/etc/ssh/sshd_config.d/99-hardening.conf",
+    content,
+    mode: "0644",
+  });
   expect(file.inputs.validate).toMatch(/^sh -c '.*' hemma-sshd-validate \{\}$/s);
-  expect(file.inputs.onChange).toBe("if systemctl is-active -q ssh.service; then systemctl reload ssh.service; fi");
+  expect(file.inputs.onChange).toBe(
+    "if systemctl is-active -q ssh.service; then systemctl reload ssh.service; fi",
+  );
   expect(file.options.dependencies).toContain(arm.urn);
   expect(confirm.options.dependencies).toContain(file.urn);
-  expect(confirm.inputs).toMatchObject({ name: "sshd", description: "sshd hardening (/etc/ssh/sshd_config.d/99-hardening.conf)" });
+  expect(confirm.inputs).toMatchObject({
+    name: "sshd",
+    description: "sshd hardening (/etc/ssh/sshd_config.d/99-hardening.conf)",
+  });
   expect(confirm.secretPaths).toContain("connection");
 });
 
@@ -113,32 +136,47 @@ test("the firewall is guarded the same way and follows the sshd change", async (
   new EdgeHardening("edge", args({ edge: edgeSchema.parse({ firewall: { denyFrom: ["206.189.22.108"] } }) }));
   await h.settle();
   const ufw = h.get(UFW, "edge-firewall-rules");
-  expect(ufw.inputs.rules).toEqual(renderUfwRules({ ...edgeSchema.parse({}).firewall, denyFrom: ["206.189.22.108"] }));
+  expect(ufw.inputs.rules).toEqual(
+    renderUfwRules({ ...edgeSchema.parse({}).firewall, denyFrom: ["206.189.22.108"] }),
+  );
   expect(ufw.options.dependencies).toContain(h.get(ARM, "edge-firewall-revert-arm").urn);
   expect(h.get(CONFIRM, "edge-firewall-revert-confirm").options.dependencies).toContain(ufw.urn);
-  expect(h.get(ARM, "edge-firewall-revert-arm").options.dependencies).toContain(h.get(CONFIRM, "edge-sshd-revert-confirm").urn);
+  expect(h.get(ARM, "edge-firewall-revert-arm").options.dependencies).toContain(
+    h.get(CONFIRM, "edge-sshd-revert-confirm").urn,
+  );
 });
 
 test("fail2ban: validated on a config copy, restarted on change; jails after their filter and placeholder", async () => {
   new EdgeHardening("edge", args());
   await h.settle();
   const jail = h.get(HOST_FILE, "edge-fail2ban-nginx-proxy-probe-local");
-  expect(jail.inputs.validate).toContain("fail2ban-client -c \"$w\" --test");
+  expect(jail.inputs.validate).toContain('fail2ban-client -c "$w" --test');
   expect(jail.inputs.onChange).toBe("systemctl restart fail2ban");
   expect(jail.options.dependencies).toEqual(
-    expect.arrayContaining([h.get(HOST_FILE, "edge-fail2ban-nginx-proxy-probe-conf").urn, h.get(HOST_FILE, "edge-fail2ban-nginx-proxy-probe-placeholder-log").urn]),
+    expect.arrayContaining([
+      h.get(HOST_FILE, "edge-fail2ban-nginx-proxy-probe-conf").urn,
+      h.get(HOST_FILE, "edge-fail2ban-nginx-proxy-probe-placeholder-log").urn,
+    ]),
   );
-  expect(h.get(HOST_FILE, "edge-fail2ban-nginx-proxy-probe-placeholder-log").inputs).toMatchObject({ content: "", createDirectories: true });
+  expect(h.get(HOST_FILE, "edge-fail2ban-nginx-proxy-probe-placeholder-log").inputs).toMatchObject({
+    content: "",
+    createDirectories: true,
+  });
 });
 
 test("an AllowUsers without the program's login user is refused before anything is declared", () => {
-  expect(() => new EdgeHardening("edge", args({ edge: edgeSchema.parse({ ssh: { allowUsers: ["root"] } }) }))).toThrow(
+  expect(
+    () => new EdgeHardening("edge", args({ edge: edgeSchema.parse({ ssh: { allowUsers: ["root"] } }) })),
+  ).toThrow(
     "hemma:edge.ssh.allowUsers is [root] but the program logs in as hemma:ssh.user 'paunchygent': add it, or the sshd hardening would lock the program out",
   );
 });
 
 test("manage flags decide which parts exist", async () => {
-  new EdgeHardening("edge", args({ edge: edgeSchema.parse({ manage: { firewall: false, fail2ban: false, nginx: false } }) }));
+  new EdgeHardening(
+    "edge",
+    args({ edge: edgeSchema.parse({ manage: { firewall: false, fail2ban: false, nginx: false } }) }),
+  );
   await h.settle();
   expect(h.ofType(UFW)).toEqual([]);
   expect(h.ofType(HOST_FILE).map((r) => r.name)).toEqual(["edge-sshd-drop-in"]);

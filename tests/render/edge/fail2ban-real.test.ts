@@ -14,17 +14,36 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** One nginx-proxy access line as Docker's json-file driver stores it. */
 function dockerLine(nginxLine: string, prefix = "nginx.1    | "): string {
-  return JSON.stringify({ log: `${prefix}${nginxLine}\n`, stream: "stdout", time: "2026-11-26T00:10:01.123456789Z" });
+  return JSON.stringify({
+    log: `${prefix}${nginxLine}\n`,
+    stream: "stdout",
+    time: "2026-11-26T00:10:01.123456789Z",
+  });
 }
 
 const T = "[26/Nov/2026:00:10:01 +0000]";
 const MATCHING: Array<[string, string]> = [
-  ["203.0.113.7", `skriptoteket.hule.education 203.0.113.7 - - ${T} "GET /.env HTTP/1.1" 444 0 "-" "Mozilla/5.0 (zgrab)" "-"`],
+  [
+    "203.0.113.7",
+    `skriptoteket.hule.education 203.0.113.7 - - ${T} "GET /.env HTTP/1.1" 444 0 "-" "Mozilla/5.0 (zgrab)" "-"`,
+  ],
   ["203.0.113.7", `skriptoteket.hule.education 203.0.113.7 - - ${T} "PROPFIND / HTTP/1.1" 444 0 "-" "-" "-"`],
-  ["198.51.100.9", `jaeger.hemma.hule.education 198.51.100.9 - admin ${T} "GET / HTTP/2.0" 401 179 "-" "curl/8.5.0" "-"`],
-  ["198.51.100.9", `prometheus.hemma.hule.education 198.51.100.9 - a b c ${T} "GET /graph HTTP/2.0" 401 179 "-" "python-requests/2.31" "-"`],
-  ["192.0.2.44", `grafana.hemma.hule.education 192.0.2.44 - - ${T} "GET /admin HTTP/1.1" 403 153 "https://x.example/" "Mozilla/5.0" "-"`],
-  ["2001:db8::7", `skriptoteket.hule.education 2001:db8::7 - - ${T} "GET /wp-login.php HTTP/1.1" 444 0 "-" "Go-http-client/1.1" "-"`],
+  [
+    "198.51.100.9",
+    `jaeger.hemma.hule.education 198.51.100.9 - admin ${T} "GET / HTTP/2.0" 401 179 "-" "curl/8.5.0" "-"`,
+  ],
+  [
+    "198.51.100.9",
+    `prometheus.hemma.hule.education 198.51.100.9 - a b c ${T} "GET /graph HTTP/2.0" 401 179 "-" "python-requests/2.31" "-"`,
+  ],
+  [
+    "192.0.2.44",
+    `grafana.hemma.hule.education 192.0.2.44 - - ${T} "GET /admin HTTP/1.1" 403 153 "https://x.example/" "Mozilla/5.0" "-"`,
+  ],
+  [
+    "2001:db8::7",
+    `skriptoteket.hule.education 2001:db8::7 - - ${T} "GET /wp-login.php HTTP/1.1" 444 0 "-" "Go-http-client/1.1" "-"`,
+  ],
 ];
 const NOT_MATCHING = [
   `skriptoteket.hule.education 203.0.113.8 - - ${T} "GET / HTTP/2.0" 200 5123 "-" "Mozilla/5.0" "172.18.0.5:8000"`,
@@ -45,19 +64,33 @@ test("fail2ban-regex: the filter matches nginx's own 444/401/403 lines and nothi
     ...NOT_MATCHING.map((l) => dockerLine(l)),
     // Without forego's prefix (nginx-proxy run without it) the address is still found.
     dockerLine(MATCHING[0]![1], ""),
-    JSON.stringify({ log: "nginx.1    | 2026/11/26 00:10:01 [notice] 1#1: signal process started\n", stream: "stderr", time: "2026-11-26T00:10:01Z" }),
+    JSON.stringify({
+      log: "nginx.1    | 2026/11/26 00:10:01 [notice] 1#1: signal process started\n",
+      stream: "stderr",
+      time: "2026-11-26T00:10:01Z",
+    }),
   ];
   writeFileSync(join(dir, "json.log"), `${lines.join("\n")}\n`);
   writeFileSync(join(dir, "filter.conf"), renderProbeFilter());
-  const out = execFileSync("fail2ban-regex", ["--print-all-matched", "--print-all-missed", join(dir, "json.log"), join(dir, "filter.conf")], {
-    encoding: "utf8",
-  });
+  const out = execFileSync(
+    "fail2ban-regex",
+    ["--print-all-matched", "--print-all-missed", join(dir, "json.log"), join(dir, "filter.conf")],
+    {
+      encoding: "utf8",
+    },
+  );
   const matched = MATCHING.length + 1;
-  expect(out).toContain(`Lines: ${lines.length} lines, 0 ignored, ${matched} matched, ${lines.length - matched} missed`);
+  expect(out).toContain(
+    `Lines: ${lines.length} lines, 0 ignored, ${matched} matched, ${lines.length - matched} missed`,
+  );
   const matchedBlock = out.slice(out.indexOf("Matched line(s):"), out.indexOf("Missed line(s):"));
   for (const l of NOT_MATCHING) expect(matchedBlock).not.toContain(JSON.stringify(l).slice(1, 60));
 
-  const ips = execFileSync("fail2ban-regex", ["-o", "<ip>", join(dir, "json.log"), join(dir, "filter.conf")], { encoding: "utf8" })
+  const ips = execFileSync(
+    "fail2ban-regex",
+    ["-o", "<ip>", join(dir, "json.log"), join(dir, "filter.conf")],
+    { encoding: "utf8" },
+  )
     .trim()
     .split("\n");
   expect(ips).toEqual([...MATCHING.map(([ip]) => ip), MATCHING[0]![0]]);
@@ -78,7 +111,10 @@ function renderedConfig(withContainerLog = true): string {
     probeFindTime: "10m",
     probeBanTime: "1h",
   })) {
-    writeFileSync(f.path.startsWith("/etc/fail2ban") ? f.path.replace("/etc/fail2ban", conf) : f.path, f.content);
+    writeFileSync(
+      f.path.startsWith("/etc/fail2ban") ? f.path.replace("/etc/fail2ban", conf) : f.path,
+      f.content,
+    );
   }
   return conf;
 }
@@ -108,7 +144,9 @@ test("fail2ban-client --test accepts the jails in a copy of the installed config
   expect(dump).toContain("['set', 'nginx-proxy-probe', 'maxretry', 10]");
   expect(dump).toContain("['set', 'nginx-proxy-probe', 'findtime', '10m']");
   expect(dump).toContain("['set', 'recidive', 'bantime', '-1']");
-  expect(dump).toContain(`['set', 'nginx-proxy-probe', 'addlogpath', '${containers}/abc/abc-json.log', 'head']`);
+  expect(dump).toContain(
+    `['set', 'nginx-proxy-probe', 'addlogpath', '${containers}/abc/abc-json.log', 'head']`,
+  );
   expect(dumpedCommand(dump, "nginx-proxy-probe", "actionstart")).toContain(
     "nft -- add chain inet f2b-edge f2b-chain \\{ type filter hook prerouting priority -150 \\; \\}",
   );
@@ -119,7 +157,9 @@ test("the configuration also passes before Docker wrote any container log (the p
   const r = spawnSync("fail2ban-client", ["-c", conf, "--test"], { encoding: "utf8" });
   expect(r.stdout).toContain("OK: configuration test is successful");
   const dump = execFileSync("fail2ban-client", ["-c", conf, "-d"], { encoding: "utf8" });
-  expect(dump).toContain(`['set', 'nginx-proxy-probe', 'addlogpath', '${join(dir, "placeholder.log")}', 'head']`);
+  expect(dump).toContain(
+    `['set', 'nginx-proxy-probe', 'addlogpath', '${join(dir, "placeholder.log")}', 'head']`,
+  );
 });
 
 test("the kernel accepts the ban action fail2ban builds from the jail (run in a private network namespace)", () => {

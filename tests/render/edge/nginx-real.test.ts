@@ -123,12 +123,15 @@ function raw(scheme: "http" | "https", host: string, requestLine: string): Promi
     const payload = `${requestLine}\r\nHost: ${host}\r\nUser-Agent: probe\r\nConnection: close\r\n\r\n`;
     const sock: net.Socket =
       scheme === "https"
-        ? tls.connect({ host: "127.0.0.1", port: httpsPort, servername: host, rejectUnauthorized: false }, () =>
-            sock.write(payload),
+        ? tls.connect(
+            { host: "127.0.0.1", port: httpsPort, servername: host, rejectUnauthorized: false },
+            () => sock.write(payload),
           )
         : net.connect(httpPort, "127.0.0.1", () => sock.write(payload));
     sock.on("data", (c: Buffer) => chunks.push(c));
-    sock.on("error", (e: NodeJS.ErrnoException) => (e.code === "ECONNRESET" ? resolve(Buffer.concat(chunks)) : reject(e)));
+    sock.on("error", (e: NodeJS.ErrnoException) =>
+      e.code === "ECONNRESET" ? resolve(Buffer.concat(chunks)) : reject(e),
+    );
     sock.on("close", () => resolve(Buffer.concat(chunks)));
     sock.setTimeout(5000, () => {
       sock.destroy();
@@ -145,10 +148,25 @@ beforeAll(async () => {
     mkdirSync(join(dir, sub), { recursive: true });
   }
   writeFileSync(join(dir, "html/.well-known/acme-challenge/tok-123"), "tok-123.account-thumbprint");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=app.test",
-    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=app.test",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
 
   const vhostDir = join(dir, "vhost.d");
   const files = renderVhostFiles({ ...edge.nginx, containerVhostDir: vhostDir, hostVhostDir: vhostDir });
@@ -156,7 +174,9 @@ beforeAll(async () => {
 
   const apr1 = execFileSync("openssl", ["passwd", "-apr1", password], { encoding: "utf8" }).trim();
   const sha512 = execFileSync("openssl", ["passwd", "-6", password], { encoding: "utf8" }).trim();
-  const bcrypt = execFileSync("htpasswd", ["-nbB", "x", password], { encoding: "utf8" }).trim().split(":")[1]!;
+  const bcrypt = execFileSync("htpasswd", ["-nbB", "x", password], { encoding: "utf8" })
+    .trim()
+    .split(":")[1]!;
   const htpasswdPath = join(dir, "htpasswd", "jaeger.test");
   writeFileSync(
     htpasswdPath,
@@ -172,7 +192,11 @@ beforeAll(async () => {
 
   httpPort = await freePort();
   httpsPort = await freePort();
-  const [appPort, jaegerPort, newPort] = [await startApp("app"), await startApp("jaeger"), await startApp("new")];
+  const [appPort, jaegerPort, newPort] = [
+    await startApp("app"),
+    await startApp("jaeger"),
+    await startApp("new"),
+  ];
   const conf = nginxProxyShapedConfig({
     dir,
     vhostDir,
@@ -190,10 +214,34 @@ beforeAll(async () => {
     ...(asRoot ? { user: "nobody nogroup" } : {}),
   });
   writeFileSync(join(dir, "nginx.conf"), conf);
-  execFileSync("nginx", ["-t", "-q", "-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", `pid ${dir}/nginx.pid;`]);
-  nginx = spawn("nginx", ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", `daemon off; pid ${dir}/nginx.pid;`], {
-    stdio: "ignore",
-  });
+  execFileSync("nginx", [
+    "-t",
+    "-q",
+    "-p",
+    dir,
+    "-e",
+    join(dir, "error.log"),
+    "-c",
+    join(dir, "nginx.conf"),
+    "-g",
+    `pid ${dir}/nginx.pid;`,
+  ]);
+  nginx = spawn(
+    "nginx",
+    [
+      "-p",
+      dir,
+      "-e",
+      join(dir, "error.log"),
+      "-c",
+      join(dir, "nginx.conf"),
+      "-g",
+      `daemon off; pid ${dir}/nginx.pid;`,
+    ],
+    {
+      stdio: "ignore",
+    },
+  );
   await waitForPort(httpPort);
   await waitForPort(httpsPort);
 });
@@ -231,7 +279,18 @@ const PROBE_PATHS = [
   "/scripts/cgi-bin/",
 ];
 
-const PROBE_METHODS = ["PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "DEBUG", "TRACK"];
+const PROBE_METHODS = [
+  "PROPFIND",
+  "PROPPATCH",
+  "MKCOL",
+  "COPY",
+  "MOVE",
+  "LOCK",
+  "UNLOCK",
+  "SEARCH",
+  "DEBUG",
+  "TRACK",
+];
 
 describe("probe traffic is dropped with 444 (connection closed, zero bytes)", () => {
   test.each(PROBE_PATHS)("GET %s over HTTPS", async (path) => {
@@ -285,7 +344,14 @@ describe("ordinary traffic passes with every security header and X-Forwarded-Pro
   ];
 
   test.each(passing)("%s %s over HTTPS reaches the app with headers", async (method, path) => {
-    const reply = await request("https", "app.test", method, path, { "content-type": "application/json" }, method === "POST" ? "{}" : undefined);
+    const reply = await request(
+      "https",
+      "app.test",
+      method,
+      path,
+      { "content-type": "application/json" },
+      method === "POST" ? "{}" : undefined,
+    );
     expect(reply.status).toBe(200);
     for (const [name, value] of Object.entries(HTTPS_HEADERS)) expect(reply.headers[name]).toBe(value);
     if (method !== "HEAD") {
@@ -318,7 +384,15 @@ describe("ordinary traffic passes with every security header and X-Forwarded-Pro
   test("each header is sent exactly once", async () => {
     const reply = await new Promise<string[]>((resolve, reject) => {
       const req = https.request(
-        { host: "127.0.0.1", port: httpsPort, path: "/", headers: { host: "app.test" }, agent: false, rejectUnauthorized: false, servername: "app.test" },
+        {
+          host: "127.0.0.1",
+          port: httpsPort,
+          path: "/",
+          headers: { host: "app.test" },
+          agent: false,
+          rejectUnauthorized: false,
+          servername: "app.test",
+        },
         (res) => {
           res.resume();
           resolve(res.rawHeaders.filter((_, i) => i % 2 === 0).map((h) => h.toLowerCase()));
@@ -355,7 +429,9 @@ describe("ACME, default host and basic auth", () => {
   test.each(["admin", "ops", "sre"])(
     "basic auth: the rendered htpasswd (root:nogroup 0640, read by nobody workers) admits %s (apr1, bcrypt, sha512) with the right password only",
     async (user) => {
-      const basic = (p: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${p}`).toString("base64")}` });
+      const basic = (p: string) => ({
+        authorization: `Basic ${Buffer.from(`${user}:${p}`).toString("base64")}`,
+      });
       expect((await request("https", "jaeger.test", "GET", "/search", basic("wrong"))).status).toBe(401);
       const ok = await request("https", "jaeger.test", "GET", "/search", basic(password));
       expect(ok.status).toBe(200);
@@ -369,17 +445,29 @@ describe("the access log nginx wrote feeds the fail2ban filter", () => {
     const lines = readFileSync(join(dir, "access.log"), "utf8").trim().split("\n");
     // Wrap each line as nginx-proxy's stdout reaches Docker's json-file log (forego prefix).
     const json = lines.map((l) =>
-      JSON.stringify({ log: `nginx.1    | ${l}\n`, stream: "stdout", time: "2026-11-26T00:10:01.123456789Z" }),
+      JSON.stringify({
+        log: `nginx.1    | ${l}\n`,
+        stream: "stdout",
+        time: "2026-11-26T00:10:01.123456789Z",
+      }),
     );
     writeFileSync(join(dir, "docker-json.log"), `${json.join("\n")}\n`);
     writeFileSync(join(dir, "filter.conf"), renderProbeFilter());
-    const out = execFileSync("fail2ban-regex", ["--print-all-matched", join(dir, "docker-json.log"), join(dir, "filter.conf")], {
-      encoding: "utf8",
-    });
+    const out = execFileSync(
+      "fail2ban-regex",
+      ["--print-all-matched", join(dir, "docker-json.log"), join(dir, "filter.conf")],
+      {
+        encoding: "utf8",
+      },
+    );
     const expected = lines.filter((l) => / (444|401|403) \d+ "[^"]*" "[^"]*" "-"$/.test(l)).length;
     const proxied = lines.filter((l) => !l.endsWith('"-"')).length;
     expect(expected).toBeGreaterThan(40);
     expect(proxied).toBeGreaterThan(15);
-    expect(out).toMatch(new RegExp(`Lines: ${lines.length} lines, 0 ignored, ${expected} matched, ${lines.length - expected} missed`));
+    expect(out).toMatch(
+      new RegExp(
+        `Lines: ${lines.length} lines, 0 ignored, ${expected} matched, ${lines.length - expected} missed`,
+      ),
+    );
   });
 });

@@ -18,20 +18,51 @@ describe("hemma:edge defaults", () => {
       allowUsers: ["root", "paunchygent"],
       permitRootLogin: "prohibit-password",
     });
-    expect(edge.basicAuth.map((b) => b.vhost)).toEqual(["jaeger.hemma.hule.education", "prometheus.hemma.hule.education"]);
+    expect(edge.basicAuth.map((b) => b.vhost)).toEqual([
+      "jaeger.hemma.hule.education",
+      "prometheus.hemma.hule.education",
+    ]);
     expect(edge.firewall.lanSubnet).toBe("192.168.0.0/24");
     expect(edge.htpasswdGroup).toBe("101");
   });
 
   test.each([
-    [{ nginx: { allowedMethods: ["get"] } }, ["nginx", "allowedMethods", 0], "an upper-case HTTP method such as GET"],
-    [{ nginx: { blockedPathPatterns: ['\\.env"'] } }, ["nginx", "blockedPathPatterns", 0], "a regex without double quotes or newlines"],
-    [{ nginx: { blockedPathPatterns: ["(unclosed"] } }, ["nginx", "blockedPathPatterns", 0], "a valid regular expression"],
-    [{ firewall: { lanSubnet: "192.168.0.0/33" } }, ["firewall", "lanSubnet"], "an IPv4/IPv6 address or CIDR network such as 192.168.0.0/24"],
-    [{ firewall: { extraRules: ["allow 22; rm -rf /"] } }, ["firewall", "extraRules", 0], "a ufw rule as `ufw show added` prints it"],
-    [{ fail2ban: { probeBanTime: "1 hour" } }, ["fail2ban", "probeBanTime"], "a fail2ban duration such as 600, 10m, 1h, 7d, or -1 for forever"],
+    [
+      { nginx: { allowedMethods: ["get"] } },
+      ["nginx", "allowedMethods", 0],
+      "an upper-case HTTP method such as GET",
+    ],
+    [
+      { nginx: { blockedPathPatterns: ['\\.env"'] } },
+      ["nginx", "blockedPathPatterns", 0],
+      "a regex without double quotes or newlines",
+    ],
+    [
+      { nginx: { blockedPathPatterns: ["(unclosed"] } },
+      ["nginx", "blockedPathPatterns", 0],
+      "a valid regular expression",
+    ],
+    [
+      { firewall: { lanSubnet: "192.168.0.0/33" } },
+      ["firewall", "lanSubnet"],
+      "an IPv4/IPv6 address or CIDR network such as 192.168.0.0/24",
+    ],
+    [
+      { firewall: { extraRules: ["allow 22; rm -rf /"] } },
+      ["firewall", "extraRules", 0],
+      "a ufw rule as `ufw show added` prints it",
+    ],
+    [
+      { fail2ban: { probeBanTime: "1 hour" } },
+      ["fail2ban", "probeBanTime"],
+      "a fail2ban duration such as 600, 10m, 1h, 7d, or -1 for forever",
+    ],
     [{ ssh: { allowUsers: [] } }, ["ssh", "allowUsers"], "expected array to have >=1 items"],
-    [{ ssh: { permitRootLogin: "yes" } }, ["ssh", "permitRootLogin"], 'expected one of "no"|"prohibit-password"|"forced-commands-only"'],
+    [
+      { ssh: { permitRootLogin: "yes" } },
+      ["ssh", "permitRootLogin"],
+      'expected one of "no"|"prohibit-password"|"forced-commands-only"',
+    ],
     [{ sshd: {} }, [], 'Unrecognized key: "sshd"'],
   ])("%j is rejected at %j", (input, path, message) => {
     const r = edgeSchema.safeParse(input);
@@ -44,7 +75,12 @@ describe("hemma:edge defaults", () => {
 
 describe("nginx snippets", () => {
   test("global-hardening.conf is exactly the method check and one 444 rule per pattern", () => {
-    expect(renderGlobalHardening({ allowedMethods: ["GET", "HEAD"], blockedPathPatterns: ["(^|/)\\.git", "\\.php$"] })).toBe(
+    expect(
+      renderGlobalHardening({
+        allowedMethods: ["GET", "HEAD"],
+        blockedPathPatterns: ["(^|/)\\.git", "\\.php$"],
+      }),
+    ).toBe(
       [
         "# Managed by hemma-infra (render/edge/nginx-hardening.ts); local edits are reverted.",
         "# Included through vhost.d/default inside every nginx-proxy server block. Probe traffic gets",
@@ -86,9 +122,9 @@ describe("nginx snippets", () => {
   });
 
   test("a header value that could break out of its quotes is refused", () => {
-    expect(() => renderVhostDefault({ ...edge.nginx, containerVhostDir: "/x", permissionsPolicy: 'a"; evil' })).toThrow(
-      "renderVhostDefault: permissionsPolicy",
-    );
+    expect(() =>
+      renderVhostDefault({ ...edge.nginx, containerVhostDir: "/x", permissionsPolicy: 'a"; evil' }),
+    ).toThrow("renderVhostDefault: permissionsPolicy");
   });
 });
 
@@ -118,7 +154,9 @@ describe("htpasswd", () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toContain("hemma:jaegerBasicAuthHash: not a password hash nginx accepts (value not shown)");
+    expect(message).toContain(
+      "hemma:jaegerBasicAuthHash: not a password hash nginx accepts (value not shown)",
+    );
     if (value !== "") expect(message).not.toContain(value);
   });
 

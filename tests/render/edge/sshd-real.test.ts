@@ -72,8 +72,18 @@ test("sshd -t accepts the full config with the drop-in in place, and sshd -T sho
   const t = spawnSync(sshd, ["-t", "-f", join(etc, "sshd_config")], { encoding: "utf8" });
   expect(t.stderr).toBe("");
   expect(t.status).toBe(0);
-  const effective = execFileSync(sshd, ["-T", "-f", join(etc, "sshd_config")], { encoding: "utf8" }).split("\n");
-  expect(effective).toEqual(expect.arrayContaining(["passwordauthentication no", "kbdinteractiveauthentication no", "pubkeyauthentication yes", "allowusers root", "allowusers paunchygent"]));
+  const effective = execFileSync(sshd, ["-T", "-f", join(etc, "sshd_config")], { encoding: "utf8" }).split(
+    "\n",
+  );
+  expect(effective).toEqual(
+    expect.arrayContaining([
+      "passwordauthentication no",
+      "kbdinteractiveauthentication no",
+      "pubkeyauthentication yes",
+      "allowusers root",
+      "allowusers paunchygent",
+    ]),
+  );
 });
 
 test("the pre-swap validation passes the rendered drop-in and leaves no temp files", () => {

@@ -27,13 +27,19 @@ test("the rule set of spec §7.2 as resolved in decision 0064", () => {
 });
 
 test("a rule listed twice is an error", () => {
-  expect(() => renderUfwRules({ ...prodFirewall, extraRules: ["allow 80/tcp"] })).toThrow("'allow 80/tcp' is listed twice");
+  expect(() => renderUfwRules({ ...prodFirewall, extraRules: ["allow 80/tcp"] })).toThrow(
+    "'allow 80/tcp' is listed twice",
+  );
 });
 
 test("parseUfwShowAdded reads rules and the empty case", () => {
-  expect(parseUfwShowAdded("Added user rules (see 'ufw status' for running firewall):\n(None)\n")).toEqual([]);
+  expect(parseUfwShowAdded("Added user rules (see 'ufw status' for running firewall):\n(None)\n")).toEqual(
+    [],
+  );
   expect(
-    parseUfwShowAdded("Added user rules (see 'ufw status' for running firewall):\nufw allow 80/tcp\nufw deny from 1.2.3.4\n"),
+    parseUfwShowAdded(
+      "Added user rules (see 'ufw status' for running firewall):\nufw allow 80/tcp\nufw deny from 1.2.3.4\n",
+    ),
   ).toEqual(["allow 80/tcp", "deny from 1.2.3.4"]);
 });
 
@@ -43,13 +49,27 @@ test("diffUfwRules names missing and hand-added rules and wrong order", () => {
     extra: ["allow 3306/tcp"],
     sameOrder: true,
   });
-  expect(diffUfwRules(["allow 80/tcp", "deny from 1.2.3.4"], ["deny from 1.2.3.4", "allow 80/tcp"]).sameOrder).toBe(false);
+  expect(
+    diffUfwRules(["allow 80/tcp", "deny from 1.2.3.4"], ["deny from 1.2.3.4", "allow 80/tcp"]).sameOrder,
+  ).toBe(false);
   expect(diffUfwRules(desired, desired)).toEqual({ missing: [], extra: [], sameOrder: true });
 });
 
 test("ufwRuleArgs keeps a comment as one argument", () => {
-  expect(ufwRuleArgs("allow from 172.16.0.0/12 to any port 8082 proto tcp comment 'LLM server for Docker'")).toEqual([
-    "allow", "from", "172.16.0.0/12", "to", "any", "port", "8082", "proto", "tcp", "comment", "LLM server for Docker",
+  expect(
+    ufwRuleArgs("allow from 172.16.0.0/12 to any port 8082 proto tcp comment 'LLM server for Docker'"),
+  ).toEqual([
+    "allow",
+    "from",
+    "172.16.0.0/12",
+    "to",
+    "any",
+    "port",
+    "8082",
+    "proto",
+    "tcp",
+    "comment",
+    "LLM server for Docker",
   ]);
 });
 
@@ -68,7 +88,8 @@ test("missing rules are added before unwanted ones are deleted, so SSH stays all
 
 describe("with the real ufw on a private root (never the machine's firewall)", () => {
   let root: string;
-  const machineRules = () => ["/etc/ufw/user.rules", "/etc/ufw/user6.rules"].map((f) => readFileSync(f, "utf8"));
+  const machineRules = () =>
+    ["/etc/ufw/user.rules", "/etc/ufw/user6.rules"].map((f) => readFileSync(f, "utf8"));
   let before: string[];
   beforeAll(() => (before = machineRules()));
   afterAll(() => expect(machineRules()).toEqual(before));
@@ -81,7 +102,8 @@ describe("with the real ufw on a private root (never the machine's firewall)", (
     cpSync("/lib/ufw", join(root, "lib/ufw"), { recursive: true });
     cpSync("/etc/ufw", join(root, "etc/ufw"), { recursive: true });
     cpSync("/etc/default/ufw", join(root, "etc/default/ufw"));
-    if (existsSync("/usr/share/ufw")) cpSync("/usr/share/ufw", join(root, "usr/share/ufw"), { recursive: true });
+    if (existsSync("/usr/share/ufw"))
+      cpSync("/usr/share/ufw", join(root, "usr/share/ufw"), { recursive: true });
     // The copy starts with no user rules and the firewall disabled, so ufw only edits files here.
     expect(ufw(["show", "added"])).toContain("(None)");
   });
@@ -120,7 +142,11 @@ describe("with the real ufw on a private root (never the machine's firewall)", (
       ufw(ufwRuleArgs(rule));
     }
     expect(diffUfwRules(live(), desired)).toEqual({
-      missing: ["allow 443/tcp", "allow in on tailscale0 to any port 22 proto tcp", "allow from 192.168.0.0/24 to any port 22 proto tcp"],
+      missing: [
+        "allow 443/tcp",
+        "allow in on tailscale0 to any port 22 proto tcp",
+        "allow from 192.168.0.0/24 to any port 22 proto tcp",
+      ],
       extra: ["allow 22/tcp", "allow in on vxlan.calico", "allow in on cali+", "allow 3306/tcp"],
       sameOrder: false,
     });

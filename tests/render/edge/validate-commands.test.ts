@@ -25,15 +25,42 @@ beforeEach(() => {
   mkdirSync(join(src, "vhost.d"), { recursive: true });
   mkdirSync(join(src, "tmp"), { recursive: true });
   mkdirSync(join(src, "html"), { recursive: true });
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=app.test", "-keyout", join(src, "key.pem"), "-out", join(src, "cert.pem")], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=app.test",
+      "-keyout",
+      join(src, "key.pem"),
+      "-out",
+      join(src, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   const vhostDir = join(src, "vhost.d");
   writeFileSync(join(vhostDir, "global-hardening.conf"), renderGlobalHardening(edge.nginx));
-  writeFileSync(join(vhostDir, "default"), renderVhostDefault({ ...edge.nginx, containerVhostDir: vhostDir }));
+  writeFileSync(
+    join(vhostDir, "default"),
+    renderVhostDefault({ ...edge.nginx, containerVhostDir: vhostDir }),
+  );
   writeFileSync(
     join(src, "nginx.conf"),
     nginxProxyShapedConfig({
-      dir: src, vhostDir, vhostFiles: ["default", "global-hardening.conf"], httpPort: 18080, httpsPort: 18443,
-      cert: join(src, "cert.pem"), key: join(src, "key.pem"), defaultHost: "app.test",
+      dir: src,
+      vhostDir,
+      vhostFiles: ["default", "global-hardening.conf"],
+      httpPort: 18080,
+      httpsPort: 18443,
+      cert: join(src, "cert.pem"),
+      key: join(src, "key.pem"),
+      defaultHost: "app.test",
       vhosts: [{ host: "app.test", upstreamPort: 18000, tls: true }],
     }),
   );
@@ -41,13 +68,18 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function testCandidate(name: string, content: string): { status: number | null; stderr: string } {
-  const r = spawnSync("sh", ["-c", nginxCandidateTestScript(src), "hemma-nginx-validate", name], { input: content, encoding: "utf8" });
+  const r = spawnSync("sh", ["-c", nginxCandidateTestScript(src), "hemma-nginx-validate", name], {
+    input: content,
+    encoding: "utf8",
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
 describe("nginx -t on the live config with the candidate in place", () => {
   test("the rendered snippets pass", () => {
-    expect(testCandidate("default", renderVhostDefault({ ...edge.nginx, containerVhostDir: `${src}/vhost.d` }))).toEqual({ status: 0, stderr: "" });
+    expect(
+      testCandidate("default", renderVhostDefault({ ...edge.nginx, containerVhostDir: `${src}/vhost.d` })),
+    ).toEqual({ status: 0, stderr: "" });
     expect(testCandidate("global-hardening.conf", renderGlobalHardening(edge.nginx)).status).toBe(0);
   });
 
@@ -80,7 +112,9 @@ describe("the HostFile commands around docker", () => {
         `echo "docker $1 \${@: -1}" >> ${dir}/docker.log`,
         'if [ "$1" = inspect ]; then echo "$RUNNING"; exit 0; fi',
         'if [ "$1" = exec ]; then shift; [ "$1" = -i ] && shift; shift',
-        '  if [ "$1" = sh ]; then script=${3//\\/etc\\/nginx/' + src.replace(/\//g, "\\/") + '}; exec sh -c "$script" "${@:4}"; fi',
+        '  if [ "$1" = sh ]; then script=${3//\\/etc\\/nginx/' +
+          src.replace(/\//g, "\\/") +
+          '}; exec sh -c "$script" "${@:4}"; fi',
         '  exec "$@"; fi',
       ].join("\n"),
     );
@@ -91,7 +125,10 @@ describe("the HostFile commands around docker", () => {
 
   test("validate runs nginx -t in the running proxy with the staged file, and fails on a bad one", () => {
     const staged = join(dir, ".hemma-staged-default");
-    const cmd = nginxSnippetValidateCommand({ dockerBin: join(bin, "docker"), container: "nginx-proxy" }, "default").replace("{}", staged);
+    const cmd = nginxSnippetValidateCommand(
+      { dockerBin: join(bin, "docker"), container: "nginx-proxy" },
+      "default",
+    ).replace("{}", staged);
     // In this stand-in the "container" sees its config under the test tree.
     writeFileSync(staged, renderVhostDefault({ ...edge.nginx, containerVhostDir: `${src}/vhost.d` }));
     expect(run(cmd, "true")).toMatchObject({ status: 0, stderr: "" });
@@ -104,7 +141,10 @@ describe("the HostFile commands around docker", () => {
   test("validate accepts when the proxy is not running (nothing reads the file yet)", () => {
     const staged = join(dir, "staged");
     writeFileSync(staged, "garbage\n");
-    const cmd = nginxSnippetValidateCommand({ dockerBin: join(bin, "docker"), container: "nginx-proxy" }, "default").replace("{}", staged);
+    const cmd = nginxSnippetValidateCommand(
+      { dockerBin: join(bin, "docker"), container: "nginx-proxy" },
+      "default",
+    ).replace("{}", staged);
     expect(run(cmd, "false").status).toBe(0);
     expect(readFileSync(join(dir, "docker.log"), "utf8")).toBe("docker inspect nginx-proxy\n");
   });
@@ -124,17 +164,32 @@ describe("the HostFile commands around docker", () => {
 
   test.each([
     ["a valid jail", "/etc/fail2ban/jail.d/nginx-proxy-probe.local", null],
-    ["a jail with a bad maxretry", "/etc/fail2ban/jail.d/sshd.local", "[sshd]\nenabled = true\nmaxretry = lots\n"],
-    ["a filter with a broken regex", "/etc/fail2ban/filter.d/nginx-proxy-probe.conf", "[Definition]\nfailregex = ^(<HOST>\n"],
+    [
+      "a jail with a bad maxretry",
+      "/etc/fail2ban/jail.d/sshd.local",
+      "[sshd]\nenabled = true\nmaxretry = lots\n",
+    ],
+    [
+      "a filter with a broken regex",
+      "/etc/fail2ban/filter.d/nginx-proxy-probe.conf",
+      "[Definition]\nfailregex = ^(<HOST>\n",
+    ],
   ])("fail2ban validate: %s", (_label, path, override) => {
     const etc = join(dir, "fail2ban");
     cpSync("/etc/fail2ban", etc, { recursive: true });
     mkdirSync(join(dir, "containers"));
-    const files = renderFail2banFiles({ ...edge.fail2ban, dockerContainersDir: join(dir, "containers"), placeholderLog: join(dir, "placeholder.log") });
-    for (const f of files) writeFileSync(f.path.startsWith("/etc/fail2ban/") ? join(etc, f.path.slice(14)) : f.path, f.content);
+    const files = renderFail2banFiles({
+      ...edge.fail2ban,
+      dockerContainersDir: join(dir, "containers"),
+      placeholderLog: join(dir, "placeholder.log"),
+    });
+    for (const f of files)
+      writeFileSync(f.path.startsWith("/etc/fail2ban/") ? join(etc, f.path.slice(14)) : f.path, f.content);
     const staged = join(dir, "staged");
     writeFileSync(staged, override ?? files.find((f) => f.path === path)!.content);
-    const r = spawnSync("bash", ["-c", fail2banValidateCommand(path, etc).replace("{}", staged)], { encoding: "utf8" });
+    const r = spawnSync("bash", ["-c", fail2banValidateCommand(path, etc).replace("{}", staged)], {
+      encoding: "utf8",
+    });
     expect(r.status === 0).toBe(override === null);
   });
 });
