@@ -1,6 +1,6 @@
 /** The sshd drop-in and its pre-swap validation, checked by the real sshd (`sshd -t`, `sshd -T`). */
 import { execFileSync, spawnSync } from "child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import {
@@ -35,6 +35,12 @@ function validate(candidate: string): { status: number | null; stderr: string } 
   });
   return { status: r.status, stderr: r.stderr };
 }
+
+beforeAll(() => {
+  // sshd -t refuses to run without its privilege-separation directory, which only ssh.service
+  // creates; a fresh CI machine has not started it.
+  if (!existsSync("/run/sshd")) mkdirSync("/run/sshd", { mode: 0o755 });
+});
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "hemma-edge-sshd-"));
