@@ -1,0 +1,100 @@
+/** The host layer inside the whole stack, built from the committed stack files under mocks. */
+import { buildStack, type BuiltStack } from "./stack-fixture";
+
+const HOST_COMPONENTS = [
+  "Watchdog",
+  "CrashCapture",
+  "MaintenanceTimers",
+  "DatabaseBackups",
+  "GpuServices",
+  "HostConfigFiles",
+];
+
+function hostComponents(s: BuiltStack): string[] {
+  return s.harness.resources
+    .filter((r) => r.type.startsWith("hemma:host:"))
+    .map((r) => r.type.slice("hemma:host:".length));
+}
+
+function hostUnits(s: BuiltStack): string[] {
+  return s.harness.resources
+    .filter((r) => r.type === "pulumi-nodejs:dynamic/host:SystemdUnit" && r.urn.includes("hemma:host:"))
+    .map((r) => r.inputs.name as string)
+    .sort();
+}
+
+describe("host layer in prod", () => {
+  let s: BuiltStack;
+  beforeAll(async () => {
+    s = await buildStack("prod");
+  }, 60000);
+
+  it("places every host concept and reports the watchdog note, reboot inputs and timers", async () => {
+    expect(hostComponents(s).sort()).toEqual([...HOST_COMPONENTS].sort());
+    const host = s.outputs.host!;
+    expect(host.watchdogChange).toContain("one atomic swap");
+    expect(host.backupDir).toBe("/home/paunchygent/backups");
+    expect(host.timers).toHaveLength(8);
+    const reboot = await new Promise<Record<string, string>>((resolve) =>
+      host.rebootRequiredWhenChanged!.apply(resolve),
+    );
+    expect(Object.keys(reboot).sort()).toEqual([
+      "/etc/default/grub.d/90-hemma-crash-capture.cfg",
+      "/etc/default/grub.d/kdump-tools.cfg",
+    ]);
+  });
+
+  it("masks the legacy llama units and keeps rocm-perf disabled", () => {
+    const units = s.harness.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/host:SystemdUnit");
+    const state = (name: string) => units.find((u) => u.inputs.name === name)!.inputs;
+    for (const legacy of [
+      "llama-server.service",
+      "llama-server-hip.service",
+      "llama-server-vulkan.service",
+    ]) {
+      expect(state(legacy)).toMatchObject({ masked: true });
+    }
+    expect(state("rocm-perf.service")).toMatchObject({ enabled: false, active: false });
+    expect(state("health-watchdog.service")).toMatchObject({ enabled: true, active: true });
+  });
+
+  it("keeps the SSH connection and every file content secret in host resources", () => {
+    const host = s.harness.resources.filter(
+      (x) => x.urn.includes("hemma:host:") && x.type.startsWith("pulumi-nodejs:"),
+    );
+    expect(host.length).toBeGreaterThan(50);
+    for (const r of host) {
+      expect(r.secretPaths).toContain("connection");
+      if (r.inputs.content !== undefined) expect(r.secretPaths).toContain("content");
+    }
+  });
+});
+
+describe("host layer in dev", () => {
+  let s: BuiltStack;
+  beforeAll(async () => {
+    s = await buildStack("dev");
+  }, 60000);
+
+  it("leaves out the watchdog, crash capture and GPU services the sandbox cannot run", () => {
+    expect(hostComponents(s).sort()).toEqual(["DatabaseBackups", "HostConfigFiles", "MaintenanceTimers"]);
+    expect(s.outputs.host!.watchdogChange).toBeUndefined();
+    expect(s.outputs.host!.rebootRequiredWhenChanged).toBeUndefined();
+    expect(hostUnits(s)).toEqual([
+      "cleanup-smart-logs.service",
+      "cleanup-smart-logs.timer",
+      "heartbeat-log.service",
+      "heartbeat-log.timer",
+      "hemma-db-backup.service",
+      "hemma-db-backup.timer",
+      "skriptoteket-incident-capture.service",
+      "skriptoteket-incident-capture.timer",
+      "skriptoteket-login-events-cleanup.service",
+      "skriptoteket-login-events-cleanup.timer",
+      "skriptoteket-sandbox-snapshots-cleanup.service",
+      "skriptoteket-sandbox-snapshots-cleanup.timer",
+      "skriptoteket-session-files-cleanup.service",
+      "skriptoteket-session-files-cleanup.timer",
+    ]);
+  });
+});
