@@ -6,6 +6,7 @@ import {
   type HostConfigFilesArgs as RenderArgs,
 } from "../../render/host/host-config-files";
 import { placeRenderedFile } from "./placement";
+import { rebootInputs } from "./reboot-inputs";
 import { rebootRequiredCommand } from "./watchdog";
 
 /** Arguments of {@link HostConfigFiles}. */
@@ -41,6 +42,8 @@ export function hostConfigOnChange(path: string, netplanApply: boolean): string 
 export class HostConfigFiles extends pulumi.ComponentResource {
   /** Every file, by host path. */
   readonly resources: Readonly<Record<string, HostFile>>;
+  /** Digests of the files that take effect at boot (module loading and options, netplan unless applied). */
+  readonly rebootInputs: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: HostConfigFilesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hemma:host:HostConfigFiles", name, {}, opts);
@@ -56,6 +59,10 @@ export class HostConfigFiles extends pulumi.ComponentResource {
       ) as HostFile;
     }
     this.resources = resources;
-    this.registerOutputs({ paths: Object.keys(resources) });
+    const atBoot = Object.keys(resources).filter((p) =>
+      hostConfigOnChange(p, args.netplanApply ?? false)?.includes("reboot-required"),
+    );
+    this.rebootInputs = rebootInputs(Object.fromEntries(atBoot.map((p) => [p, resources[p]!])));
+    this.registerOutputs({ paths: Object.keys(resources), rebootInputs: this.rebootInputs });
   }
 }

@@ -10,6 +10,7 @@ import {
   type WatchdogArgs as RenderArgs,
 } from "../../render/host/watchdog";
 import { placeRenderedFile, type Placement } from "./placement";
+import { rebootInputs } from "./reboot-inputs";
 
 /** What a change to the petter does on the host; also a stack output so `up` states it. */
 export const WATCHDOG_CHANGE_NOTE =
@@ -47,6 +48,8 @@ export class Watchdog extends pulumi.ComponentResource {
   readonly petter: SystemdUnit;
   /** Every file and unit, by host path. */
   readonly resources: Readonly<Record<string, HostFile | SystemdUnit>>;
+  /** Digest of the module options file, which takes effect only after a reboot. */
+  readonly rebootInputs: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: WatchdogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hemma:host:Watchdog", name, {}, opts);
@@ -90,6 +93,11 @@ export class Watchdog extends pulumi.ComponentResource {
     }) as SystemdUnit;
     resources[`/etc/systemd/system/${HEALTH_WATCHDOG_UNIT}`] = this.petter;
     this.resources = resources;
-    this.registerOutputs({ changeNote: WATCHDOG_CHANGE_NOTE, scriptDigest: this.script.digest });
+    this.rebootInputs = rebootInputs({ [moduleConf]: resources[moduleConf] as HostFile });
+    this.registerOutputs({
+      changeNote: WATCHDOG_CHANGE_NOTE,
+      scriptDigest: this.script.digest,
+      rebootInputs: this.rebootInputs,
+    });
   }
 }

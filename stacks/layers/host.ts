@@ -4,6 +4,7 @@ import { DatabaseBackups } from "../../components/host/database-backups";
 import { GpuServices } from "../../components/host/gpu-services";
 import { HostConfigFiles } from "../../components/host/host-config-files";
 import { MaintenanceTimers } from "../../components/host/maintenance-timers";
+import { mergeRebootInputs } from "../../components/host/reboot-inputs";
 import { WATCHDOG_CHANGE_NOTE, Watchdog } from "../../components/host/watchdog";
 import type { HemmaConfig } from "../../config/schema";
 import type { HemmaSecrets } from "../../config/secrets";
@@ -30,8 +31,12 @@ export interface HostLayer {
   /** Stack outputs: what a watchdog change does, when a reboot is needed, which timers run. */
   readonly outputs: {
     readonly watchdogChange: string | undefined;
-    /** Digests of kernel command-line inputs; a change of this output in `up` means: reboot hemma. */
-    readonly rebootRequiredWhenChanged: pulumi.Output<Record<string, string>> | undefined;
+    /**
+     * Digests of the files that take effect only after a reboot (kernel command line, module
+     * options and loading, netplan unless applied): a change of this output in `up` means reboot
+     * hemma. The host also lists the reason in `/var/run/reboot-required.pkgs`.
+     */
+    readonly rebootRequiredWhenChanged: pulumi.Output<Record<string, string>>;
     readonly timers: readonly string[];
     readonly backupDir: string | undefined;
   };
@@ -98,7 +103,11 @@ export function buildHostLayer(
     files,
     outputs: {
       watchdogChange: watchdog ? WATCHDOG_CHANGE_NOTE : undefined,
-      rebootRequiredWhenChanged: crashCapture?.rebootInputs,
+      rebootRequiredWhenChanged: mergeRebootInputs([
+        crashCapture?.rebootInputs,
+        watchdog?.rebootInputs,
+        files.rebootInputs,
+      ]),
       timers: timers.timers,
       backupDir: backups?.dir,
     },
