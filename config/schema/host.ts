@@ -36,19 +36,14 @@ const count = (min: number) =>
 const ipv4 = z
   .string({ error: "an IPv4 address" })
   .refine(isIpv4, { error: "an IPv4 address such as 192.168.0.1" });
-const iface = z
-  .string({ error: "a network interface name" })
-  .regex(/^[A-Za-z0-9_.-]{1,15}$/, {
-    error: "an interface name such as enp7s0 (at most 15 letters, digits, '_', '.', '-')",
-  });
+const iface = z.string({ error: "a network interface name" }).regex(/^[A-Za-z0-9_.-]{1,15}$/, {
+  error: "an interface name such as enp7s0 (at most 15 letters, digits, '_', '.', '-')",
+});
 const unitName = z
   .string({ error: "a systemd unit name" })
   .regex(/^[A-Za-z0-9:_.@-]+\.(service|socket|target|device|mount|timer)$/, {
     error: "a systemd unit name such as ssh.service",
   });
-const sshUnit = z
-  .string({ error: "a systemd unit name" })
-  .regex(/^[A-Za-z0-9:_.@-]+$/, { error: "a systemd unit name such as ssh" });
 /** An `OnCalendar=` expression; `npm test` checks every rendered one with `systemd-analyze calendar`. */
 const calendar = z
   .string({ error: "a systemd calendar expression" })
@@ -73,7 +68,10 @@ const watchdogSchema = z
     intervalSeconds: secondsSchema.default(DEFAULT_WATCHDOG.intervalSeconds),
     interface: iface.default(DEFAULT_WATCHDOG.interface),
     gateway: ipv4.default(DEFAULT_WATCHDOG.gateway),
-    sshUnit: sshUnit.default(DEFAULT_WATCHDOG.sshUnit),
+    sshUnits: z
+      .array(unitName)
+      .min(1, { error: "at least one unit" })
+      .default([...DEFAULT_WATCHDOG.sshUnits]),
     sshPort: portSchema.default(DEFAULT_WATCHDOG.sshPort),
     checkTimeoutSeconds: secondsSchema.default(DEFAULT_WATCHDOG.checkTimeoutSeconds),
     pingCount: count(1).default(DEFAULT_WATCHDOG.pingCount),
@@ -133,16 +131,12 @@ const appCleanupSchema = z.strictObject({
   jobs: z
     .array(
       z.strictObject({
-        name: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9-]*$/, {
-            error: "a unit base name such as skriptoteket-login-events-cleanup",
-          }),
-        command: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9-]*$/, {
-            error: "a skriptoteket.cli command such as cleanup-login-events",
-          }),
+        name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, {
+          error: "a unit base name such as skriptoteket-login-events-cleanup",
+        }),
+        command: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, {
+          error: "a skriptoteket.cli command such as cleanup-login-events",
+        }),
         onCalendar: calendar,
       }),
     )

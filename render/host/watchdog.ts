@@ -16,8 +16,8 @@ export interface WatchdogArgs {
   readonly interface: string;
   /** Gateway that must answer ping. Default `192.168.0.1`. */
   readonly gateway: string;
-  /** systemd unit that must be active for SSH. Default `ssh`. */
-  readonly sshUnit: string;
+  /** SSH units; the check passes when any is active. Default `ssh.service`, `ssh.socket` (docs/decisions/0041). */
+  readonly sshUnits: readonly string[];
   /** TCP port that must be listening locally. Default 22. */
   readonly sshPort: number;
   /** Upper bound in seconds for each single check. Default 5. */
@@ -46,7 +46,7 @@ export const DEFAULT_WATCHDOG: WatchdogArgs = {
   intervalSeconds: 10,
   interface: "enp7s0",
   gateway: "192.168.0.1",
-  sshUnit: "ssh",
+  sshUnits: ["ssh.service", "ssh.socket"],
   sshPort: 22,
   checkTimeoutSeconds: 5,
   pingCount: 1,
@@ -97,10 +97,14 @@ run_check() {
     return
   fi
   case "$name" in
-    ssh) timeout "$HEALTH_WATCHDOG_CHECK_TIMEOUT_SECONDS" systemctl is-active --quiet "$HEALTH_WATCHDOG_SSH_UNIT" 3>&- ;;
+    # is-active succeeds when any listed unit is active (socket-activated sshd counts).
+    ssh)
+      read -r -a units <<< "$HEALTH_WATCHDOG_SSH_UNITS"
+      timeout "$HEALTH_WATCHDOG_CHECK_TIMEOUT_SECONDS" systemctl is-active --quiet "${"$"}{units[@]}" 3>&-
+      ;;
     port) timeout "$HEALTH_WATCHDOG_CHECK_TIMEOUT_SECONDS" ss -Hltn "sport = :$HEALTH_WATCHDOG_SSH_PORT" 3>&- | grep -q . ;;
     route) timeout "$HEALTH_WATCHDOG_CHECK_TIMEOUT_SECONDS" ip route show default 3>&- | grep -q . ;;
-    link) [ "$(cat "/sys/class/net/$HEALTH_WATCHDOG_INTERFACE/operstate" 2>/dev/null)" = up ] ;;
+    link) [ "$(cat "$HEALTH_WATCHDOG_NET_SYSFS/$HEALTH_WATCHDOG_INTERFACE/operstate" 2>/dev/null)" = up ] ;;
     gateway) timeout "$HEALTH_WATCHDOG_CHECK_TIMEOUT_SECONDS" ping -q -n -c "$HEALTH_WATCHDOG_PING_COUNT" \
       -W "$HEALTH_WATCHDOG_PING_TIMEOUT_SECONDS" -I "$HEALTH_WATCHDOG_INTERFACE" "$HEALTH_WATCHDOG_GATEWAY" >/dev/null 2>&1 3>&- ;;
     *) return 1 ;;
@@ -109,7 +113,7 @@ run_check() {
 
 # Prints the name of the first failing check; succeeds only when every check passes.
 first_failure() {
-  run_check ssh "$HEALTH_WATCHDOG_CHECK_SSH_CMD" || { echo "ssh ($HEALTH_WATCHDOG_SSH_UNIT active)"; return 1; }
+  run_check ssh "$HEALTH_WATCHDOG_CHECK_SSH_CMD" || { echo "ssh (one of $HEALTH_WATCHDOG_SSH_UNITS active)"; return 1; }
   run_check port "$HEALTH_WATCHDOG_CHECK_PORT_CMD" || { echo "port $HEALTH_WATCHDOG_SSH_PORT listening"; return 1; }
   run_check route "$HEALTH_WATCHDOG_CHECK_ROUTE_CMD" || { echo "default route"; return 1; }
   run_check link "$HEALTH_WATCHDOG_CHECK_LINK_CMD" || { echo "link $HEALTH_WATCHDOG_INTERFACE up"; return 1; }
@@ -173,8 +177,9 @@ export function renderHealthWatchdogScript(a: WatchdogArgs): string {
     envDefault("HEALTH_WATCHDOG_GRACE_SECONDS", a.graceSeconds),
     envDefault("HEALTH_WATCHDOG_INTERVAL_SECONDS", a.intervalSeconds),
     envDefault("HEALTH_WATCHDOG_INTERFACE", a.interface),
+    envDefault("HEALTH_WATCHDOG_NET_SYSFS", "/sys/class/net"),
     envDefault("HEALTH_WATCHDOG_GATEWAY", a.gateway),
-    envDefault("HEALTH_WATCHDOG_SSH_UNIT", a.sshUnit),
+    envDefault("HEALTH_WATCHDOG_SSH_UNITS", a.sshUnits.join(" ")),
     envDefault("HEALTH_WATCHDOG_SSH_PORT", a.sshPort),
     envDefault("HEALTH_WATCHDOG_CHECK_TIMEOUT_SECONDS", a.checkTimeoutSeconds),
     envDefault("HEALTH_WATCHDOG_PING_COUNT", a.pingCount),

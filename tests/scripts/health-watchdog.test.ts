@@ -105,7 +105,9 @@ describe("health-watchdog.sh", () => {
     expect(exit.code).toBe(1);
     expect(exit.ms).toBeGreaterThanOrEqual(1000);
     expect(r.output()).toContain("grace period over; health gate active");
-    expect(r.output()).toContain("health check failed: ssh (ssh active); exiting without petting");
+    expect(r.output()).toContain(
+      "health check failed: ssh (one of ssh.service ssh.socket active); exiting without petting",
+    );
   });
 
   it("uses the fallback device when the configured one is absent, and fails when neither opens", async () => {
@@ -125,5 +127,50 @@ describe("health-watchdog.sh", () => {
     expect(exit.code).toBe(1);
     expect(none.output()).toContain(`cannot open ${path.join(dir, "no", "wd0")}; not petting`);
     await sleep(10);
+  });
+});
+
+describe("health-watchdog.sh default checks", () => {
+  /** Fake systemctl, ss, ip and ping that log their arguments and pass while ok-<name> exists. */
+  function fakeTools(): string {
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    const tool = (name: string, check: string, out = "") =>
+      fs.writeFileSync(
+        path.join(bin, name),
+        `#!/bin/sh\necho "${name} $*" >> ${dir}/calls\n[ -e ${dir}/ok-${check} ] || exit 1\n${out}`,
+        { mode: 0o755 },
+      );
+    tool("systemctl", "ssh");
+    tool("ss", "port", "echo 'LISTEN 0 128 0.0.0.0:22 0.0.0.0:*'\n");
+    tool("ip", "route", "echo 'default via 192.168.0.1 dev enp7s0'\n");
+    tool("ping", "gateway");
+    fs.mkdirSync(path.join(dir, "net", "enp7s0"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "net", "enp7s0", "operstate"), "up\n");
+    return bin;
+  }
+
+  it("runs the documented checks with the configured unit, port, interface and gateway", async () => {
+    const bin = fakeTools();
+    const r = start(script, [], {
+      PATH: `${bin}:${process.env.PATH}`,
+      HEALTH_WATCHDOG_DEVICE: device,
+      HEALTH_WATCHDOG_GRACE_SECONDS: "0",
+      HEALTH_WATCHDOG_INTERVAL_SECONDS: "0.1",
+      HEALTH_WATCHDOG_NET_SYSFS: path.join(dir, "net"),
+    });
+    running.push(r);
+    await waitFor(() => sizeOf(device) >= 3, "3 pets through the default checks");
+    const calls = fs.readFileSync(path.join(dir, "calls"), "utf8").split("\n").slice(0, 4);
+    expect(calls).toEqual([
+      "systemctl is-active --quiet ssh.service ssh.socket",
+      "ss -Hltn sport = :22",
+      "ip route show default",
+      "ping -q -n -c 1 -W 2 -I enp7s0 192.168.0.1",
+    ]);
+    fs.writeFileSync(path.join(dir, "net", "enp7s0", "operstate"), "down\n");
+    const exit = await r.exited;
+    expect(exit.code).toBe(1);
+    expect(r.output()).toContain("health check failed: link enp7s0 up; exiting without petting");
   });
 });
