@@ -157,14 +157,15 @@ export function commandsScript(cmds: readonly string[]): string {
  * Commands that undo a unit resource on delete.
  * - own unit file: stop and disable, remove the file, daemon-reload, clear a failed state;
  * - drop-in: remove the file, daemon-reload, restart the parent if running;
- * - no file (a stock unit): only put back the mask/enable state it had before we managed it.
+ * - no file (a stock unit): only put back the mask, enable and running state it had before we
+ *   managed it (`initial.active` absent: state written before it was recorded, left alone).
  * Removing the file itself (and directories we created) is done by the caller's file script.
  */
 export function planDeleteCommands(
   name: UnitName,
   ownsFile: boolean,
   live: UnitState,
-  initial: { enabled: boolean; masked: boolean } | undefined,
+  initial: { enabled: boolean; masked: boolean; active?: boolean } | undefined,
 ): { before: string[]; after: string[] } {
   if (name.kind === "dropin") {
     return ownsFile
@@ -184,7 +185,9 @@ export function planDeleteCommands(
   const before: string[] = [];
   if (initial !== undefined) {
     if (live.masked && !initial.masked) {
-      before.push(`systemctl unmask -- ${u}`);
+      // Stopping a unit while masking it can leave it "failed"; clear that so the host is not
+      // reported degraded for a state we caused.
+      before.push(`systemctl unmask -- ${u}`, `systemctl reset-failed -- ${u} 2>/dev/null || true`);
     } else if (!live.masked && initial.masked) {
       before.push(`systemctl mask -- ${u}`);
     }
@@ -196,6 +199,11 @@ export function planDeleteCommands(
       } else if (!live.enabled && initial.enabled) {
         before.push(`systemctl enable -- ${u}`);
       }
+    }
+    if (!initial.masked && initial.active === true && !live.active) {
+      before.push(`systemctl start -- ${u}`);
+    } else if (!initial.masked && initial.active === false && live.active) {
+      before.push(`systemctl stop -- ${u}`);
     }
   }
   return { before, after: [] };

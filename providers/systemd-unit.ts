@@ -75,9 +75,10 @@ export interface SystemdUnitOutputs {
   adopted: boolean;
   /** Directories this resource created (drop-in directories). */
   createdDirectories: string[];
-  /** Enable/mask state before this resource first acted, restored on delete of a stock unit. */
+  /** Enable/mask/running state before this resource first acted, restored on delete of a stock unit. */
   initialEnabled: boolean;
   initialMasked: boolean;
+  initialActive?: boolean;
 }
 
 /** Result of {@link diffSystemdUnit}: the engine's diff plus the names of the fields that differ. */
@@ -216,7 +217,10 @@ async function readUnit(conn: HostConnectionState, name: UnitName, filePath: str
 function outputsOf(
   news: SystemdUnitInputs,
   live: UnitState,
-  kept: Pick<SystemdUnitOutputs, "adopted" | "createdDirectories" | "initialEnabled" | "initialMasked">,
+  kept: Pick<
+    SystemdUnitOutputs,
+    "adopted" | "createdDirectories" | "initialEnabled" | "initialMasked" | "initialActive"
+  >,
 ): SystemdUnitOutputs {
   return withoutUndefined({
     connection: news.connection,
@@ -285,6 +289,7 @@ function createOutputs(news: SystemdUnitInputs, applied: Applied): SystemdUnitOu
     createdDirectories: applied.written?.createdDirectories ?? [],
     initialEnabled: applied.before.enabled,
     initialMasked: applied.before.masked,
+    initialActive: applied.before.active,
   });
 }
 
@@ -359,6 +364,7 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
         createdDirectories: olds.createdDirectories ?? [],
         initialEnabled: olds.initialEnabled,
         initialMasked: olds.initialMasked,
+        initialActive: olds.initialActive,
       }),
     };
   },
@@ -374,6 +380,7 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
     const plan = planDeleteCommands(name, ownsFile, live, {
       enabled: props.initialEnabled,
       masked: props.initialMasked,
+      active: props.initialActive,
     });
     const fileStep = props.hasContent ? deleteFileScript(filePath, ownsFile) : "";
     const script = [commandsScript(plan.before), fileStep, commandsScript(plan.after)].join("\n");

@@ -124,8 +124,11 @@ describeIfSandbox("host providers on the real engine", () => {
       hostKey: info.hostKey,
       privateKey: privateKey(info),
     };
-    stockBefore = onHostOk(info, `systemctl is-enabled ${STOCK} || true`);
-    expect(["enabled", "disabled"]).toContain(stockBefore);
+    stockBefore = onHostOk(
+      info,
+      `systemctl is-enabled ${STOCK} || true; systemctl is-active ${STOCK} || true`,
+    );
+    expect(["enabled\nactive", "disabled\ninactive"]).toContain(stockBefore);
     t = await testStack("e2e-prov", program(connection, { env: "one", fileSuffix: "" }));
   });
 
@@ -198,7 +201,7 @@ describeIfSandbox("host providers on the real engine", () => {
     expect(new Set(providers).size).toBe(2);
   });
 
-  test("destroy removes what it created, unmasks the stock unit and leaves it installed", async () => {
+  test("destroy removes what it created, and unmasks the stock unit back to how it was (enabled, running, not failed)", async () => {
     onHostOk(info, `echo keep > ${dir}/unmanaged.txt`);
     await t.stack.destroy({ onOutput: t.onOutput });
     expect(
@@ -210,6 +213,7 @@ describeIfSandbox("host providers on the real engine", () => {
           `test -e /etc/systemd/system/${service}.d && echo dropin-dir-present || echo dropin-dir-absent`,
           `systemctl is-active ${service} || true`,
           `systemctl is-enabled ${STOCK} || true`,
+          `systemctl is-active ${STOCK} || true`,
           `systemctl show -p LoadState --value ${STOCK}`,
         ].join("\n"),
       ),

@@ -194,13 +194,46 @@ describe("planDeleteCommands", () => {
     });
   });
 
-  test("a stock unit we masked is unmasked, never stopped or removed", () => {
-    expect(planDeleteCommands(svc, false, state({ masked: true }), { enabled: true, masked: false })).toEqual(
-      {
-        before: ["systemctl unmask -- 'hemma-web.service'"],
-        after: [],
-      },
-    );
+  test("a stock unit we masked is unmasked, its failed state cleared and started again if it ran before", () => {
+    expect(
+      planDeleteCommands(svc, false, state({ masked: true }), { enabled: true, masked: false, active: true }),
+    ).toEqual({
+      before: [
+        "systemctl unmask -- 'hemma-web.service'",
+        "systemctl reset-failed -- 'hemma-web.service' 2>/dev/null || true",
+        "systemctl start -- 'hemma-web.service'",
+      ],
+      after: [],
+    });
+    expect(
+      planDeleteCommands(svc, false, state({ masked: true }), {
+        enabled: false,
+        masked: false,
+        active: false,
+      }).before,
+    ).toEqual([
+      "systemctl unmask -- 'hemma-web.service'",
+      "systemctl reset-failed -- 'hemma-web.service' 2>/dev/null || true",
+    ]);
+  });
+
+  test("state without a recorded running state leaves it alone", () => {
+    expect(
+      planDeleteCommands(svc, false, state({ masked: true }), { enabled: true, masked: false }).before,
+    ).toEqual([
+      "systemctl unmask -- 'hemma-web.service'",
+      "systemctl reset-failed -- 'hemma-web.service' 2>/dev/null || true",
+    ]);
+  });
+
+  test("a stock unit we stopped is started again", () => {
+    expect(
+      planDeleteCommands(svc, false, state({ enabled: true, enabledState: "enabled" }), {
+        enabled: true,
+        masked: false,
+        active: true,
+      }).before,
+    ).toEqual(["systemctl start -- 'hemma-web.service'"]);
   });
 
   test("a stock unit we enabled is disabled again; one already masked before us stays masked", () => {
