@@ -60,6 +60,7 @@ describe("bootstrap command and stdin framing", () => {
     expect(res.status).toBe(0);
     expect(res.stdout).toBe("status=ok\n");
     expect(fs.readFileSync(out, "utf8")).toBe(payload);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test("a script cut off before its NUL is not run", () => {
