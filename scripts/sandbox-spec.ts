@@ -119,17 +119,25 @@ export interface SandboxInfo {
   readonly knownHostsPath: string;
 }
 
-/** Directory of untracked sandbox state (keys, known_hosts, sandbox.json) in the repo `root`. */
-export function sandboxDir(root: string): string {
-  return path.join(root, ".sandbox");
+/** Name of the developer's sandbox container (`HEMMA_SANDBOX_NAME` picks another, e.g. CI's). */
+export const DEFAULT_CONTAINER = "hemma-sandbox";
+
+/**
+ * Directory of a sandbox's untracked state (client key, known_hosts, sandbox.json) in the repo
+ * `root`: `.sandbox/` for the default container, `.sandbox/<container>/` for any other, so a
+ * second sandbox (CI's, in a developer's checkout) never overwrites the first one's files.
+ */
+export function sandboxDir(root: string, container: string = DEFAULT_CONTAINER): string {
+  return container === DEFAULT_CONTAINER ? path.join(root, ".sandbox") : path.join(root, ".sandbox", container);
 }
 
 /**
- * Reads `.sandbox/sandbox.json` under `root`. Throws a message that says to run
- * `npm run sandbox -- up` when the sandbox was never brought up.
+ * Reads `sandbox.json` of `container` (default: `HEMMA_SANDBOX_NAME`, else the default
+ * container) under `root`. Throws a message that says to run `npm run sandbox -- up` when that
+ * sandbox was never brought up.
  */
-export function readSandboxInfo(root: string): SandboxInfo {
-  const file = path.join(sandboxDir(root), "sandbox.json");
+export function readSandboxInfo(root: string, container: string = process.env.HEMMA_SANDBOX_NAME ?? DEFAULT_CONTAINER): SandboxInfo {
+  const file = path.join(sandboxDir(root, container), "sandbox.json");
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");

@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  DEFAULT_CONTAINER,
   buildInputsHash,
   dockerRunArgs,
   hostKeyLineFromPub,
@@ -28,15 +29,20 @@ import { writeDevOverrides } from "./sandbox-overrides";
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE_DIR = process.env.HEMMA_CACHE_DIR ?? path.join(os.homedir(), ".cache", "hemma-infra");
-const CONTAINER = process.env.HEMMA_SANDBOX_NAME ?? "hemma-sandbox";
+const CONTAINER = process.env.HEMMA_SANDBOX_NAME ?? DEFAULT_CONTAINER;
 const DEFAULT_PORT = 2222;
+if (!/^[a-z0-9][a-z0-9_.-]*$/.test(CONTAINER)) {
+  process.stderr.write(`sandbox: HEMMA_SANDBOX_NAME must be a container name (lower-case letters, digits, _ . -), got ${JSON.stringify(CONTAINER)}\n`);
+  process.exit(2);
+}
 const USER = "paunchygent";
 const BOOT_TIMEOUT_MS = 120_000;
 
 const USAGE = `usage: npm run sandbox -- <command>
 
   up [--port N]     start Docker Engine if needed, build the image once, boot the sandbox
-                    (sshd on 127.0.0.1:N, default ${DEFAULT_PORT} or $HEMMA_SANDBOX_PORT)
+                    (sshd on 127.0.0.1:N: --port, else $HEMMA_SANDBOX_PORT, else the running
+                    sandbox's port, else ${DEFAULT_PORT}); $HEMMA_SANDBOX_NAME names another sandbox
   down              remove the sandbox container
   status            print running/stopped and the SSH port
   ssh [command...]  log in as ${USER} with the pinned host key (or run the command)
@@ -139,11 +145,14 @@ function ensureClientKey(dir: string): string {
   return key;
 }
 
-async function up(port: number): Promise<void> {
+async function up(requestedPort: number | undefined): Promise<void> {
   ensureDockerEngine();
   const hash = buildInputsHash(buildInputs());
   const image = ensureImage(hash);
   const current = inspectContainer();
+  // Without an explicit port a running sandbox keeps its own, so a plain `up` (as the e2e suite
+  // runs it) never moves CI's sandbox onto the developer's port.
+  const port = requestedPort ?? current?.port ?? DEFAULT_PORT;
   if (current && (current.inputsHash !== hash || current.port !== port || !current.running)) {
     log(`replacing container ${CONTAINER} (${current.inputsHash !== hash ? "image inputs changed" : current.port !== port ? "port changed" : "stopped"})`);
     run("docker", ["rm", "--force", CONTAINER]);
@@ -162,7 +171,7 @@ async function up(port: number): Promise<void> {
     log(`systemd is degraded; failed units:\n${failed}`);
   }
 
-  const dir = sandboxDir(ROOT);
+  const dir = sandboxDir(ROOT, CONTAINER);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const privateKeyPath = ensureClientKey(dir);
   const publicKey = fs.readFileSync(`${privateKeyPath}.pub`, "utf8");
@@ -183,9 +192,13 @@ async function up(port: number): Promise<void> {
     run("ssh", [...sshArgs(info), "sudo", "-n", "true"], { allowFail: true }).status === 0 ? true : undefined,
   );
   fs.writeFileSync(path.join(dir, "sandbox.json"), `${JSON.stringify(info, null, 2)}\n`);
-  const overrides = writeDevOverrides(ROOT, info, fs.readFileSync(privateKeyPath, "utf8"));
   log(`up: ${CONTAINER} (${image}) systemd ${state}, ssh ${USER}@127.0.0.1:${port}`);
-  log(`wrote ${path.relative(ROOT, path.join(dir, "sandbox.json"))} and ${path.relative(ROOT, overrides)}`);
+  log(`wrote ${path.relative(ROOT, path.join(dir, "sandbox.json"))}`);
+  // The dev stack targets the developer's sandbox only; another one (CI's) must not redirect it.
+  if (CONTAINER === DEFAULT_CONTAINER) {
+    const overrides = writeDevOverrides(ROOT, info, fs.readFileSync(privateKeyPath, "utf8"));
+    log(`wrote ${path.relative(ROOT, overrides)} (the dev stack's target)`);
+  }
 }
 
 function down(): void {
@@ -216,10 +229,10 @@ function ssh(command: string[]): number {
   return res.status ?? 1;
 }
 
-function parsePort(args: string[]): number {
+function parsePort(args: string[]): number | undefined {
   const i = args.indexOf("--port");
   const raw = i >= 0 ? args[i + 1] : process.env.HEMMA_SANDBOX_PORT;
-  if (raw === undefined) return DEFAULT_PORT;
+  if (raw === undefined) return undefined;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: expected a TCP port 1-65535, got ${JSON.stringify(raw)}`);
   return port;

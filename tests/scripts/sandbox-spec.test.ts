@@ -7,6 +7,7 @@ import {
   hostKeyLineFromPub,
   knownHostsLine,
   readSandboxInfo,
+  sandboxDir,
   sshArgs,
   type SandboxInfo,
 } from "../../scripts/sandbox-spec";
@@ -107,9 +108,20 @@ describe("sandbox info", () => {
 
   it("reads .sandbox/sandbox.json and says how to create it when absent", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-spec-"));
-    expect(() => readSandboxInfo(root)).toThrow("run `npm run sandbox -- up` first");
+    expect(() => readSandboxInfo(root, "hemma-sandbox")).toThrow("run `npm run sandbox -- up` first");
     fs.mkdirSync(path.join(root, ".sandbox"));
     fs.writeFileSync(path.join(root, ".sandbox", "sandbox.json"), JSON.stringify(info));
-    expect(readSandboxInfo(root)).toEqual(info);
+    expect(readSandboxInfo(root, "hemma-sandbox")).toEqual(info);
+  });
+
+  it("keeps another container's files apart from the developer's sandbox", () => {
+    expect(sandboxDir("/r")).toBe("/r/.sandbox");
+    expect(sandboxDir("/r", "hemma-sandbox")).toBe("/r/.sandbox");
+    expect(sandboxDir("/r", "hemma-sandbox-ci")).toBe("/r/.sandbox/hemma-sandbox-ci");
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-spec-"));
+    fs.mkdirSync(path.join(root, ".sandbox", "hemma-sandbox-ci"), { recursive: true });
+    fs.writeFileSync(path.join(root, ".sandbox", "hemma-sandbox-ci", "sandbox.json"), JSON.stringify({ ...info, port: 2223 }));
+    expect(readSandboxInfo(root, "hemma-sandbox-ci").port).toBe(2223);
+    expect(() => readSandboxInfo(root, "hemma-sandbox")).toThrow("no sandbox info");
   });
 });
