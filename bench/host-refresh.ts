@@ -19,9 +19,18 @@ const TARGET_SECONDS = 10;
 const TARGET_CONNECTIONS = 1;
 
 function sandboxUp(): SandboxInfo {
-  const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO_ROOT, "scripts", "sandbox.ts"), "up"], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const res = spawnSync(
+    process.execPath,
+    [
+      require.resolve("ts-node/dist/bin"),
+      "--transpile-only",
+      path.join(REPO_ROOT, "scripts", "sandbox.ts"),
+      "up",
+    ],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   if (res.status !== 0) throw new Error("npm run sandbox -- up failed");
   return readSandboxInfo(REPO_ROOT);
 }
@@ -34,36 +43,59 @@ function inSandbox(info: SandboxInfo, args: string[]): string {
 
 /** SSH logins with the key of `fingerprint` sshd accepted since `sinceEpoch` (sandbox clock, seconds). */
 function acceptedLogins(info: SandboxInfo, sinceEpoch: number, fingerprint: string): number {
-  const log = inSandbox(info, ["journalctl", "--unit", "ssh.service", "--since", `@${sinceEpoch}`, "--output", "cat", "--no-pager"]);
-  return log.split("\n").filter((line) => line.startsWith("Accepted publickey") && line.endsWith(fingerprint)).length;
+  const log = inSandbox(info, [
+    "journalctl",
+    "--unit",
+    "ssh.service",
+    "--since",
+    `@${sinceEpoch}`,
+    "--output",
+    "cat",
+    "--no-pager",
+  ]);
+  return log.split("\n").filter((line) => line.startsWith("Accepted publickey") && line.endsWith(fingerprint))
+    .length;
 }
 
 /** A fresh ed25519 key pair, authorized for the sandbox user; returns the private key, its fingerprint and an undo. */
-function benchKey(info: SandboxInfo, dir: string): { privateKey: string; fingerprint: string; revoke: () => void } {
+function benchKey(
+  info: SandboxInfo,
+  dir: string,
+): { privateKey: string; fingerprint: string; revoke: () => void } {
   const file = path.join(dir, "bench_ed25519");
   const gen = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "hemma-bench", "-f", file]);
   if (gen.status !== 0) throw new Error("ssh-keygen failed");
   const pub = fs.readFileSync(`${file}.pub`, "utf8").trim();
-  const fingerprint = spawnSync("ssh-keygen", ["-l", "-f", `${file}.pub`], { encoding: "utf8" }).stdout.split(" ")[1]!;
+  const fingerprint = spawnSync("ssh-keygen", ["-l", "-f", `${file}.pub`], { encoding: "utf8" }).stdout.split(
+    " ",
+  )[1]!;
   const authorized = `/home/${info.user}/.ssh/authorized_keys`;
   inSandbox(info, ["sh", "-c", `printf '%s\\n' '${pub}' >> ${authorized}`]);
   return {
     privateKey: fs.readFileSync(file, "utf8"),
     fingerprint,
-    revoke: () => void spawnSync("docker", ["exec", info.container, "sed", "-i", "/ hemma-bench$/d", authorized]),
+    revoke: () =>
+      void spawnSync("docker", ["exec", info.container, "sed", "-i", "/ hemma-bench$/d", authorized]),
   };
 }
 
 async function main(argv: string[]): Promise<void> {
   const filesArg = argv.indexOf("--files");
   const count = filesArg >= 0 ? Number(argv[filesArg + 1]) : 100;
-  if (!Number.isInteger(count) || count < 1) throw new Error(`--files: expected a positive integer, got ${argv[filesArg + 1]}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`--files: expected a positive integer, got ${argv[filesArg + 1]}`);
   const keep = argv.includes("--keep");
 
   const info = sandboxUp();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-bench-state-"));
   const key = benchKey(info, stateDir);
-  const connection = { host: info.host, port: info.port, user: info.user, hostKey: info.hostKey, privateKey: key.privateKey };
+  const connection = {
+    host: info.host,
+    port: info.port,
+    user: info.user,
+    hostKey: info.hostKey,
+    privateKey: key.privateKey,
+  };
   const dir = "/etc/hemma-bench";
   const stack = await openInlineStack({
     stackName: "bench-host-refresh",
@@ -97,8 +129,10 @@ async function main(argv: string[]): Promise<void> {
     const connections = acceptedLogins(info, mark, key.fingerprint);
 
     const same = preview.changeSummary.same ?? 0;
-    if (same !== count + 1) throw new Error(`the refresh was not a no-op: ${JSON.stringify(preview.changeSummary)}`);
-    const verdict = seconds < TARGET_SECONDS && connections <= TARGET_CONNECTIONS ? "target met" : "TARGET MISSED";
+    if (same !== count + 1)
+      throw new Error(`the refresh was not a no-op: ${JSON.stringify(preview.changeSummary)}`);
+    const verdict =
+      seconds < TARGET_SECONDS && connections <= TARGET_CONNECTIONS ? "target met" : "TARGET MISSED";
     process.stdout.write(
       `host-refresh: ${count} HostFiles, no-op preview --refresh: ${seconds.toFixed(2)} s wall, ${connections} SSH connection${connections === 1 ? "" : "s"} ` +
         `(target < ${TARGET_SECONDS} s, ${TARGET_CONNECTIONS} connection): ${verdict}; ` +

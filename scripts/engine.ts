@@ -34,7 +34,8 @@ export function ensurePulumiCli(): string {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const cli = out.trim().split("\n").pop() ?? "";
-  if (!path.isAbsolute(cli) || !fs.existsSync(cli)) throw new Error(`ensure-pulumi.sh printed no usable CLI path: ${JSON.stringify(out)}`);
+  if (!path.isAbsolute(cli) || !fs.existsSync(cli))
+    throw new Error(`ensure-pulumi.sh printed no usable CLI path: ${JSON.stringify(out)}`);
   return cli;
 }
 
@@ -94,7 +95,9 @@ export function engineEnv(stateDir: string, passphrase: string): Record<string, 
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     [DYNAMIC_PROVIDER_ENV]: dynamicProviderEntry(),
-    NODE_PATH: [path.join(REPO_ROOT, "node_modules"), process.env.NODE_PATH].filter(Boolean).join(path.delimiter),
+    NODE_PATH: [path.join(REPO_ROOT, "node_modules"), process.env.NODE_PATH]
+      .filter(Boolean)
+      .join(path.delimiter),
   };
 }
 
@@ -120,7 +123,10 @@ export async function openInlineStack(opts: InlineStackOptions): Promise<Stack> 
   const cli = ensurePulumiCli();
   ensureNodejsProviderPlugin(cli);
   fs.mkdirSync(opts.stateDir, { recursive: true });
-  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
+  const pulumiCommand = await PulumiCommand.get({
+    root: path.dirname(path.dirname(cli)),
+    skipVersionCheck: true,
+  });
   const envVars = engineEnv(opts.stateDir, opts.passphrase ?? DEV_PASSPHRASE);
   return LocalWorkspace.createOrSelectStack(
     { stackName: opts.stackName, projectName: PROJECT_NAME, program: opts.program },
@@ -128,7 +134,11 @@ export async function openInlineStack(opts: InlineStackOptions): Promise<Stack> 
       pulumiCommand,
       envVars,
       ...(opts.workDir !== undefined ? { workDir: opts.workDir } : {}),
-      projectSettings: { name: PROJECT_NAME, runtime: "nodejs", backend: { url: envVars.PULUMI_BACKEND_URL! } },
+      projectSettings: {
+        name: PROJECT_NAME,
+        runtime: "nodejs",
+        backend: { url: envVars.PULUMI_BACKEND_URL! },
+      },
     },
   );
 }

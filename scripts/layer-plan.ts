@@ -33,14 +33,23 @@ export interface InstalledPlugin {
 }
 
 /** The outcome for one layer. */
-export type LayerDecision = { readonly layer: string; readonly apply: true } | { readonly layer: string; readonly apply: false; readonly reason: string };
+export type LayerDecision =
+  | { readonly layer: string; readonly apply: true }
+  | { readonly layer: string; readonly apply: false; readonly reason: string };
 
 /**
  * Decides, in the order given, which layers can be applied with `installed` plugins. A skipped
  * layer's reason names every missing plugin and how the layer is proven instead.
  */
-export function planLayers(layers: readonly LayerRequirement[], installed: readonly InstalledPlugin[]): LayerDecision[] {
-  const have = new Set(installed.filter((p) => p.kind === "resource" && p.version !== undefined).map((p) => `${p.name}@${p.version!.replace(/^v/, "")}`));
+export function planLayers(
+  layers: readonly LayerRequirement[],
+  installed: readonly InstalledPlugin[],
+): LayerDecision[] {
+  const have = new Set(
+    installed
+      .filter((p) => p.kind === "resource" && p.version !== undefined)
+      .map((p) => `${p.name}@${p.version!.replace(/^v/, "")}`),
+  );
   return layers.map((l) => {
     const missing = l.plugins.filter((p) => !have.has(`${p.name}@${p.version}`));
     if (missing.length === 0) return { layer: l.layer, apply: true };
@@ -55,5 +64,7 @@ export function planLayers(layers: readonly LayerRequirement[], installed: reado
 
 /** The message `npm run up` prints for a skipped layer. */
 export function skipMessage(decision: LayerDecision): string {
-  return decision.apply ? `applying ${decision.layer} layer` : `skipped ${decision.layer} layer: ${decision.reason}`;
+  return decision.apply
+    ? `applying ${decision.layer} layer`
+    : `skipped ${decision.layer} layer: ${decision.reason}`;
 }

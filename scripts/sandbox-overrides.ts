@@ -31,5 +31,6 @@ export function renderDevOverrides(info: SandboxInfo, privateKey: string): strin
 export function writeDevOverrides(root: string, info: SandboxInfo, privateKey: string): string {
   const file = path.join(sandboxDir(root), DEV_OVERRIDES_FILE);
   fs.writeFileSync(file, renderDevOverrides(info, privateKey), { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
   return file;
 }

@@ -88,7 +88,9 @@ export function dockerRunArgs(opts: SandboxRunOptions): string[] {
  * trailing comment. Throws when the text is not a public key line.
  */
 export function hostKeyLineFromPub(pub: string): string {
-  const m = /^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)|ssh-rsa) ([A-Za-z0-9+/]+={0,2})(?:\s.*)?$/.exec(pub.trim());
+  const m = /^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)|ssh-rsa) ([A-Za-z0-9+/]+={0,2})(?:\s.*)?$/.exec(
+    pub.trim(),
+  );
   if (!m) throw new Error(`not an OpenSSH public key line: ${JSON.stringify(pub.trim().slice(0, 60))}`);
   return `${m[1]} ${m[2]}`;
 }
@@ -128,7 +130,9 @@ export const DEFAULT_CONTAINER = "hemma-sandbox";
  * second sandbox (CI's, in a developer's checkout) never overwrites the first one's files.
  */
 export function sandboxDir(root: string, container: string = DEFAULT_CONTAINER): string {
-  return container === DEFAULT_CONTAINER ? path.join(root, ".sandbox") : path.join(root, ".sandbox", container);
+  return container === DEFAULT_CONTAINER
+    ? path.join(root, ".sandbox")
+    : path.join(root, ".sandbox", container);
 }
 
 /**
@@ -136,7 +140,10 @@ export function sandboxDir(root: string, container: string = DEFAULT_CONTAINER):
  * container) under `root`. Throws a message that says to run `npm run sandbox -- up` when that
  * sandbox was never brought up.
  */
-export function readSandboxInfo(root: string, container: string = process.env.HEMMA_SANDBOX_NAME ?? DEFAULT_CONTAINER): SandboxInfo {
+export function readSandboxInfo(
+  root: string,
+  container: string = process.env.HEMMA_SANDBOX_NAME ?? DEFAULT_CONTAINER,
+): SandboxInfo {
   const file = path.join(sandboxDir(root, container), "sandbox.json");
   let text: string;
   try {

@@ -32,7 +32,9 @@ const CACHE_DIR = process.env.HEMMA_CACHE_DIR ?? path.join(os.homedir(), ".cache
 const CONTAINER = process.env.HEMMA_SANDBOX_NAME ?? DEFAULT_CONTAINER;
 const DEFAULT_PORT = 2222;
 if (!/^[a-z0-9][a-z0-9_.-]*$/.test(CONTAINER)) {
-  process.stderr.write(`sandbox: HEMMA_SANDBOX_NAME must be a container name (lower-case letters, digits, _ . -), got ${JSON.stringify(CONTAINER)}\n`);
+  process.stderr.write(
+    `sandbox: HEMMA_SANDBOX_NAME must be a container name (lower-case letters, digits, _ . -), got ${JSON.stringify(CONTAINER)}\n`,
+  );
   process.exit(2);
 }
 const USER = "paunchygent";
@@ -52,11 +54,17 @@ exit codes: 0 ok, 1 failure, 2 usage; ssh passes the remote exit code through`;
 /** A failure to report as one line, without a stack trace. */
 class SandboxError extends Error {}
 
-function run(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}): SpawnSyncReturns<string> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; allowFail?: boolean } = {},
+): SpawnSyncReturns<string> {
   const res = spawnSync(cmd, args, { encoding: "utf8", input: opts.input, maxBuffer: 64 * 1024 * 1024 });
   if (res.error) throw new SandboxError(`${cmd} could not run: ${res.error.message}`);
   if (res.status !== 0 && !opts.allowFail) {
-    throw new SandboxError(`${cmd} ${args.join(" ")} failed (exit ${res.status}): ${(res.stderr || res.stdout).trim()}`);
+    throw new SandboxError(
+      `${cmd} ${args.join(" ")} failed (exit ${res.status}): ${(res.stderr || res.stdout).trim()}`,
+    );
   }
   return res;
 }
@@ -66,7 +74,9 @@ function log(msg: string): void {
 }
 
 function ensureDockerEngine(): void {
-  const res = spawnSync(path.join(ROOT, "sandbox", "start-dockerd.sh"), [], { stdio: ["ignore", "inherit", "inherit"] });
+  const res = spawnSync(path.join(ROOT, "sandbox", "start-dockerd.sh"), [], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (res.status !== 0) throw new SandboxError("Docker Engine is not available (see the messages above)");
 }
 
@@ -95,11 +105,22 @@ function ensureImage(hash: string): string {
   if (!fs.existsSync(tarball)) {
     fs.mkdirSync(CACHE_DIR, { recursive: true });
     log(`building the Debian rootfs into ${tarball}`);
-    const res = spawnSync(path.join(ROOT, "sandbox", "build-rootfs.sh"), [tarball], { stdio: ["ignore", "inherit", "inherit"] });
-    if (res.status !== 0) throw new SandboxError("building the sandbox rootfs failed (see the messages above)");
+    const res = spawnSync(path.join(ROOT, "sandbox", "build-rootfs.sh"), [tarball], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    if (res.status !== 0)
+      throw new SandboxError("building the sandbox rootfs failed (see the messages above)");
   }
   log(`importing ${tarball} as ${image}`);
-  run("docker", ["import", "--change", 'CMD ["/sbin/init"]', "--change", "ENV container=docker", tarball, image]);
+  run("docker", [
+    "import",
+    "--change",
+    'CMD ["/sbin/init"]',
+    "--change",
+    "ENV container=docker",
+    tarball,
+    image,
+  ]);
   return image;
 }
 
@@ -132,7 +153,8 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | unde
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new SandboxError(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new SandboxError(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -154,7 +176,9 @@ async function up(requestedPort: number | undefined): Promise<void> {
   // runs it) never moves CI's sandbox onto the developer's port.
   const port = requestedPort ?? current?.port ?? DEFAULT_PORT;
   if (current && (current.inputsHash !== hash || current.port !== port || !current.running)) {
-    log(`replacing container ${CONTAINER} (${current.inputsHash !== hash ? "image inputs changed" : current.port !== port ? "port changed" : "stopped"})`);
+    log(
+      `replacing container ${CONTAINER} (${current.inputsHash !== hash ? "image inputs changed" : current.port !== port ? "port changed" : "stopped"})`,
+    );
     run("docker", ["rm", "--force", CONTAINER]);
   }
   if (!current || current.inputsHash !== hash || current.port !== port || !current.running) {
@@ -167,7 +191,9 @@ async function up(requestedPort: number | undefined): Promise<void> {
     return s === "running" || s === "degraded" ? s : undefined;
   });
   if (state === "degraded") {
-    const failed = run("docker", ["exec", CONTAINER, "systemctl", "--failed", "--no-legend", "--plain"], { allowFail: true }).stdout.trim();
+    const failed = run("docker", ["exec", CONTAINER, "systemctl", "--failed", "--no-legend", "--plain"], {
+      allowFail: true,
+    }).stdout.trim();
     log(`systemd is degraded; failed units:\n${failed}`);
   }
 
@@ -175,18 +201,40 @@ async function up(requestedPort: number | undefined): Promise<void> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const privateKeyPath = ensureClientKey(dir);
   const publicKey = fs.readFileSync(`${privateKeyPath}.pub`, "utf8");
-  run("docker", ["exec", "-i", CONTAINER, "sh", "-c", `umask 077 && cat > /home/${USER}/.ssh/authorized_keys && chown ${USER}:${USER} /home/${USER}/.ssh/authorized_keys`], {
-    input: publicKey,
-  });
+  run(
+    "docker",
+    [
+      "exec",
+      "-i",
+      CONTAINER,
+      "sh",
+      "-c",
+      `umask 077 && cat > /home/${USER}/.ssh/authorized_keys && chown ${USER}:${USER} /home/${USER}/.ssh/authorized_keys`,
+    ],
+    {
+      input: publicKey,
+    },
+  );
   const hostKeyPub = await waitFor("the sandbox's ed25519 host key", 30_000, () => {
-    const res = run("docker", ["exec", CONTAINER, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], { allowFail: true });
+    const res = run("docker", ["exec", CONTAINER, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], {
+      allowFail: true,
+    });
     return res.status === 0 ? res.stdout : undefined;
   });
   const hostKey = hostKeyLineFromPub(hostKeyPub);
   const knownHostsPath = path.join(dir, "known_hosts");
   fs.writeFileSync(knownHostsPath, knownHostsLine("127.0.0.1", port, hostKey));
 
-  const info: SandboxInfo = { container: CONTAINER, image, host: "127.0.0.1", port, user: USER, hostKey, privateKeyPath, knownHostsPath };
+  const info: SandboxInfo = {
+    container: CONTAINER,
+    image,
+    host: "127.0.0.1",
+    port,
+    user: USER,
+    hostKey,
+    privateKeyPath,
+    knownHostsPath,
+  };
   // Prove the whole path (published port, sshd, key, pinned host key, sudo) before reporting success.
   await waitFor("sshd to accept the client key", 30_000, () =>
     run("ssh", [...sshArgs(info), "sudo", "-n", "true"], { allowFail: true }).status === 0 ? true : undefined,
@@ -217,7 +265,10 @@ function status(): number {
   }
   const c = inspectContainer();
   if (!c) process.stdout.write("stopped (no container)\n");
-  else process.stdout.write(`${c.running ? "running" : "stopped"} ${CONTAINER} ssh 127.0.0.1:${c.port ?? "?"} image ${c.image}\n`);
+  else
+    process.stdout.write(
+      `${c.running ? "running" : "stopped"} ${CONTAINER} ssh 127.0.0.1:${c.port ?? "?"} image ${c.image}\n`,
+    );
   return 0;
 }
 
@@ -234,7 +285,8 @@ function parsePort(args: string[]): number | undefined {
   const raw = i >= 0 ? args[i + 1] : process.env.HEMMA_SANDBOX_PORT;
   if (raw === undefined) return undefined;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port: expected a TCP port 1-65535, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError(`--port: expected a TCP port 1-65535, got ${JSON.stringify(raw)}`);
   return port;
 }
 
@@ -258,7 +310,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     default:
-      throw new UsageError(command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`);
+      throw new UsageError(
+        command === undefined ? "missing command" : `unknown command ${JSON.stringify(command)}`,
+      );
   }
 }
 
@@ -269,7 +323,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`sandbox: ${err.message}\n${USAGE}\n`);
       process.exit(2);
     }
-    process.stderr.write(`sandbox: ${err instanceof SandboxError ? err.message : String(err instanceof Error ? err.stack : err)}\n`);
+    process.stderr.write(
+      `sandbox: ${err instanceof SandboxError ? err.message : String(err instanceof Error ? err.stack : err)}\n`,
+    );
     process.exit(1);
   },
 );

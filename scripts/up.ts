@@ -34,7 +34,9 @@ class UsageError extends Error {}
 
 /** The plugin an npm provider package pins (its `pulumi` field), so the requirement follows package.json. */
 function pluginOf(pkg: string): PluginRequirement {
-  const meta = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", pkg, "package.json"), "utf8")) as {
+  const meta = JSON.parse(
+    fs.readFileSync(path.join(REPO_ROOT, "node_modules", pkg, "package.json"), "utf8"),
+  ) as {
     pulumi: { name: string; version: string };
   };
   return { name: meta.pulumi.name, version: meta.pulumi.version };
@@ -99,12 +101,15 @@ async function main(argv: string[]): Promise<number> {
   if (positional.length !== 1) throw new UsageError("name exactly one stack");
   const stackName = positional[0]!;
   // prod is converged with the regular `pulumi up` against its own backend, never from a dev checkout.
-  if (stackName !== "dev") throw new UsageError(`\`npm run up\` converges the dev stack only, got ${JSON.stringify(stackName)}`);
+  if (stackName !== "dev")
+    throw new UsageError(`\`npm run up\` converges the dev stack only, got ${JSON.stringify(stackName)}`);
   const previewOnly = argv.includes("--preview");
 
   const overrides = path.join(REPO_ROOT, ".sandbox", "dev-overrides.yaml");
   if (!fs.existsSync(overrides)) {
-    process.stderr.write(`up: ${path.relative(REPO_ROOT, overrides)} is missing: run \`npm run sandbox -- up\` first\n`);
+    process.stderr.write(
+      `up: ${path.relative(REPO_ROOT, overrides)} is missing: run \`npm run sandbox -- up\` first\n`,
+    );
     return 1;
   }
 
@@ -113,7 +118,10 @@ async function main(argv: string[]): Promise<number> {
   const stateRoot = path.join(REPO_ROOT, ".pulumi-state");
   const workDir = path.join(stateRoot, "work");
   fs.mkdirSync(workDir, { recursive: true });
-  fs.copyFileSync(path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`), path.join(workDir, `Pulumi.${stackName}.yaml`));
+  fs.copyFileSync(
+    path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`),
+    path.join(workDir, `Pulumi.${stackName}.yaml`),
+  );
 
   let decisions: ReturnType<typeof planLayers> = [];
   // The inline program runs in this process, so it can report which layers it really built.
@@ -133,26 +141,37 @@ async function main(argv: string[]): Promise<number> {
       built.push(layer.layer);
     }
   };
-  const stack = await openInlineStack({ stackName, program, stateDir: path.join(stateRoot, "backend"), passphrase: DEV_PASSPHRASE, workDir });
+  const stack = await openInlineStack({
+    stackName,
+    program,
+    stateDir: path.join(stateRoot, "backend"),
+    passphrase: DEV_PASSPHRASE,
+    workDir,
+  });
 
   decisions = planLayers(LAYERS, await stack.workspace.listPlugins());
   for (const d of decisions) if (!d.apply) say(skipMessage(d));
 
   const onOutput = (out: string): void => void process.stdout.write(out);
   const report = (): void => {
-    for (const layer of switchedOff) say(`skipped ${layer} layer: switched off by hemma:features in Pulumi.${stackName}.yaml`);
+    for (const layer of switchedOff)
+      say(`skipped ${layer} layer: switched off by hemma:features in Pulumi.${stackName}.yaml`);
     const notApplied = [...decisions.filter((d) => !d.apply).map((d) => d.layer), ...switchedOff];
     if (notApplied.length > 0) say(`NOT applied: ${notApplied.join(", ")}`);
   };
   if (previewOnly) {
     const result = await stack.preview({ refresh: true, diff: true, onOutput });
     report();
-    say(`previewed ${built.join(", ") || "no"} layer${built.length === 1 ? "" : "s"}: ${JSON.stringify(result.changeSummary)}`);
+    say(
+      `previewed ${built.join(", ") || "no"} layer${built.length === 1 ? "" : "s"}: ${JSON.stringify(result.changeSummary)}`,
+    );
     return 0;
   }
   const result = await stack.up({ refresh: true, onOutput });
   report();
-  say(`converged ${built.join(", ") || "no"} layer${built.length === 1 ? "" : "s"}: ${JSON.stringify(result.summary.resourceChanges ?? {})}`);
+  say(
+    `converged ${built.join(", ") || "no"} layer${built.length === 1 ? "" : "s"}: ${JSON.stringify(result.summary.resourceChanges ?? {})}`,
+  );
   return 0;
 }
 

@@ -25,7 +25,13 @@ test("4. a wrong pinned host key fails fast with a message naming the host, and 
   const wrong = otherHostKey();
   expect(wrong).not.toBe(info.hostKey);
   const target = `/etc/hemma-e2e-hostkey-${randomBytes(4).toString("hex")}.conf`;
-  const connection = { host: info.host, port: info.port, user: info.user, hostKey: wrong, privateKey: privateKey(info) };
+  const connection = {
+    host: info.host,
+    port: info.port,
+    user: info.user,
+    hostKey: wrong,
+    privateKey: privateKey(info),
+  };
   const t = await testStack("e2e-hostkey", async () => {
     new HostFile("f", { connection, path: target, content: "x\n" });
   });

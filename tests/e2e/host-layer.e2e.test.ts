@@ -34,7 +34,9 @@ function live(): Record<string, string> {
       "done",
     ].join("\n"),
   );
-  return Object.fromEntries(out.split("\n").map((line) => [line.split(" ")[0]!, line.split(" ").slice(1).join(" ")]));
+  return Object.fromEntries(
+    out.split("\n").map((line) => [line.split(" ")[0]!, line.split(" ").slice(1).join(" ")]),
+  );
 }
 
 const converged = (): Record<string, string> => ({
@@ -48,7 +50,13 @@ const converged = (): Record<string, string> => ({
 
 beforeAll(async () => {
   info = ensureSandbox();
-  connection = { host: info.host, port: info.port, user: info.user, hostKey: info.hostKey, privateKey: privateKey(info) };
+  connection = {
+    host: info.host,
+    port: info.port,
+    user: info.user,
+    hostKey: info.hostKey,
+    privateKey: privateKey(info),
+  };
   // A file the program does not manage, in a directory it does: destroy must leave it.
   onHostOk(info, `mkdir -p ${l.dir} && echo keep > ${l.dir}/unmanaged.txt`);
   t = await testStack("e2e-host", hostProgram(connection, run, secret));
@@ -80,22 +88,27 @@ const drifts: Array<[string, string, string]> = [
   ["a service stopped", `systemctl stop ${l.webService}`, "SystemdUnit web-service update"],
 ];
 
-test.each(drifts)("2. drift (%s) fails preview --refresh --expect-no-changes, and up repairs it", async (_what, drift, step) => {
-  onHostOk(info, drift);
-  expect(live()).not.toEqual(converged());
+test.each(drifts)(
+  "2. drift (%s) fails preview --refresh --expect-no-changes, and up repairs it",
+  async (_what, drift, step) => {
+    onHostOk(info, drift);
+    expect(live()).not.toEqual(converged());
 
-  const message = await failureOf(t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput }));
-  expect(message).toContain("no changes were expected for preview but changes were proposed");
-  expect(message).toContain(step);
-  // Only the drifted resource is proposed for change.
-  expect(message).toMatch(/Resources:\s+[~+] 1 to (update|create)\s+6 unchanged/);
+    const message = await failureOf(
+      t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput }),
+    );
+    expect(message).toContain("no changes were expected for preview but changes were proposed");
+    expect(message).toContain(step);
+    // Only the drifted resource is proposed for change.
+    expect(message).toMatch(/Resources:\s+[~+] 1 to (update|create)\s+6 unchanged/);
 
-  const up = await t.stack.up({ refresh: true, onOutput: t.onOutput });
-  expect(up.summary.result).toBe("succeeded");
-  expect(live()).toEqual(converged());
-  const after = await t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput });
-  expect(after.changeSummary).toEqual({ same: 7 });
-});
+    const up = await t.stack.up({ refresh: true, onOutput: t.onOutput });
+    expect(up.summary.result).toBe("succeeded");
+    expect(live()).toEqual(converged());
+    const after = await t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput });
+    expect(after.changeSummary).toEqual({ same: 7 });
+  },
+);
 
 test("3. content the validator rejects fails up with its message and leaves the old file", async () => {
   t.stack.workspace.program = hostProgram(connection, run, secret, { appConf: "port=9090\n" });
@@ -103,7 +116,11 @@ test("3. content the validator rejects fails up with its message and leaves the 
   expect(message).toContain(`validator rejected the new content of ${l.appConf}`);
   expect(message).toContain("app.conf must set greeting=");
   expect(live()[l.appConf]).toBe(`${sha256(APP_CONF)} 644 root:root`);
-  expect(onHostOk(info, `ls -A ${l.dir}`).split("\n").sort()).toEqual(["app.conf", "secret.env", "unmanaged.txt"]);
+  expect(onHostOk(info, `ls -A ${l.dir}`).split("\n").sort()).toEqual([
+    "app.conf",
+    "secret.env",
+    "unmanaged.txt",
+  ]);
 
   t.stack.workspace.program = hostProgram(connection, run, secret);
   const back = await t.stack.up({ refresh: true, onOutput: t.onOutput });
@@ -129,7 +146,11 @@ test("6. no secret value appears in the stored or exported state or in the engin
   expect(exported).toContain(l.secretEnv);
   expect(output).toContain("secret-env");
   expect(exported).toContain(sha256(APP_CONF));
-  expect({ stored: leaks(stored), exported: leaks(exported), output: leaks(output) }).toEqual({ stored: [], exported: [], output: [] });
+  expect({ stored: leaks(stored), exported: leaks(exported), output: leaks(output) }).toEqual({
+    stored: [],
+    exported: [],
+    output: [],
+  });
 });
 
 test("5. destroy removes every managed file and unit and leaves the unmanaged file", async () => {

@@ -2,7 +2,13 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DYNAMIC_PROVIDER_ENV, engineEnv, ensureNodejsProviderPlugin, nodejsProviderShim, REPO_ROOT } from "../../scripts/engine";
+import {
+  DYNAMIC_PROVIDER_ENV,
+  engineEnv,
+  ensureNodejsProviderPlugin,
+  nodejsProviderShim,
+  REPO_ROOT,
+} from "../../scripts/engine";
 
 describe("engineEnv", () => {
   it("uses a local file backend, the passphrase, and never downloads plugins", () => {
@@ -10,7 +16,9 @@ describe("engineEnv", () => {
     expect(env.PULUMI_BACKEND_URL).toBe("file:///tmp/state");
     expect(env.PULUMI_CONFIG_PASSPHRASE).toBe("pw");
     expect(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION).toBe("true");
-    expect(env[DYNAMIC_PROVIDER_ENV]).toBe(path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js"));
+    expect(env[DYNAMIC_PROVIDER_ENV]).toBe(
+      path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js"),
+    );
     expect(env.NODE_PATH!.split(path.delimiter)[0]).toBe(path.join(REPO_ROOT, "node_modules"));
   });
 });

@@ -2,7 +2,14 @@ import { planLayers, skipMessage, type LayerRequirement } from "../../scripts/la
 
 const layers: LayerRequirement[] = [
   { layer: "host", plugins: [], provenBy: "the e2e suite" },
-  { layer: "docker", plugins: [{ name: "docker", version: "5.2.0" }, { name: "command", version: "1.2.1" }], provenBy: "mock tests" },
+  {
+    layer: "docker",
+    plugins: [
+      { name: "docker", version: "5.2.0" },
+      { name: "command", version: "1.2.1" },
+    ],
+    provenBy: "mock tests",
+  },
   { layer: "dns", plugins: [{ name: "cloudflare", version: "6.22.1" }], provenBy: "mock tests" },
 ];
 
@@ -13,9 +20,15 @@ describe("planLayers", () => {
       {
         layer: "docker",
         apply: false,
-        reason: "provider plugins docker v5.2.0, command v1.2.1 are not installed (no registry access here); proven by mock tests",
+        reason:
+          "provider plugins docker v5.2.0, command v1.2.1 are not installed (no registry access here); proven by mock tests",
       },
-      { layer: "dns", apply: false, reason: "provider plugin cloudflare v6.22.1 is not installed (no registry access here); proven by mock tests" },
+      {
+        layer: "dns",
+        apply: false,
+        reason:
+          "provider plugin cloudflare v6.22.1 is not installed (no registry access here); proven by mock tests",
+      },
     ]);
   });
 
@@ -26,7 +39,9 @@ describe("planLayers", () => {
       { name: "cloudflare", kind: "resource", version: "6.22.0" },
     ]);
     expect(decisions.map((d) => d.apply)).toEqual([true, true, false]);
-    expect(planLayers(layers, [{ name: "cloudflare", kind: "language", version: "6.22.1" }])[2]!.apply).toBe(false);
+    expect(planLayers(layers, [{ name: "cloudflare", kind: "language", version: "6.22.1" }])[2]!.apply).toBe(
+      false,
+    );
   });
 });
 

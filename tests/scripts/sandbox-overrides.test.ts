@@ -12,13 +12,19 @@ const info = {
   privateKeyPath: "/r/.sandbox/id_ed25519",
   knownHostsPath: "/r/.sandbox/known_hosts",
 };
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
 describe("renderDevOverrides", () => {
   const doc = parse(renderDevOverrides(info, KEY)) as { config: Record<string, unknown> };
 
   it("overrides hemma:ssh with the sandbox address, user and pinned key, on one line", () => {
-    expect(doc.config["hemma:ssh"]).toEqual({ host: "127.0.0.1", port: 2222, user: "paunchygent", hostKey: info.hostKey });
+    expect(doc.config["hemma:ssh"]).toEqual({
+      host: "127.0.0.1",
+      port: 2222,
+      user: "paunchygent",
+      hostKey: info.hostKey,
+    });
   });
 
   it("carries the private key verbatim as the plaintext hemma:sshPrivateKey", () => {

@@ -31,14 +31,25 @@ describe("buildInputsHash", () => {
   });
 
   it("does not let bytes move across a file boundary unnoticed", () => {
-    const split1 = [{ ...a, content: Buffer.from("ab") }, { ...b, content: Buffer.from("c") }];
-    const split2 = [{ ...a, content: Buffer.from("a") }, { ...b, content: Buffer.from("bc") }];
+    const split1 = [
+      { ...a, content: Buffer.from("ab") },
+      { ...b, content: Buffer.from("c") },
+    ];
+    const split2 = [
+      { ...a, content: Buffer.from("a") },
+      { ...b, content: Buffer.from("bc") },
+    ];
     expect(buildInputsHash(split1)).not.toBe(buildInputsHash(split2));
   });
 });
 
 describe("dockerRunArgs", () => {
-  const args = dockerRunArgs({ container: "hs", image: "hemma-sandbox:abc", sshPort: 2222, inputsHash: "abc" });
+  const args = dockerRunArgs({
+    container: "hs",
+    image: "hemma-sandbox:abc",
+    sshPort: 2222,
+    inputsHash: "abc",
+  });
 
   it("publishes sshd on loopback only", () => {
     expect(args[args.indexOf("--publish") + 1]).toBe("127.0.0.1:2222:22");
@@ -71,7 +82,9 @@ describe("hostKeyLineFromPub", () => {
   });
 
   it("rejects text that is not a key line", () => {
-    expect(() => hostKeyLineFromPub("cat: /etc/ssh/x: No such file")).toThrow("not an OpenSSH public key line");
+    expect(() => hostKeyLineFromPub("cat: /etc/ssh/x: No such file")).toThrow(
+      "not an OpenSSH public key line",
+    );
     expect(() => hostKeyLineFromPub("ssh-dss AAAAB3NzaC1kc3M=")).toThrow("not an OpenSSH public key line");
   });
 });
@@ -120,7 +133,10 @@ describe("sandbox info", () => {
     expect(sandboxDir("/r", "hemma-sandbox-ci")).toBe("/r/.sandbox/hemma-sandbox-ci");
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-spec-"));
     fs.mkdirSync(path.join(root, ".sandbox", "hemma-sandbox-ci"), { recursive: true });
-    fs.writeFileSync(path.join(root, ".sandbox", "hemma-sandbox-ci", "sandbox.json"), JSON.stringify({ ...info, port: 2223 }));
+    fs.writeFileSync(
+      path.join(root, ".sandbox", "hemma-sandbox-ci", "sandbox.json"),
+      JSON.stringify({ ...info, port: 2223 }),
+    );
     expect(readSandboxInfo(root, "hemma-sandbox-ci").port).toBe(2223);
     expect(() => readSandboxInfo(root, "hemma-sandbox")).toThrow("no sandbox info");
   });

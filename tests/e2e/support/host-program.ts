@@ -21,7 +21,8 @@ export interface HostProgramVariant {
 export const APP_CONF = "greeting=hello\nport=8080\n";
 
 /** Rejects an `app.conf` without a `greeting=` line, saying so on stderr. */
-export const APP_CONF_VALIDATOR = "grep -q '^greeting=' {} || { echo 'app.conf must set greeting=' >&2; exit 1; }";
+export const APP_CONF_VALIDATOR =
+  "grep -q '^greeting=' {} || { echo 'app.conf must set greeting=' >&2; exit 1; }";
 
 /** Host paths and unit names of one run. */
 export interface HostLayout {
@@ -49,7 +50,12 @@ export function hostLayout(run: string): HostLayout {
 }
 
 /** The inline program for `connection`, run `run`, and the secret file's `secret` value. */
-export function hostProgram(connection: HostConnectionArgs, run: string, secret: string, variant: HostProgramVariant = {}): PulumiFn {
+export function hostProgram(
+  connection: HostConnectionArgs,
+  run: string,
+  secret: string,
+  variant: HostProgramVariant = {},
+): PulumiFn {
   const l = hostLayout(run);
   return async () => {
     const app = new HostFile("app-conf", {
@@ -62,7 +68,13 @@ export function hostProgram(connection: HostConnectionArgs, run: string, secret:
     });
     const env = new HostFile(
       "secret-env",
-      { connection, path: l.secretEnv, content: pulumi.secret(`TOKEN=${secret}\n`), mode: "0600", createDirectories: true },
+      {
+        connection,
+        path: l.secretEnv,
+        content: pulumi.secret(`TOKEN=${secret}\n`),
+        mode: "0600",
+        createDirectories: true,
+      },
       { dependsOn: [app] },
     );
     const tick = new HostFile("tick-script", {
@@ -96,7 +108,14 @@ export function hostProgram(connection: HostConnectionArgs, run: string, secret:
       {
         connection,
         name: l.tickService,
-        content: ["[Unit]", "Description=hemma e2e tick", "[Service]", "Type=oneshot", `ExecStart=${l.tickScript}`, ""].join("\n"),
+        content: [
+          "[Unit]",
+          "Description=hemma e2e tick",
+          "[Service]",
+          "Type=oneshot",
+          `ExecStart=${l.tickScript}`,
+          "",
+        ].join("\n"),
       },
       { dependsOn: [tick] },
     );
@@ -106,7 +125,15 @@ export function hostProgram(connection: HostConnectionArgs, run: string, secret:
         connection,
         name: l.tickTimer,
         // A fixed yearly date: the oneshot must not fire while a test asserts it is inactive.
-        content: ["[Unit]", "Description=hemma e2e tick timer", "[Timer]", "OnCalendar=*-06-15 03:00:00", "[Install]", "WantedBy=timers.target", ""].join("\n"),
+        content: [
+          "[Unit]",
+          "Description=hemma e2e tick timer",
+          "[Timer]",
+          "OnCalendar=*-06-15 03:00:00",
+          "[Install]",
+          "WantedBy=timers.target",
+          "",
+        ].join("\n"),
         enabled: true,
         active: true,
       },

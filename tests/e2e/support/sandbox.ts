@@ -12,11 +12,16 @@ export const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** Runs `npm run sandbox -- up` (cheap when it is already running) and returns its connection facts. */
 export function ensureSandbox(): SandboxInfo {
-  const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(ROOT, "scripts", "sandbox.ts"), "up"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  if (res.status !== 0) throw new Error(`sandbox up failed (exit ${res.status}):\n${res.stderr}${res.stdout}`);
+  const res = spawnSync(
+    process.execPath,
+    [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(ROOT, "scripts", "sandbox.ts"), "up"],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+    },
+  );
+  if (res.status !== 0)
+    throw new Error(`sandbox up failed (exit ${res.status}):\n${res.stderr}${res.stdout}`);
   return readSandboxInfo(ROOT);
 }
 
@@ -32,7 +37,11 @@ export interface HostResult {
 
 /** Runs a bash `script` as root on the sandbox (ssh, then `sudo -n bash -s` reading the script on stdin). */
 export function onHost(info: SandboxInfo, script: string): HostResult {
-  const res = spawnSync("ssh", [...sshArgs(info), "sudo", "-n", "bash", "-s"], { input: script, encoding: "utf8", timeout: 60_000 });
+  const res = spawnSync("ssh", [...sshArgs(info), "sudo", "-n", "bash", "-s"], {
+    input: script,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   if (res.error) throw res.error;
   return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
 }

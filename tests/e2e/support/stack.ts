@@ -12,7 +12,9 @@ import { DEV_PASSPHRASE, engineEnv, ensurePulumiCli, openInlineStack } from "../
 function readTree(dir: string): string {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .map((e) => (e.isDirectory() ? readTree(path.join(dir, e.name)) : fs.readFileSync(path.join(dir, e.name), "utf8")))
+    .map((e) =>
+      e.isDirectory() ? readTree(path.join(dir, e.name)) : fs.readFileSync(path.join(dir, e.name), "utf8"),
+    )
     .join("\n");
 }
 
