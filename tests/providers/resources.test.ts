@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks } from "../helpers/mocks";
+import { installMocks } from "../../scripts/mock-engine";
 import { sha256Hex } from "../../providers/digest";
 import { HostFile } from "../../providers/host-file";
 import { SystemdUnit } from "../../providers/systemd-unit";

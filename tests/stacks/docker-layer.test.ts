@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks } from "../helpers/mocks";
+import { installMocks } from "../../scripts/mock-engine";
 import { appEnvSettings, rolePassword } from "../../stacks/layers/docker";
 import { appEnvSchema } from "../../config/schema/app-env";
 import type { HemmaSecrets } from "../../config/secrets";

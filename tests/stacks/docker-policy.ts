@@ -1,4 +1,4 @@
-import { T } from "../helpers/mocks";
+import { T } from "../../scripts/mock-engine";
 import {
   type BuiltStack,
   SECRET_VALUES,

@@ -1,4 +1,4 @@
-import { T, envMap } from "../helpers/mocks";
+import { T, envMap } from "../../scripts/mock-engine";
 import { type BuiltStack, buildStack, dockerLayerResources } from "./stack-fixture";
 import { dockerPolicyTests } from "./docker-policy";
 

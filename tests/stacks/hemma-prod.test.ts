@@ -1,7 +1,7 @@
-import { T, envMap } from "../helpers/mocks";
+import { T, envMap } from "../../scripts/mock-engine";
 import { type BuiltStack, buildStack, dockerLayerResources } from "./stack-fixture";
 import { dockerPolicyTests } from "./docker-policy";
-import { valueOf } from "../helpers/mocks";
+import { valueOf } from "../../scripts/mock-engine";
 
 let built: BuiltStack;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { installMocks, type MockHarness, type RecordedResource, T } from "../helpers/mocks";
+import { installMocks, type MockHarness, type RecordedResource, T } from "../../scripts/mock-engine";
 import { loadPlanConfig, placeholderSecrets, secretPlaceholder } from "../../scripts/plan";
 import { SECRETS } from "../../config/secrets";
 import type { HemmaConfig } from "../../config/schema";

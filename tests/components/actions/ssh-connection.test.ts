@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, isSecretOutput } from "../../helpers/mocks";
+import { installMocks, isSecretOutput } from "../../../scripts/mock-engine";
 import { DIAL_ERROR_LIMIT, sshConnection } from "../../../components/actions/ssh-connection";
 
 installMocks();

@@ -1,4 +1,4 @@
-import { installMocks } from "../../helpers/mocks";
+import { installMocks } from "../../../scripts/mock-engine";
 
 const harness = installMocks("prod");
 

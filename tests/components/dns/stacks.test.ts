@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { installMocks } from "../../helpers/mocks";
+import { installMocks } from "../../../scripts/mock-engine";
 
 const harness = installMocks("prod");
 

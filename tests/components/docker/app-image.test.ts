@@ -1,4 +1,4 @@
-import { installMocks, T } from "../../helpers/mocks";
+import { installMocks, T } from "../../../scripts/mock-engine";
 import { AppImage } from "../../../components/docker/app-image";
 import { renderImageBuildScript } from "../../../components/docker/image-build-script";
 import { withTimeout } from "../../../components/actions/shell";

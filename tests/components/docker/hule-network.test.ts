@@ -1,4 +1,4 @@
-import { installMocks, T } from "../../helpers/mocks";
+import { installMocks, T } from "../../../scripts/mock-engine";
 import { HuleNetwork } from "../../../components/docker/hule-network";
 
 const h = installMocks();

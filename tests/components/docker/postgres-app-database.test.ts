@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, T } from "../../helpers/mocks";
+import { installMocks, T } from "../../../scripts/mock-engine";
 import { PostgresAppDatabase, appDatabaseScript } from "../../../components/docker/postgres-app-database";
 import { renderAppDatabaseSql } from "../../../components/docker/app-database-sql";
 import { withTimeout } from "../../../components/actions/shell";

@@ -1,5 +1,5 @@
 import * as docker from "@pulumi/docker";
-import { installMocks, T } from "../../helpers/mocks";
+import { installMocks, T } from "../../../scripts/mock-engine";
 import { NginxProxy } from "../../../components/docker/nginx-proxy";
 import { AcmeCompanion } from "../../../components/docker/acme-companion";
 import { LOGGING } from "./fixtures";

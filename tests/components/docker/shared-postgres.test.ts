@@ -1,5 +1,5 @@
 import * as docker from "@pulumi/docker";
-import { installMocks, T } from "../../helpers/mocks";
+import { installMocks, T } from "../../../scripts/mock-engine";
 import { SharedPostgres } from "../../../components/docker/shared-postgres";
 import { LOGGING } from "./fixtures";
 import * as pulumi from "@pulumi/pulumi";

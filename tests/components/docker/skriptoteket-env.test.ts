@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, valueOf, isSecretOutput } from "../../helpers/mocks";
+import { installMocks, valueOf, isSecretOutput } from "../../../scripts/mock-engine";
 import { dockerEnvs, envFileContent, skriptoteketEnv } from "../../../components/docker/skriptoteket-env";
 import { SPEC_DEFAULT_SETTINGS, SPEC_ENV_KEYS, SPEC_SECRET_KEYS } from "./spec-env-keys";
 

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { envMap, installMocks, T } from "../../helpers/mocks";
+import { envMap, installMocks, T } from "../../../scripts/mock-engine";
 import { AppImage } from "../../../components/docker/app-image";
 import { SkriptoteketWeb } from "../../../components/docker/skriptoteket-web";
 import { renderMigrationScript } from "../../../components/docker/migration-script";

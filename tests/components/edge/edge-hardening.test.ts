@@ -1,6 +1,6 @@
 /** The edge components under Pulumi mocks: exact resources, inputs, secrets and ordering. */
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks } from "../../helpers/mocks";
+import { installMocks } from "../../../scripts/mock-engine";
 import { EdgeHardening, type EdgeHardeningArgs } from "../../../components/edge/edge-hardening";
 import { edgeSchema } from "../../../config/schema/edge";
 import { probeDigest } from "../../../providers/revert-guard";

@@ -1,6 +1,6 @@
 /** The host components under Pulumi mocks: exact resources, onChange one-shots, unit states, ordering. */
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, type RecordedResource } from "../../helpers/mocks";
+import { installMocks, type RecordedResource } from "../../../scripts/mock-engine";
 import { CrashCapture } from "../../../components/host/crash-capture";
 import { DatabaseBackups } from "../../../components/host/database-backups";
 import { GpuServices } from "../../../components/host/gpu-services";

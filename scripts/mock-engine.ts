@@ -1,5 +1,5 @@
 /**
- * Shared Pulumi mock harness for component and stack tests.
+ * The Pulumi mock engine: runs the program offline for component and stack tests and for `npm run plan`.
  *
  * It records every registered resource with its inputs (secrets unwrapped, their paths listed)
  * and the resource options the engine would see (protect, retainOnDelete, deleteBeforeReplace,

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, T, envMap, unwrapSecrets } from "./mocks";
+import { installMocks, T, envMap, unwrapSecrets } from "../../scripts/mock-engine";
 
 const h = installMocks();
 beforeEach(() => h.reset());
