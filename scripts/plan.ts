@@ -359,7 +359,7 @@ export async function planStack(args: PlanArgs): Promise<{ ok: true; text: strin
   process.on("unhandledRejection", onFailure);
   process.on("uncaughtException", onFailure);
   // The mock harness records every registration with URN, unwrapped inputs, secret paths and options.
-  const { installMocks } = await import("../tests/helpers/mocks");
+  const { installMocks } = await import("./mock-engine");
   const harness = installMocks(args.stack);
   const { buildHemma } = await import("../stacks/hemma");
   try {
