@@ -14,7 +14,13 @@ suite=bookworm
 packages=systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,procps,docker.io,ca-certificates,less
 
 [ "$(id -u)" -eq 0 ] || { echo "build-rootfs: must run as root (debootstrap, chroot)" >&2; exit 1; }
-command -v debootstrap >/dev/null || { echo "build-rootfs: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 1; }
+if ! command -v debootstrap >/dev/null; then
+  echo "build-rootfs: installing debootstrap from Debian" >&2
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >&2; }; then
+    echo "build-rootfs: could not install debootstrap" >&2
+    exit 1
+  fi
+fi
 
 work="$(mktemp -d "${out}.work.XXXXXX")"
 rootfs="$work/rootfs"

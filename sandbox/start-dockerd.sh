@@ -16,8 +16,15 @@ mkdir -p "$CACHE_DIR"
 if docker info >/dev/null 2>&1; then
   exit 0
 fi
-command -v dockerd >/dev/null || { echo "start-dockerd: dockerd is not installed (apt-get install docker.io)" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "start-dockerd: Docker Engine is not running and starting it needs root" >&2; exit 1; }
+if ! command -v dockerd >/dev/null; then
+  # A fresh machine has only the docker client; Debian's docker.io brings the engine.
+  echo "start-dockerd: installing docker.io from Debian" >&2
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >&2; }; then
+    echo "start-dockerd: could not install docker.io" >&2
+    exit 1
+  fi
+fi
 
 # overlay2 needs the kernel to mount an overlay on the data root's filesystem; some nested
 # machines refuse it, so probe with a real mount instead of trusting /proc/filesystems.
