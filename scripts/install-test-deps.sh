@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what `npm test` runs for real besides Node: the validators and servers the render,
+# script and edge tests drive (systemd-analyze, shellcheck, PostgreSQL 15, nginx, sshd,
+# fail2ban, ufw on a private root, htpasswd, nft in a private netns) and actionlint, which the
+# workflow test runs (a Go module, built once into ~/.cache/hemma-infra). Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(systemd shellcheck postgresql-15 nginx openssh-server fail2ban ufw apache2-utils nftables)
+missing=()
+for pkg in "${packages[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "install-test-deps: missing ${missing[*]}; run as root to install them" >&2; exit 1; }
+  echo "install-test-deps: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+scripts/ensure-actionlint.sh >/dev/null
+echo "install-test-deps: ready"
