@@ -12,7 +12,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { EngineEvent, OpType, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpType, PulumiFn, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
+import type { LayerDecision } from "./layer-plan";
+import type { LayerArgs } from "./layer-program";
 
 const USAGE = `usage: npm run drift -- <stack>
 
@@ -22,6 +24,10 @@ written) and prints a summary line first, then the details.
 Backend and secrets: PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE (or PULUMI_ACCESS_TOKEN)
 from the environment; without PULUMI_BACKEND_URL the dev stack uses the local file backend in
 .pulumi-state/ and the dev-only passphrase.
+
+Layers: on that local dev backend only the layers \`npm run up -- dev\` applies are compared;
+each layer left out (provider plugin not installed, or switched off by hemma:features) is named
+on stderr with its reason. Every other stack and backend compares every layer.
 
 exit codes:
   0  drift: none
@@ -237,12 +243,56 @@ export function driftEnv(stack: string, env: NodeJS.ProcessEnv, repoRoot: string
 }
 
 /**
+ * Whether `drift` runs only the layers whose provider plugins are installed, as `npm run up`
+ * does: on the dev stack's local backend, where nothing can be downloaded and `up` never applied
+ * a skipped layer. Elsewhere (prod, CI, any PULUMI_BACKEND_URL) the engine fetches plugins and
+ * every layer is compared, so a layer can never silently drop out of the nightly check.
+ */
+export function selectsLayers(stack: string, env: NodeJS.ProcessEnv): boolean {
+  return stack === "dev" && !env.PULUMI_BACKEND_URL;
+}
+
+/**
+ * The program drift previews for `stack`: the layers `decisions()` applies (read when the
+ * engine runs it) when {@link selectsLayers}, so dev is compared exactly as `up` converged it;
+ * otherwise the whole stack with its outputs.
+ *
+ * @param load config and secrets of the stack, called when the program runs
+ * @param decisions the layer plan for this machine's plugins
+ * @param onSwitchedOff called with the layers `hemma:features` switches off (selected runs only)
+ */
+export function driftProgram(
+  stack: string,
+  env: NodeJS.ProcessEnv,
+  load: () => LayerArgs,
+  decisions: () => readonly LayerDecision[],
+  onSwitchedOff: (layers: readonly string[]) => void = () => undefined,
+): PulumiFn {
+  if (selectsLayers(stack, env)) {
+    return async () => {
+      // Loaded here, not at the top: the pure classifiers above are imported without the stack.
+      const { buildSelectedLayers } = await import("./layer-program");
+      onSwitchedOff(buildSelectedLayers(decisions(), load()).switchedOff);
+    };
+  }
+  return async () => {
+    const { buildHemma } = await import("../stacks/hemma");
+    return { ...buildHemma(load()) };
+  };
+}
+
+/**
  * Selects (never creates: that would write state) `stack` of this project, with the program as
  * an inline program (the Go-built CLI has no Node.js language host). Stack config comes from
  * the repository's `Pulumi.<stack>.yaml`; for dev without a backend URL, from up's work dir.
+ * When layers are selected ({@link selectsLayers}), `onSkip` receives one line per layer not
+ * compared, with its reason: plugin skips before the preview, switched-off layers during it.
  */
-export async function selectProgramStack(stack: string): Promise<Stack> {
+export async function selectProgramStack(stack: string, onSkip: (line: string) => void = () => undefined): Promise<Stack> {
   const engine = await import("./engine");
+  const { loadProgramConfig } = await import("../config/load");
+  const { planLayers, skipMessage } = await import("./layer-plan");
+  const { LAYERS, switchedOffMessage } = await import("./layer-program");
   const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
   const cli = engine.ensurePulumiCli();
   engine.ensureNodejsProviderPlugin(cli);
@@ -255,12 +305,12 @@ export async function selectProgramStack(stack: string): Promise<Stack> {
     // The same copy `up` makes: the tracked file is what is compared, not a stale copy.
     fs.copyFileSync(path.join(engine.REPO_ROOT, "Pulumi.dev.yaml"), path.join(workDir, "Pulumi.dev.yaml"));
   }
-  const program = async () => {
-    const { loadProgramConfig } = await import("../config/load");
-    const { buildHemma } = await import("../stacks/hemma");
-    return { ...buildHemma(loadProgramConfig({ stack, projectDir: engine.REPO_ROOT })) };
-  };
-  return LocalWorkspace.selectStack(
+  let decisions: readonly LayerDecision[] = [];
+  const load = (): LayerArgs => loadProgramConfig({ stack, projectDir: engine.REPO_ROOT });
+  const program = driftProgram(stack, process.env, load, () => decisions, (layers) => {
+    for (const layer of layers) onSkip(switchedOffMessage(layer, stack));
+  });
+  const selected = await LocalWorkspace.selectStack(
     { stackName: stack, projectName: engine.PROJECT_NAME, program },
     {
       workDir,
@@ -269,6 +319,11 @@ export async function selectProgramStack(stack: string): Promise<Stack> {
       ...(workDir === engine.REPO_ROOT ? {} : { projectSettings: { name: engine.PROJECT_NAME, runtime: "nodejs" as const, backend: { url: envVars.PULUMI_BACKEND_URL! } } }),
     },
   );
+  if (selectsLayers(stack, process.env)) {
+    decisions = planLayers(LAYERS, await selected.workspace.listPlugins());
+    for (const d of decisions) if (!d.apply) onSkip(skipMessage(d));
+  }
+  return selected;
 }
 
 async function main(): Promise<number> {
@@ -280,7 +335,8 @@ async function main(): Promise<number> {
   let result: DriftResult;
   const log: string[] = [];
   try {
-    const stack = await selectProgramStack(parsed.stack);
+    // Never pretend a layer was checked: each one left out is named, on stderr so stdout stays the report.
+    const stack = await selectProgramStack(parsed.stack, (line) => void process.stderr.write(`drift: ${line}\n`));
     result = await detectDrift(stack, (out) => log.push(out));
   } catch (err) {
     // Selecting the stack failed (no such stack, backend or passphrase trouble): no engine events.

@@ -13,14 +13,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { loadProgramConfig } from "../config/load";
-import type { HemmaConfig } from "../config/schema";
-import type { HemmaSecrets } from "../config/secrets";
-import { buildDnsLayer } from "../stacks/layers/dns";
-import { buildDockerLayer } from "../stacks/layers/docker";
-import { buildEdgeLayer } from "../stacks/layers/edge";
-import { buildHostLayer } from "../stacks/layers/host";
 import { DEV_PASSPHRASE, openInlineStack, REPO_ROOT } from "./engine";
-import { planLayers, skipMessage, type LayerRequirement, type PluginRequirement } from "./layer-plan";
+import { planLayers, skipMessage } from "./layer-plan";
+import { buildSelectedLayers, LAYERS, switchedOffMessage } from "./layer-program";
 
 const USAGE = `usage: npm run up -- dev [--preview]
 
@@ -31,60 +26,6 @@ const USAGE = `usage: npm run up -- dev [--preview]
 exit codes: 0 ok, 1 failure, 2 usage`;
 
 class UsageError extends Error {}
-
-/** The plugin an npm provider package pins (its `pulumi` field), so the requirement follows package.json. */
-function pluginOf(pkg: string): PluginRequirement {
-  const meta = JSON.parse(
-    fs.readFileSync(path.join(REPO_ROOT, "node_modules", pkg, "package.json"), "utf8"),
-  ) as {
-    pulumi: { name: string; version: string };
-  };
-  return { name: meta.pulumi.name, version: meta.pulumi.version };
-}
-
-/** Arguments every layer builder takes. */
-interface LayerArgs {
-  readonly config: HemmaConfig;
-  readonly secrets: HemmaSecrets;
-}
-
-/** A layer `up` knows: what it needs, whether the stack enables it, how to build it. */
-interface UpLayer extends LayerRequirement {
-  readonly enabled: (config: HemmaConfig) => boolean;
-  readonly build: (args: LayerArgs) => void;
-}
-
-const LAYERS: readonly UpLayer[] = [
-  {
-    layer: "host",
-    plugins: [],
-    provenBy: "the sandbox e2e suite",
-    enabled: (c) => c.features.host,
-    build: (a) => void buildHostLayer(a),
-  },
-  {
-    // Edge/access hardening runs on the host layer's resources, so `features.host` switches it too.
-    layer: "edge",
-    plugins: [],
-    provenBy: "the sandbox e2e suite",
-    enabled: (c) => c.features.host,
-    build: (a) => void buildEdgeLayer(a),
-  },
-  {
-    layer: "docker",
-    plugins: [pluginOf("@pulumi/docker"), pluginOf("@pulumi/command")],
-    provenBy: "mock tests (npm test)",
-    enabled: (c) => c.features.docker,
-    build: (a) => void buildDockerLayer(a),
-  },
-  {
-    layer: "dns",
-    plugins: [pluginOf("@pulumi/cloudflare")],
-    provenBy: "mock tests (npm test)",
-    enabled: (c) => c.features.dns,
-    build: (a) => void buildDnsLayer(a),
-  },
-];
 
 function say(line: string): void {
   process.stdout.write(`up: ${line}\n`);
@@ -128,18 +69,12 @@ async function main(argv: string[]): Promise<number> {
   const built: string[] = [];
   const switchedOff: string[] = [];
   const program: PulumiFn = async () => {
-    built.length = 0;
-    switchedOff.length = 0;
-    const { config, secrets } = loadProgramConfig({ stack: stackName, projectDir: REPO_ROOT });
-    for (const layer of LAYERS) {
-      if (!decisions.find((d) => d.layer === layer.layer)?.apply) continue;
-      if (!layer.enabled(config)) {
-        switchedOff.push(layer.layer);
-        continue;
-      }
-      layer.build({ config, secrets });
-      built.push(layer.layer);
-    }
+    const run = buildSelectedLayers(
+      decisions,
+      loadProgramConfig({ stack: stackName, projectDir: REPO_ROOT }),
+    );
+    built.splice(0, built.length, ...run.built);
+    switchedOff.splice(0, switchedOff.length, ...run.switchedOff);
   };
   const stack = await openInlineStack({
     stackName,
@@ -154,8 +89,7 @@ async function main(argv: string[]): Promise<number> {
 
   const onOutput = (out: string): void => void process.stdout.write(out);
   const report = (): void => {
-    for (const layer of switchedOff)
-      say(`skipped ${layer} layer: switched off by hemma:features in Pulumi.${stackName}.yaml`);
+    for (const layer of switchedOff) say(switchedOffMessage(layer, stackName));
     const notApplied = [...decisions.filter((d) => !d.apply).map((d) => d.layer), ...switchedOff];
     if (notApplied.length > 0) say(`NOT applied: ${notApplied.join(", ")}`);
   };
