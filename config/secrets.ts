@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { HemmaConfig } from "./schema";
+import { DEFAULT_BASIC_AUTH } from "./schema/edge";
 
 /** Stacks this program knows. */
 export type StackName = "prod" | "dev";
@@ -14,6 +15,28 @@ export interface SecretSpec {
   readonly requiredIn: readonly StackName[];
   /** Also required (in any stack) when this returns true for the parsed config. */
   readonly requiredWhen?: (config: HemmaConfig) => boolean;
+}
+
+/** The description of a basic-auth hash secret: the formats `render/edge/htpasswd.ts` accepts (docs/decisions/0062). */
+function basicAuthHashDescription(service: string): string {
+  return (
+    `password hash (apr1, bcrypt or SHA-crypt; never the password) of the ${service} vhost's basic-auth user, ` +
+    "e.g. from `openssl passwd -apr1`"
+  );
+}
+
+/**
+ * Whether the config's edge layer writes a basic-auth file from secret `key`: the host layer is
+ * on, the edge manages nginx files and `hemma:edge.basicAuth` names the key (its default names
+ * both hash secrets, so prod needs them unless it turns basic auth off).
+ */
+function basicAuthNeeds(key: string): (config: HemmaConfig) => boolean {
+  return (config) => {
+    // Raw (unparsed) values may omit what the schema defaults: `manage.nginx` true, both hash secrets named.
+    const edge = config.edge as Partial<HemmaConfig["edge"]> | undefined;
+    const named = edge?.basicAuth ?? DEFAULT_BASIC_AUTH;
+    return config.features.host && edge?.manage?.nginx !== false && named.some((b) => b.hashSecret === key);
+  };
 }
 
 /** Every secret the program reads. Adding one here makes validate and `loadProgramConfig` know it. */
@@ -79,6 +102,18 @@ export const SECRETS = [
       "Cloudflare API token ddclient on the host updates the host record with (Zone:DNS:Edit + Zone:Read on hemma:dns.zone only)",
     requiredIn: [],
     requiredWhen: (config) => config.features.dns,
+  },
+  {
+    key: "jaegerBasicAuthHash",
+    description: basicAuthHashDescription("Jaeger"),
+    requiredIn: [],
+    requiredWhen: basicAuthNeeds("jaegerBasicAuthHash"),
+  },
+  {
+    key: "prometheusBasicAuthHash",
+    description: basicAuthHashDescription("Prometheus"),
+    requiredIn: [],
+    requiredWhen: basicAuthNeeds("prometheusBasicAuthHash"),
   },
 ] as const satisfies readonly SecretSpec[];
 

@@ -177,16 +177,19 @@ const manageSchema = z.strictObject({
   fail2ban: z.boolean().default(true),
 });
 
+/** The default `hemma:edge.basicAuth`: Jaeger and Prometheus, user admin, one hash secret each. */
+export const DEFAULT_BASIC_AUTH = [
+  { vhost: "jaeger.hemma.hule.education", user: "admin", hashSecret: "jaegerBasicAuthHash" },
+  { vhost: "prometheus.hemma.hule.education", user: "admin", hashSecret: "prometheusBasicAuthHash" },
+] as const;
+
 /** `hemma:edge`: nginx edge hardening, sshd, UFW, fail2ban and the lockout guard (docs/decisions/0060-0066). */
 export const edgeSchema = z.strictObject({
   /** Which parts exist (a sandbox without ufw or fail2ban turns those off). Default all. */
   manage: manageSchema.prefault({}),
   nginx: nginxSchema.prefault({}),
   /** Basic-auth files. Default: Jaeger and Prometheus, user admin. */
-  basicAuth: z.array(basicAuthSchema).default([
-    { vhost: "jaeger.hemma.hule.education", user: "admin", hashSecret: "jaegerBasicAuthHash" },
-    { vhost: "prometheus.hemma.hule.education", user: "admin", hashSecret: "prometheusBasicAuthHash" },
-  ]),
+  basicAuth: z.array(basicAuthSchema).default([...DEFAULT_BASIC_AUTH]),
   /** Group owning the htpasswd files (0640): the gid nginx workers run as in the nginx-proxy image. Default `101`. */
   htpasswdGroup: z
     .string()

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { EdgeHardening } from "../../components/edge/edge-hardening";
 import type { HemmaConfig } from "../../config/schema";
-import type { HemmaSecrets } from "../../config/secrets";
+import { isSecretKey, type HemmaSecrets } from "../../config/secrets";
 
 /** Arguments of {@link buildEdgeLayer}. */
 export interface EdgeLayerArgs {
@@ -22,11 +22,10 @@ export function buildEdgeLayer(
 ): EdgeHardening | undefined {
   const { config, secrets } = args;
   if (!config.features.host) return undefined;
-  const all = secrets as unknown as Readonly<Record<string, pulumi.Output<string> | undefined>>;
   const basicAuthHashes: Record<string, pulumi.Output<string>> = {};
   if (config.edge.manage.nginx) {
     for (const b of config.edge.basicAuth) {
-      const hash = all[b.hashSecret];
+      const hash = isSecretKey(b.hashSecret) ? secrets[b.hashSecret] : undefined;
       if (hash === undefined) {
         throw new Error(
           `hemma:edge.basicAuth for ${b.vhost} needs the secret hemma:${b.hashSecret}, which config/secrets.ts does not list`,

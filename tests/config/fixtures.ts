@@ -29,6 +29,8 @@ export const PROD_REQUIRED_SECRETS = [
   "skriptoteketSecretKey",
   "emailSmtpUsername",
   "emailSmtpPassword",
+  "jaegerBasicAuthHash",
+  "prometheusBasicAuthHash",
 ];
 
 /**

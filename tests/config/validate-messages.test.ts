@@ -312,6 +312,18 @@ const ROWS: readonly Row[] = [
     ],
   },
   {
+    name: "a missing basic-auth hash secret in prod, by name",
+    change: (d) => (delete d.config["hemma:prometheusBasicAuthHash"], d),
+    issues: [
+      {
+        path: "hemma:prometheusBasicAuthHash",
+        received: "nothing (secret not set)",
+        expected:
+          "a secret: password hash (apr1, bcrypt or SHA-crypt; never the password) of the Prometheus vhost's basic-auth user, e.g. from `openssl passwd -apr1`; set it with `pulumi config set --secret --stack prod hemma:prometheusBasicAuthHash`",
+      },
+    ],
+  },
+  {
     name: "a short commit sha",
     change: (d) => ((d.config["hemma:app"].commit = "a96e94b"), d),
     issues: [
@@ -474,5 +486,36 @@ describe("validateStackFile messages", () => {
     expect(text).not.toContain("very-secret-value-123");
     expect(text).not.toContain("BEGIN OPENSSH");
     expect(text).toContain("hemma:skriptoteketSecretKey");
+  });
+});
+
+describe("basic-auth hash secrets", () => {
+  const withoutHashes = (): Doc => {
+    const d = completeProd();
+    delete d.config["hemma:jaegerBasicAuthHash"];
+    delete d.config["hemma:prometheusBasicAuthHash"];
+    return d;
+  };
+  const check = (d: Doc) => validateStackFile(writeStackFile(d), "prod", { overridesFile: null });
+
+  it("prod with the default basic auth names both", () => {
+    expect(check(withoutHashes()).issues.map((i) => i.path)).toEqual([
+      "hemma:jaegerBasicAuthHash",
+      "hemma:prometheusBasicAuthHash",
+    ]);
+  });
+
+  it("are not needed when basic auth is off or the edge does not manage nginx files", () => {
+    const off = withoutHashes();
+    off.config["hemma:edge"].basicAuth = [];
+    expect(check(off).issues).toEqual([]);
+    const unmanaged = withoutHashes();
+    unmanaged.config["hemma:edge"].manage = { nginx: false };
+    expect(check(unmanaged).issues).toEqual([]);
+    const onlyJaeger = withoutHashes();
+    onlyJaeger.config["hemma:edge"].basicAuth = [
+      { vhost: "jaeger.hemma.hule.education", user: "admin", hashSecret: "jaegerBasicAuthHash" },
+    ];
+    expect(check(onlyJaeger).issues.map((i) => i.path)).toEqual(["hemma:jaegerBasicAuthHash"]);
   });
 });
