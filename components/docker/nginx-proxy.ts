@@ -29,6 +29,8 @@ export interface NginxProxyArgs {
   readonly confdDir: string;
   /** Log driver and options. */
   readonly logging: ContainerLogging;
+  /** `KEY=value` entries added after `DEFAULT_HOST` (the edge's `NGINX_PROXY_EDGE_ENV`). Default none. */
+  readonly env?: readonly string[];
 }
 
 /** Container paths of the proxy's state; the volume policy test watches them. */
@@ -67,7 +69,7 @@ export class NginxProxy extends pulumi.ComponentResource {
           { internal: 80, external: args.httpPort ?? 80, protocol: "tcp" },
           { internal: 443, external: args.httpsPort ?? 443, protocol: "tcp" },
         ],
-        envs: [`DEFAULT_HOST=${args.defaultHost}`],
+        envs: [`DEFAULT_HOST=${args.defaultHost}`, ...(args.env ?? [])],
         mounts: [
           { type: "bind", source: "/var/run/docker.sock", target: "/tmp/docker.sock", readOnly: true },
           // Only acme-companion writes certificates; the proxy reads them.

@@ -9,11 +9,13 @@ export interface ProbeBlockArgs {
 }
 
 /**
- * Environment the nginx-proxy container needs for these snippets: `HSTS=off`, because
- * `vhost.d/default` sends HSTS itself and nginx-proxy 1.6 would add a second header
- * (docs/decisions/0061). The docker layer adds these to the container's env.
+ * Environment the nginx-proxy container runs with for the edge (docs/decisions/0061): `HSTS=off`,
+ * because `vhost.d/default` sends HSTS itself and nginx-proxy 1.6 would add a second header; and
+ * `TRUST_DOWNSTREAM_PROXY=false`, because nothing sits in front of hemma's proxy, so a client must
+ * not be able to set `X-Forwarded-Proto/For` itself. The docker layer passes exactly these to the
+ * container (`stacks/layers/docker.ts`).
  */
-export const NGINX_PROXY_EDGE_ENV = ["HSTS=off"] as const;
+export const NGINX_PROXY_EDGE_ENV = ["HSTS=off", "TRUST_DOWNSTREAM_PROXY=false"] as const;
 
 /** File name of the probe-blocking snippet inside vhost.d (`vhost.d/default` includes it). */
 export const GLOBAL_HARDENING_FILE = "global-hardening.conf";

@@ -7,6 +7,7 @@ import type { ContainerLogging } from "../../components/docker/container-logging
 import { dockerProviderSettings } from "../../components/docker/docker-provider-args";
 import { HuleNetwork } from "../../components/docker/hule-network";
 import { NginxProxy } from "../../components/docker/nginx-proxy";
+import { NGINX_PROXY_EDGE_ENV } from "../../render/edge/nginx-hardening";
 import { PostgresAppDatabase } from "../../components/docker/postgres-app-database";
 import { SharedPostgres } from "../../components/docker/shared-postgres";
 import { SkriptoteketWeb } from "../../components/docker/skriptoteket-web";
@@ -214,6 +215,7 @@ export function buildDockerLayer(
       htpasswdDir: proxyCfg.htpasswdDir,
       confdDir: proxyCfg.confdDir,
       logging,
+      env: NGINX_PROXY_EDGE_ENV,
     },
     o,
   );

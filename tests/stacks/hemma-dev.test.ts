@@ -38,3 +38,11 @@ test("dev uses staging certificates, local image names and a relaxed /healthz", 
 });
 
 dockerPolicyTests(() => built);
+
+test("nginx-proxy runs with exactly the edge env: the edge's HSTS only, no downstream proxy trusted", () => {
+  expect(built.harness.get(T.container, "nginx-proxy").inputs.envs).toEqual([
+    "DEFAULT_HOST=skriptoteket.hemma.test",
+    "HSTS=off",
+    "TRUST_DOWNSTREAM_PROXY=false",
+  ]);
+});

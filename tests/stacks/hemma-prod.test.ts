@@ -78,3 +78,11 @@ test("outputs: URL, container names and image tags", async () => {
 });
 
 dockerPolicyTests(() => built);
+
+test("nginx-proxy runs with exactly the edge env: the edge's HSTS only, no downstream proxy trusted", () => {
+  expect(built.harness.get(T.container, "nginx-proxy").inputs.envs).toEqual([
+    "DEFAULT_HOST=skriptoteket.hule.education",
+    "HSTS=off",
+    "TRUST_DOWNSTREAM_PROXY=false",
+  ]);
+});

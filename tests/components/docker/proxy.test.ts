@@ -3,6 +3,7 @@ import { installMocks, T } from "../../../scripts/mock-engine";
 import { NginxProxy } from "../../../components/docker/nginx-proxy";
 import { AcmeCompanion } from "../../../components/docker/acme-companion";
 import { LOGGING } from "./fixtures";
+import { NGINX_PROXY_EDGE_ENV } from "../../../render/edge/nginx-hardening";
 
 const h = installMocks();
 beforeEach(() => h.reset());
@@ -19,6 +20,7 @@ function build(staging: boolean): void {
     htpasswdDir: "/home/paunchygent/infrastructure/htpasswd",
     confdDir: "/home/paunchygent/infrastructure/nginx/conf.d",
     logging: LOGGING,
+    env: NGINX_PROXY_EDGE_ENV,
   });
   new AcmeCompanion("acme-companion", {
     image: "nginxproxy/acme-companion:2.4",
@@ -46,7 +48,8 @@ test("nginx-proxy has the exact inputs", async () => {
       { internal: 80, external: 80, protocol: "tcp" },
       { internal: 443, external: 443, protocol: "tcp" },
     ],
-    envs: ["DEFAULT_HOST=skriptoteket.hule.education"],
+    // The edge's vhost.d/default sends HSTS (sent twice otherwise); no proxy sits in front to trust.
+    envs: ["DEFAULT_HOST=skriptoteket.hule.education", "HSTS=off", "TRUST_DOWNSTREAM_PROXY=false"],
     mounts: [
       { type: "bind", source: "/var/run/docker.sock", target: "/tmp/docker.sock", readOnly: true },
       { type: "volume", source: "infrastructure_nginx_certs", target: "/etc/nginx/certs", readOnly: true },
