@@ -4,7 +4,14 @@ module.exports = {
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/tests/e2e/"],
-  // Type errors are caught by `tsc --noEmit`; transpiling alone keeps the suite well under a minute.
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+  // Type errors are caught by `tsc --noEmit`; ts-jest only transpiles (isolatedModules set as a
+  // tsconfig override, the form ts-jest 29.4 reads without a deprecation warning).
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: { isolatedModules: true } }] },
+  // Many suites wait on child processes (validators, servers, CLIs): more workers than the 2
+  // cores keep both cores busy while one suite waits. Jest's default here is 1 worker.
+  maxWorkers: 3,
+  // @pulumi/pulumi loads @npmcli/arborist (~490 modules) in every Pulumi test file but uses it only
+  // for closure code paths: the stand-in loads the real module on first use (see its test).
+  moduleNameMapper: { "^@npmcli/arborist$": "<rootDir>/tests/jest/lazy-arborist.ts" },
   testTimeout: 30000,
 };
