@@ -273,6 +273,13 @@ describe("kdump scripts", () => {
     expect(r.stdout).toBe(`kdump-watchdog-arm: opened ${dir}/watchdog0 (state=active timeout=60)\n`);
     const pid = Number(fs.readFileSync(pidfile, "utf8"));
     try {
+      // The holder is a forked shell until it execs sleep, closing the shell's own fds on the way:
+      // read its fds only once it is `sleep infinity`, so no fd vanishes between readdir and readlink.
+      const deadline = Date.now() + 10_000;
+      while (fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") !== "sleep\0infinity\0" && Date.now() < deadline) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+      expect(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8")).toBe("sleep\0infinity\0");
       // The holder keeps the device open and never writes to it.
       const fds = fs.readdirSync(`/proc/${pid}/fd`).map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
       expect(fds).toContain(path.join(dir, "watchdog0"));
