@@ -159,6 +159,38 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | unde
   }
 }
 
+/**
+ * The sandbox's ed25519 host key, made once per sandbox directory. A rebuilt container gets the
+ * same key, so the dev stack's pinned key and state stay valid: the next `up --refresh` sees what
+ * the new container lacks and recreates it, instead of failing on a host key mismatch.
+ */
+function ensureHostKey(dir: string): { privateKey: string; publicKey: string } {
+  const key = path.join(dir, "ssh_host_ed25519_key");
+  if (!fs.existsSync(key)) {
+    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "hemma-sandbox-host", "-f", key]);
+  }
+  return { privateKey: fs.readFileSync(key, "utf8"), publicKey: fs.readFileSync(`${key}.pub`, "utf8") };
+}
+
+/** Installs the persistent host key in the container and restarts sshd when the container had another. */
+function installHostKey(hostKey: { privateKey: string; publicKey: string }): void {
+  const current = run("docker", ["exec", CONTAINER, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], {
+    allowFail: true,
+  });
+  if (current.status === 0 && hostKeyLineFromPub(current.stdout) === hostKeyLineFromPub(hostKey.publicKey))
+    return;
+  const target = "/etc/ssh/ssh_host_ed25519_key";
+  run(
+    "docker",
+    ["exec", "-i", CONTAINER, "sh", "-c", `umask 077 && cat > ${target}.tmp && mv ${target}.tmp ${target}`],
+    {
+      input: hostKey.privateKey,
+    },
+  );
+  run("docker", ["exec", "-i", CONTAINER, "sh", "-c", `cat > ${target}.pub`], { input: hostKey.publicKey });
+  run("docker", ["exec", CONTAINER, "systemctl", "restart", "ssh"]);
+}
+
 function ensureClientKey(dir: string): string {
   const key = path.join(dir, "id_ed25519");
   if (!fs.existsSync(key)) {
@@ -215,6 +247,7 @@ async function up(requestedPort: number | undefined): Promise<void> {
       input: publicKey,
     },
   );
+  installHostKey(ensureHostKey(dir));
   const hostKeyPub = await waitFor("the sandbox's ed25519 host key", 30_000, () => {
     const res = run("docker", ["exec", CONTAINER, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], {
       allowFail: true,
