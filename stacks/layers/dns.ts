@@ -5,7 +5,7 @@ import { HemmaDnsRecords, type AliasRecordArgs } from "../../components/dns/hemm
 import type { HemmaConfig } from "../../config/schema";
 import { HOST_DOMAIN_KEY } from "../../config/schema/dns";
 import type { HemmaSecrets } from "../../config/secrets";
-import type { HostConnectionArgs } from "../../providers/host-connection";
+import { hostConnectionFromConfig } from "./host-connection";
 
 /** Arguments of {@link buildDnsLayer}. */
 export interface DnsLayerArgs {
@@ -37,7 +37,8 @@ export function aliasRecords(config: HemmaConfig): AliasRecordArgs[] {
     .filter(([key]) => key !== HOST_DOMAIN_KEY)
     .map(([key, name]) => {
       const record = dns.records[name];
-      if (record === undefined) throw new Error(`aliasRecords: no hemma:dns.records entry for domains.${key} (${name})`);
+      if (record === undefined)
+        throw new Error(`aliasRecords: no hemma:dns.records entry for domains.${key} (${name})`);
       return { name, proxied: record.proxied, ttl: record.ttl };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -47,7 +48,10 @@ export function aliasRecords(config: HemmaConfig): AliasRecordArgs[] {
  * The DNS layer: Cloudflare records for hemma and every public vhost, plus the ddclient that
  * keeps the host record's address current. Creates nothing when `features.dns` is false (dev).
  */
-export function buildDnsLayer(args: DnsLayerArgs, opts?: pulumi.ComponentResourceOptions): DnsLayer | undefined {
+export function buildDnsLayer(
+  args: DnsLayerArgs,
+  opts?: pulumi.ComponentResourceOptions,
+): DnsLayer | undefined {
   const { config, secrets } = args;
   if (!config.features.dns) return undefined;
   const dns = config.dns;
@@ -73,7 +77,7 @@ export function buildDnsLayer(args: DnsLayerArgs, opts?: pulumi.ComponentResourc
     ? new Ddclient(
         "ddclient",
         {
-          connection: sshConnectionArgs(config, secrets),
+          connection: hostConnectionFromConfig(config, secrets),
           zone: dns.zone,
           hostname: config.domains.host,
           ttl: dns.host.ttl,
@@ -84,16 +88,4 @@ export function buildDnsLayer(args: DnsLayerArgs, opts?: pulumi.ComponentResourc
       )
     : undefined;
   return { provider, records, ...(ddclient ? { ddclient } : {}) };
-}
-
-function sshConnectionArgs(config: HemmaConfig, secrets: HemmaSecrets): HostConnectionArgs {
-  return {
-    host: config.ssh.host,
-    port: config.ssh.port,
-    user: config.ssh.user,
-    hostKey: config.ssh.hostKey,
-    privateKey: secrets.sshPrivateKey,
-    connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
-    commandTimeoutSeconds: config.ssh.commandTimeoutSeconds,
-  };
 }

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { EdgeHardening } from "../../components/edge/edge-hardening";
 import type { HemmaConfig } from "../../config/schema";
 import { isSecretKey, type HemmaSecrets } from "../../config/secrets";
+import { hostConnectionFromConfig } from "./host-connection";
 
 /** Arguments of {@link buildEdgeLayer}. */
 export interface EdgeLayerArgs {
@@ -37,15 +38,7 @@ export function buildEdgeLayer(
   return new EdgeHardening(
     "edge",
     {
-      connection: {
-        host: config.ssh.host,
-        port: config.ssh.port,
-        user: config.ssh.user,
-        hostKey: config.ssh.hostKey,
-        privateKey: secrets.sshPrivateKey,
-        connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
-        commandTimeoutSeconds: config.ssh.commandTimeoutSeconds,
-      },
+      connection: hostConnectionFromConfig(config, secrets),
       edge: config.edge,
       vhostDir: config.proxy.vhostDir,
       htpasswdDir: config.proxy.htpasswdDir,

@@ -8,9 +8,9 @@ import { mergeRebootInputs } from "../../components/host/reboot-inputs";
 import { WATCHDOG_CHANGE_NOTE, Watchdog } from "../../components/host/watchdog";
 import type { HemmaConfig } from "../../config/schema";
 import type { HemmaSecrets } from "../../config/secrets";
-import type { HostConnectionArgs } from "../../providers/host-connection";
 import { CRASH_CAPTURE_APPLY_COMMANDS } from "../../render/host/crash-capture";
 import { hostRenderArgs } from "../../render/host/from-config";
+import { hostConnectionFromConfig } from "./host-connection";
 
 /** Arguments of {@link buildHostLayer}. */
 export interface HostLayerArgs {
@@ -53,15 +53,7 @@ export function buildHostLayer(
 ): HostLayer | undefined {
   const { config, secrets } = args;
   if (!config.features.host) return undefined;
-  const connection: HostConnectionArgs = {
-    host: config.ssh.host,
-    port: config.ssh.port,
-    user: config.ssh.user,
-    hostKey: config.ssh.hostKey,
-    privateKey: secrets.sshPrivateKey,
-    connectTimeoutSeconds: config.ssh.connectTimeoutSeconds,
-    commandTimeoutSeconds: config.ssh.commandTimeoutSeconds,
-  };
+  const connection = hostConnectionFromConfig(config, secrets);
   const r = hostRenderArgs(config);
   const crashCapture = r.crashCapture.enabled
     ? new CrashCapture("crash-capture", { connection, settings: r.crashCapture }, opts)
