@@ -6,20 +6,29 @@ import * as YAML from "yaml";
 import { main } from "../../scripts/validate";
 import { ROOT, completeProd, writeStackFile } from "./fixtures";
 
-function runValidate(args: string[], cwd = ROOT): { status: number | null; stdout: string; stderr: string } {
-  const res = spawnSync(
-    process.execPath,
-    ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts/validate.ts"), ...args],
-    {
-      cwd,
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"),
-        NODE_PATH: path.join(ROOT, "node_modules"),
-      },
+/**
+ * Runs the CLI in a fresh process. `ts-node` is how `npm run validate` loads it; "cached" is the
+ * same transpile-only compile cached on disk (tests/scripts/cached-ts-register.js), so the other
+ * runs do not each transpile the program again.
+ */
+function runValidate(
+  args: string[],
+  loader: "ts-node" | "cached" = "cached",
+  cwd = ROOT,
+): { status: number | null; stdout: string; stderr: string } {
+  const register =
+    loader === "ts-node"
+      ? "ts-node/register/transpile-only"
+      : path.join(ROOT, "tests/scripts/cached-ts-register.js");
+  const res = spawnSync(process.execPath, ["-r", register, path.join(ROOT, "scripts/validate.ts"), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"),
+      NODE_PATH: path.join(ROOT, "node_modules"),
     },
-  );
+  });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -56,7 +65,7 @@ describe("npm run validate (real process)", () => {
     doc.config["hemma:proxy"].defaultHostt = "skriptoteket.hule.education";
     doc.config["hemma:ssh"].host = "hemma tail730aa2.ts.net";
     const file = writeStackFile(doc);
-    const res = runValidate(["prod", "--file", file]);
+    const res = runValidate(["prod", "--file", file], "ts-node");
     expect(res.status).toBe(1);
     expect(res.stdout).toBe("");
     const lines = res.stderr.trimEnd().split("\n");

@@ -10,7 +10,10 @@ describe("lazy @npmcli/arborist (jest moduleNameMapper)", () => {
     // Jest's own require.resolve applies the mapper, so ask a plain node process.
     const r = spawnSync(
       process.execPath,
-      ["-p", `require.resolve("@npmcli/arborist", { paths: [require.resolve("@pulumi/pulumi/runtime/closure/codePaths.js")] })`],
+      [
+        "-p",
+        `require.resolve("@npmcli/arborist", { paths: [require.resolve("@pulumi/pulumi/runtime/closure/codePaths.js")] })`,
+      ],
       { cwd: ROOT, encoding: "utf8" },
     );
     expect({ status: r.status, stdout: r.stdout.trim() }).toEqual({ status: 0, stdout: REAL_ARBORIST });

@@ -8,7 +8,16 @@
 import * as path from "path";
 
 // Where `@pulumi/pulumi`'s `require("@npmcli/arborist")` resolves (hoisted by npm).
-const REAL_ARBORIST = path.resolve(__dirname, "..", "..", "node_modules", "@npmcli", "arborist", "lib", "index.js");
+const REAL_ARBORIST = path.resolve(
+  __dirname,
+  "..",
+  "..",
+  "node_modules",
+  "@npmcli",
+  "arborist",
+  "lib",
+  "index.js",
+);
 
 // The real entry point's exports; tests/jest/lazy-arborist.test.ts checks both lists match.
 const ARBORIST_EXPORTS = ["Arborist", "Node", "Link", "Edge", "Shrinkwrap"] as const;
