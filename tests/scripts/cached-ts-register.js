@@ -1,4 +1,4 @@
-/* global require, __dirname, process */
+/* global require, __dirname, __filename, process */
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS hook that node -r loads before any TypeScript */
 "use strict";
 /**
@@ -19,6 +19,8 @@ const TYPESCRIPT = require.resolve("typescript", { paths: [ROOT] });
 const SALT = [
   JSON.parse(fs.readFileSync(path.join(path.dirname(TYPESCRIPT), "..", "package.json"), "utf8")).version,
   fs.readFileSync(TSCONFIG, "utf8"),
+  // This file's own compile options are part of the key too.
+  fs.readFileSync(__filename, "utf8"),
 ].join("\0");
 const CACHE = path.join(os.tmpdir(), "hemma-ts-transpile-cache");
 
