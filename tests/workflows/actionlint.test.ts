@@ -21,7 +21,9 @@ const workflowFiles = readdirSync(workflowsDir)
 describe("GitHub workflows", () => {
   beforeAll(() => {
     if (!existsSync(actionlint)) {
-      throw new Error(`actionlint is missing at ${actionlint}: run scripts/ensure-actionlint.sh (.ci/run does)`);
+      throw new Error(
+        `actionlint is missing at ${actionlint}: run scripts/ensure-actionlint.sh (.ci/run does)`,
+      );
     }
   });
 
@@ -71,14 +73,18 @@ describe("pr-preview.yml", () => {
     expect(wf.permissions).toEqual({ contents: "read" });
   });
 
-  it("runs the unit tests after building actionlint", () => {
-    const script = runs(wf, "test");
-    expect(script.indexOf("./scripts/ensure-actionlint.sh")).toBeGreaterThanOrEqual(0);
-    expect(script.indexOf("./scripts/ensure-actionlint.sh")).toBeLessThan(script.indexOf("npm test"));
+  it("runs the README's test command: npm ci, then test:setup (validators, actionlint), then npm test", () => {
+    expect(
+      runs(wf, "test")
+        .split("\n")
+        .filter((line) => line !== ""),
+    ).toEqual(["npm ci", "npm run test:setup", "npm test"]);
   });
 
   it("previews prod with --refresh only for branches of this repository", () => {
-    expect(wf.jobs["live-preview"]!.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(wf.jobs["live-preview"]!.if).toBe(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
     expect(runs(wf, "live-preview")).toContain('pulumi preview --stack "$HEMMA_STACK" --refresh');
     expect(runs(wf, "live-preview")).not.toMatch(/pulumi (up|refresh|destroy)\b/);
   });
@@ -116,7 +122,7 @@ describe("drift.yml", () => {
     const steps = wf.jobs.drift!.steps;
     const file = steps.find((s) => s.run?.includes("gh issue create"))!;
     expect(file.if).toBe("steps.drift.outputs.rc == '2'");
-    expect(file.run).toContain("gh issue list --repo \"$GITHUB_REPOSITORY\" --label drift --state open");
+    expect(file.run).toContain('gh issue list --repo "$GITHUB_REPOSITORY" --label drift --state open');
     expect(file.run!.indexOf("gh issue list")).toBeLessThan(file.run!.indexOf("gh issue create"));
     const fail = steps.find((s) => s.run?.includes("no issue filed"))!;
     expect(fail.if).toBe("steps.drift.outputs.rc != '0' && steps.drift.outputs.rc != '2'");
