@@ -273,15 +273,25 @@ describe("kdump scripts", () => {
     expect(r.stdout).toBe(`kdump-watchdog-arm: opened ${dir}/watchdog0 (state=active timeout=60)\n`);
     const pid = Number(fs.readFileSync(pidfile, "utf8"));
     try {
-      // The holder is a forked shell until it execs sleep, closing the shell's own fds on the way:
-      // read its fds only once it is `sleep infinity`, so no fd vanishes between readdir and readlink.
+      // The holder is a forked shell until it execs sleep: wait until it is `sleep infinity`.
       const deadline = Date.now() + 10_000;
-      while (fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") !== "sleep\0infinity\0" && Date.now() < deadline) {
+      while (
+        fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") !== "sleep\0infinity\0" &&
+        Date.now() < deadline
+      ) {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       }
       expect(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8")).toBe("sleep\0infinity\0");
-      // The holder keeps the device open and never writes to it.
-      const fds = fs.readdirSync(`/proc/${pid}/fd`).map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      // The holder keeps the device open and never writes to it. The shell's close-on-exec fds can
+      // still be closing as exec finishes (ENOENT between readdir and readlink): such an fd is not held.
+      const fds = fs.readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+        try {
+          return [fs.readlinkSync(`/proc/${pid}/fd/${fd}`)];
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+          throw e;
+        }
+      });
       expect(fds).toContain(path.join(dir, "watchdog0"));
       expect(fs.statSync(path.join(dir, "watchdog0")).size).toBe(0);
     } finally {
