@@ -64,7 +64,20 @@ export type DriftResult =
 const NO_CHANGE_OPS: ReadonlySet<OpType> = new Set<OpType>(["same", "read", "refresh"]);
 
 /** Which op names a resource when a replacement emits several steps for one URN. */
-const OP_RANK: readonly OpType[] = ["replace", "create-replacement", "delete-replaced", "update", "create", "delete", "import", "import-replacement", "read-replacement", "discard", "discard-replaced", "remove-pending-replace"];
+const OP_RANK: readonly OpType[] = [
+  "replace",
+  "create-replacement",
+  "delete-replaced",
+  "update",
+  "create",
+  "delete",
+  "import",
+  "import-replacement",
+  "read-replacement",
+  "discard",
+  "discard-replaced",
+  "remove-pending-replace",
+];
 
 /** The engine's own message when --expect-no-changes trips: the drift itself, not an error. */
 const EXPECT_NO_CHANGES_RE = /no changes were expected\b.*\bbut changes were (proposed|found)/i;
@@ -76,7 +89,10 @@ const GENERIC_FAILURE_RE = /^(preview|update) failed$/i;
 export function cleanMessage(text: string, max = 300): string {
   // eslint-disable-next-line no-control-regex
   const plain = text.replace(/\u001b\[[0-9;]*m/g, "").replace(/<\{%[^%]*%\}>/g, "");
-  const one = plain.replace(/\s+/g, " ").trim().replace(/^error:\s*/i, "");
+  const one = plain
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/^error:\s*/i, "");
   return one.length > max ? `${one.slice(0, max - 3)}...` : one;
 }
 
@@ -106,12 +122,19 @@ export function classifyDrift(events: readonly EngineEvent[], failure?: string):
       const message = cleanMessage(d.message).replace(/^(Preview|Refresh) failed:\s*/i, "");
       if (message !== "") errors.push({ ...(d.urn ? { urn: d.urn } : {}), message });
     }
-    if (e.resOpFailedEvent) errors.push({ urn: e.resOpFailedEvent.metadata.urn, message: `${e.resOpFailedEvent.metadata.op} failed` });
+    if (e.resOpFailedEvent)
+      errors.push({
+        urn: e.resOpFailedEvent.metadata.urn,
+        message: `${e.resOpFailedEvent.metadata.op} failed`,
+      });
   }
   if (failure !== undefined && errors.length === 0) {
     const fromCli = errorLines(failure);
     const changesExplainFailure = EXPECT_NO_CHANGES_RE.test(failure) && fromCli.length === 0;
-    if (!changesExplainFailure) errors.push(...(fromCli.length > 0 ? fromCli : [cleanMessage(failure)]).map((message) => ({ message })));
+    if (!changesExplainFailure)
+      errors.push(
+        ...(fromCli.length > 0 ? fromCli : [cleanMessage(failure)]).map((message) => ({ message })),
+      );
   }
   const specific = errors.filter((e) => !GENERIC_FAILURE_RE.test(e.message));
   const reported = specific.length > 0 ? specific : errors;
@@ -137,7 +160,11 @@ export function classifyDrift(events: readonly EngineEvent[], failure?: string):
   }
   if (byUrn.size === 0) {
     if (failure !== undefined) {
-      return { code: DRIFT_ERROR, summary: `drift: error: ${cleanMessage(failure)}`, errors: [cleanMessage(failure)] };
+      return {
+        code: DRIFT_ERROR,
+        summary: `drift: error: ${cleanMessage(failure)}`,
+        errors: [cleanMessage(failure)],
+      };
     }
     return { code: NO_DRIFT, summary: "drift: none" };
   }
@@ -175,11 +202,16 @@ export function formatDrift(result: DriftResult): string[] {
   if (result.code === DRIFT) {
     return [
       result.summary,
-      ...result.changes.map((c) => `  ${c.op} ${c.urn}${c.fields.length > 0 ? `: ${c.fields.join(", ")}` : ""}`),
+      ...result.changes.map(
+        (c) => `  ${c.op} ${c.urn}${c.fields.length > 0 ? `: ${c.fields.join(", ")}` : ""}`,
+      ),
     ];
   }
   // One error is the summary itself; several (one per resource) are listed below it.
-  if (result.code === DRIFT_ERROR) return result.errors.length > 1 ? [result.summary, ...result.errors.map((e) => `  ${e}`)] : [result.summary];
+  if (result.code === DRIFT_ERROR)
+    return result.errors.length > 1
+      ? [result.summary, ...result.errors.map((e) => `  ${e}`)]
+      : [result.summary];
   return [result.summary];
 }
 
@@ -208,13 +240,20 @@ export async function detectDrift(stack: Stack, onOutput?: (out: string) => void
 }
 
 /** Parses argv (without node and script). */
-export function parseDriftArgs(argv: readonly string[]): { stack: string } | { usage: string; help: boolean } {
+export function parseDriftArgs(
+  argv: readonly string[],
+): { stack: string } | { usage: string; help: boolean } {
   if (argv.includes("--help") || argv.includes("-h")) return { usage: USAGE, help: true };
   const unknown = argv.find((a) => a.startsWith("-"));
   if (unknown !== undefined) return { usage: `unknown option ${unknown}\n\n${USAGE}`, help: false };
-  if (argv.length !== 1) return { usage: `${argv.length === 0 ? "missing <stack>" : `unexpected argument ${argv[1]}`}\n\n${USAGE}`, help: false };
+  if (argv.length !== 1)
+    return {
+      usage: `${argv.length === 0 ? "missing <stack>" : `unexpected argument ${argv[1]}`}\n\n${USAGE}`,
+      help: false,
+    };
   const stack = argv[0]!;
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) return { usage: `not a stack name: ${stack}\n\n${USAGE}`, help: false };
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack))
+    return { usage: `not a stack name: ${stack}\n\n${USAGE}`, help: false };
   return { stack };
 }
 
@@ -229,8 +268,15 @@ export function devStateDirs(repoRoot: string): { backend: string; workDir: stri
  * `PULUMI_BACKEND_URL` is set or the stack is not dev (CI, prod: plugins may be downloaded
  * there); otherwise the dev stack's local file backend and dev passphrase, as `up` uses them.
  */
-export function driftEnv(stack: string, env: NodeJS.ProcessEnv, repoRoot: string, engine: typeof import("./engine")): Record<string, string> {
-  const pass = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+export function driftEnv(
+  stack: string,
+  env: NodeJS.ProcessEnv,
+  repoRoot: string,
+  engine: typeof import("./engine"),
+): Record<string, string> {
+  const pass = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   if (env.PULUMI_BACKEND_URL || stack !== "dev") {
     return {
       ...pass,
@@ -239,7 +285,13 @@ export function driftEnv(stack: string, env: NodeJS.ProcessEnv, repoRoot: string
       PULUMI_SKIP_UPDATE_CHECK: "true",
     };
   }
-  return { ...pass, ...engine.engineEnv(devStateDirs(repoRoot).backend, env.PULUMI_CONFIG_PASSPHRASE ?? engine.DEV_PASSPHRASE) };
+  return {
+    ...pass,
+    ...engine.engineEnv(
+      devStateDirs(repoRoot).backend,
+      env.PULUMI_CONFIG_PASSPHRASE ?? engine.DEV_PASSPHRASE,
+    ),
+  };
 }
 
 /**
@@ -288,7 +340,10 @@ export function driftProgram(
  * When layers are selected ({@link selectsLayers}), `onSkip` receives one line per layer not
  * compared, with its reason: plugin skips before the preview, switched-off layers during it.
  */
-export async function selectProgramStack(stack: string, onSkip: (line: string) => void = () => undefined): Promise<Stack> {
+export async function selectProgramStack(
+  stack: string,
+  onSkip: (line: string) => void = () => undefined,
+): Promise<Stack> {
   const engine = await import("./engine");
   const { loadProgramConfig } = await import("../config/load");
   const { planLayers, skipMessage } = await import("./layer-plan");
@@ -296,7 +351,10 @@ export async function selectProgramStack(stack: string, onSkip: (line: string) =
   const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
   const cli = engine.ensurePulumiCli();
   engine.ensureNodejsProviderPlugin(cli);
-  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
+  const pulumiCommand = await PulumiCommand.get({
+    root: path.dirname(path.dirname(cli)),
+    skipVersionCheck: true,
+  });
   const envVars = driftEnv(stack, process.env, engine.REPO_ROOT, engine);
   let workDir = engine.REPO_ROOT;
   if (stack === "dev" && !process.env.PULUMI_BACKEND_URL) {
@@ -307,16 +365,30 @@ export async function selectProgramStack(stack: string, onSkip: (line: string) =
   }
   let decisions: readonly LayerDecision[] = [];
   const load = (): LayerArgs => loadProgramConfig({ stack, projectDir: engine.REPO_ROOT });
-  const program = driftProgram(stack, process.env, load, () => decisions, (layers) => {
-    for (const layer of layers) onSkip(switchedOffMessage(layer, stack));
-  });
+  const program = driftProgram(
+    stack,
+    process.env,
+    load,
+    () => decisions,
+    (layers) => {
+      for (const layer of layers) onSkip(switchedOffMessage(layer, stack));
+    },
+  );
   const selected = await LocalWorkspace.selectStack(
     { stackName: stack, projectName: engine.PROJECT_NAME, program },
     {
       workDir,
       pulumiCommand,
       envVars,
-      ...(workDir === engine.REPO_ROOT ? {} : { projectSettings: { name: engine.PROJECT_NAME, runtime: "nodejs" as const, backend: { url: envVars.PULUMI_BACKEND_URL! } } }),
+      ...(workDir === engine.REPO_ROOT
+        ? {}
+        : {
+            projectSettings: {
+              name: engine.PROJECT_NAME,
+              runtime: "nodejs" as const,
+              backend: { url: envVars.PULUMI_BACKEND_URL! },
+            },
+          }),
     },
   );
   if (selectsLayers(stack, process.env)) {
@@ -336,7 +408,10 @@ async function main(): Promise<number> {
   const log: string[] = [];
   try {
     // Never pretend a layer was checked: each one left out is named, on stderr so stdout stays the report.
-    const stack = await selectProgramStack(parsed.stack, (line) => void process.stderr.write(`drift: ${line}\n`));
+    const stack = await selectProgramStack(
+      parsed.stack,
+      (line) => void process.stderr.write(`drift: ${line}\n`),
+    );
     result = await detectDrift(stack, (out) => log.push(out));
   } catch (err) {
     // Selecting the stack failed (no such stack, backend or passphrase trouble): no engine events.
@@ -344,7 +419,8 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`${formatDrift(result).join("\n")}\n`);
   // The engine's own preview text follows the summary, for whoever needs the detail.
-  if (log.length > 0) process.stdout.write(`\n--- pulumi preview --refresh --expect-no-changes ---\n${log.join("")}`);
+  if (log.length > 0)
+    process.stdout.write(`\n--- pulumi preview --refresh --expect-no-changes ---\n${log.join("")}`);
   return result.code;
 }
 
@@ -353,7 +429,9 @@ if (require.main === module) {
     // Exit only once stdout is flushed: a pipe (the workflow's `> file`, `| diff`) is written asynchronously.
     (code) => process.stdout.write("", () => process.exit(code)),
     (err: unknown) => {
-      process.stdout.write(`drift: error: ${cleanMessage(err instanceof Error ? err.message : String(err))}\n`);
+      process.stdout.write(
+        `drift: error: ${cleanMessage(err instanceof Error ? err.message : String(err))}\n`,
+      );
       process.exit(DRIFT_ERROR);
     },
   );

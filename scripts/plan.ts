@@ -43,7 +43,10 @@ export interface PlanArgs {
 }
 
 /** Parses argv (without node and script); returns a usage message instead when it is wrong. */
-export function parsePlanArgs(argv: readonly string[], defaultProjectDir: string): PlanArgs | { usage: string; help: boolean } {
+export function parsePlanArgs(
+  argv: readonly string[],
+  defaultProjectDir: string,
+): PlanArgs | { usage: string; help: boolean } {
   let stack: string | undefined;
   let projectDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -51,13 +54,15 @@ export function parsePlanArgs(argv: readonly string[], defaultProjectDir: string
     if (arg === "--help" || arg === "-h") return { usage: USAGE, help: true };
     if (arg === "--project-dir") {
       projectDir = argv[++i];
-      if (projectDir === undefined) return { usage: `--project-dir needs a directory\n\n${USAGE}`, help: false };
+      if (projectDir === undefined)
+        return { usage: `--project-dir needs a directory\n\n${USAGE}`, help: false };
     } else if (arg.startsWith("-")) return { usage: `unknown option ${arg}\n\n${USAGE}`, help: false };
     else if (stack === undefined) stack = arg;
     else return { usage: `unexpected argument ${arg}\n\n${USAGE}`, help: false };
   }
   if (stack === undefined) return { usage: `missing <stack>\n\n${USAGE}`, help: false };
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) return { usage: `not a stack name: ${stack}\n\n${USAGE}`, help: false };
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack))
+    return { usage: `not a stack name: ${stack}\n\n${USAGE}`, help: false };
   return { stack, projectDir: projectDir ?? defaultProjectDir };
 }
 
@@ -74,7 +79,10 @@ export const UNSET_MARK = "[unset]";
 export function secretPlaceholder(key: string): string {
   if (/Hash$/.test(key)) {
     const salt = "plansalt";
-    const body = `planhash${key}`.replace(/[^./0-9A-Za-z]/g, "0").padEnd(22, "0").slice(0, 22);
+    const body = `planhash${key}`
+      .replace(/[^./0-9A-Za-z]/g, "0")
+      .padEnd(22, "0")
+      .slice(0, 22);
     return `$apr1$${salt}$${body}`;
   }
   return `plansecret_${key}`.padEnd(24, "0");
@@ -114,7 +122,10 @@ export const PLAN_FILLS: readonly PlanFill[] = [
  *
  * @returns the entries and the key paths that were filled
  */
-export function planEntries(entries: readonly ConfigEntry[], fills: readonly PlanFill[] = PLAN_FILLS): { entries: ConfigEntry[]; unset: string[] } {
+export function planEntries(
+  entries: readonly ConfigEntry[],
+  fills: readonly PlanFill[] = PLAN_FILLS,
+): { entries: ConfigEntry[]; unset: string[] } {
   const out: ConfigEntry[] = entries
     .filter((e) => !(e.key.startsWith("hemma:") && isSecretKey(e.key.slice("hemma:".length))))
     .map((e) => ({ ...e, value: structuredClone(e.value) }));
@@ -135,7 +146,12 @@ export function planEntries(entries: readonly ConfigEntry[], fills: readonly Pla
     unset.push(fill.path);
   }
   for (const secret of SECRETS) {
-    out.push({ key: `hemma:${secret.key}`, value: secretPlaceholder(secret.key), secure: false, origin: "overrides" });
+    out.push({
+      key: `hemma:${secret.key}`,
+      value: secretPlaceholder(secret.key),
+      secure: false,
+      origin: "overrides",
+    });
   }
   return { entries: out, unset };
 }
@@ -192,20 +208,41 @@ export const RENDERED_ONLY = "renderers (npm run render); no resource of the pro
  * SystemdUnit with content), plus rendered files (`npm run render`'s list) at paths no resource
  * places. A resource's content wins over a rendered file at the same path: it is what `up` writes.
  */
-export function hostFiles(resources: readonly PlannedResource[], rendered: readonly RenderedFile[] = []): PlannedFile[] {
+export function hostFiles(
+  resources: readonly PlannedResource[],
+  rendered: readonly RenderedFile[] = [],
+): PlannedFile[] {
   const files: PlannedFile[] = [];
   for (const r of resources) {
     const i = r.inputs;
     if (r.type === HOST_FILE_TYPE && typeof i.path === "string" && typeof i.content === "string") {
-      files.push({ path: i.path, mode: String(i.mode), owner: `${String(i.owner)}:${String(i.group)}`, content: i.content, urn: r.urn });
+      files.push({
+        path: i.path,
+        mode: String(i.mode),
+        owner: `${String(i.owner)}:${String(i.group)}`,
+        content: i.content,
+        urn: r.urn,
+      });
     } else if (r.type === SYSTEMD_UNIT_TYPE && typeof i.content === "string" && typeof i.name === "string") {
-      files.push({ path: `${String(i.directory)}/${i.name}`, mode: "0644", owner: "root:root", content: i.content, urn: r.urn });
+      files.push({
+        path: `${String(i.directory)}/${i.name}`,
+        mode: "0644",
+        owner: "root:root",
+        content: i.content,
+        urn: r.urn,
+      });
     }
   }
   const placed = new Set(files.map((f) => f.path));
   for (const f of rendered) {
     if (placed.has(f.path)) continue;
-    files.push({ path: f.path, mode: f.mode, owner: `${f.owner ?? "root"}:${f.group ?? "root"}`, content: f.content, urn: RENDERED_ONLY });
+    files.push({
+      path: f.path,
+      mode: f.mode,
+      owner: `${f.owner ?? "root"}:${f.group ?? "root"}`,
+      content: f.content,
+      urn: RENDERED_ONLY,
+    });
   }
   return files.sort((a, b) => compare(a.path, b.path) || compare(a.urn, b.urn));
 }
@@ -262,7 +299,8 @@ export function formatPlan(
     if (entries.length === 0) continue;
     lines.push("inputs:");
     for (const key of entries) lines.push(...valueLines(key, inputs[key], "  "));
-    if (r.secretPaths.length > 0) lines.push(`secret inputs: ${[...new Set(r.secretPaths)].sort(compare).join(", ")}`);
+    if (r.secretPaths.length > 0)
+      lines.push(`secret inputs: ${[...new Set(r.secretPaths)].sort(compare).join(", ")}`);
   }
   for (const f of files) {
     lines.push("", `== file ${f.path} (${f.mode} ${f.owner})`, `placed by: ${f.urn}`, "-----");
@@ -279,8 +317,10 @@ function optionLines(r: PlannedResource): string[] {
   if (o.retainOnDelete) out.push("retainOnDelete: true");
   if (o.deleteBeforeReplace) out.push("deleteBeforeReplace: true");
   if (o.ignoreChanges.length > 0) out.push(`ignoreChanges: ${[...o.ignoreChanges].sort(compare).join(", ")}`);
-  if (o.replaceOnChanges.length > 0) out.push(`replaceOnChanges: ${[...o.replaceOnChanges].sort(compare).join(", ")}`);
-  if (o.dependencies.length > 0) out.push(`dependsOn: ${[...new Set(o.dependencies)].sort(compare).join(", ")}`);
+  if (o.replaceOnChanges.length > 0)
+    out.push(`replaceOnChanges: ${[...o.replaceOnChanges].sort(compare).join(", ")}`);
+  if (o.dependencies.length > 0)
+    out.push(`dependsOn: ${[...new Set(o.dependencies)].sort(compare).join(", ")}`);
   return out;
 }
 
@@ -315,7 +355,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Result of loading a stack for planning. */
 export type PlanConfig =
-  | { readonly ok: true; readonly config: HemmaConfig; readonly unset: string[]; readonly marks: Map<string, string> }
+  | {
+      readonly ok: true;
+      readonly config: HemmaConfig;
+      readonly unset: string[];
+      readonly marks: Map<string, string>;
+    }
   | { readonly ok: false; readonly problems: string[] };
 
 /**
@@ -349,13 +394,19 @@ export async function placeholderSecrets(): Promise<HemmaSecrets> {
  * Runs the program for `stack` under mocks and returns the plan text. Must run in a fresh
  * process: mocks replace the Pulumi runtime of this process for good.
  */
-export async function planStack(args: PlanArgs): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
+export async function planStack(
+  args: PlanArgs,
+): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
   const loaded = loadPlanConfig(args.projectDir, args.stack);
   if (!loaded.ok) {
-    return { ok: false, message: `plan: the config of stack '${args.stack}' is invalid:\n${loaded.problems.join("\n")}` };
+    return {
+      ok: false,
+      message: `plan: the config of stack '${args.stack}' is invalid:\n${loaded.problems.join("\n")}`,
+    };
   }
   const failures: string[] = [];
-  const onFailure = (err: unknown) => failures.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  const onFailure = (err: unknown) =>
+    failures.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.on("unhandledRejection", onFailure);
   process.on("uncaughtException", onFailure);
   // The mock harness records every registration with URN, unwrapped inputs, secret paths and options.
@@ -372,16 +423,24 @@ export async function planStack(args: PlanArgs): Promise<{ ok: true; text: strin
   try {
     // The same list `npm run render` writes: host and edge files the config declares.
     const { renderStackFiles } = await import("./render");
-    rendered = renderStackFiles({ host: loaded.config as unknown as HostLayerConfig, full: loaded.config, issues: [] });
+    rendered = renderStackFiles({
+      host: loaded.config as unknown as HostLayerConfig,
+      full: loaded.config,
+      issues: [],
+    });
   } catch (err) {
     onFailure(err);
   }
   if (failures.length > 0) {
-    return { ok: false, message: `plan: the program failed under mocks:\n${maskText(failures.join("\n"), loaded.marks)}` };
+    return {
+      ok: false,
+      message: `plan: the program failed under mocks:\n${maskText(failures.join("\n"), loaded.marks)}`,
+    };
   }
   // The harness registers under a generic project name; print the URNs `pulumi preview` shows.
   const mockPrefix = `urn:pulumi:${args.stack}::project::`;
-  const urn = (u: string) => (u.startsWith(mockPrefix) ? `urn:pulumi:${args.stack}::${PROJECT_NAME}::${u.slice(mockPrefix.length)}` : u);
+  const urn = (u: string) =>
+    u.startsWith(mockPrefix) ? `urn:pulumi:${args.stack}::${PROJECT_NAME}::${u.slice(mockPrefix.length)}` : u;
   const resources: PlannedResource[] = harness.resources.map((r) => ({
     type: r.type,
     name: r.name,
@@ -391,7 +450,10 @@ export async function planStack(args: PlanArgs): Promise<{ ok: true; text: strin
     secretPaths: r.secretPaths,
     options: { ...r.options, dependencies: r.options.dependencies.map(urn) },
   }));
-  return { ok: true, text: formatPlan({ stack: args.stack, unset: loaded.unset }, resources, loaded.marks, rendered) };
+  return {
+    ok: true,
+    text: formatPlan({ stack: args.stack, unset: loaded.unset }, resources, loaded.marks, rendered),
+  };
 }
 
 async function main(): Promise<number> {

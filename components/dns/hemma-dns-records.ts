@@ -68,10 +68,13 @@ export class HemmaDnsRecords extends pulumi.ComponentResource {
 
     const seen = new Set<string>([args.host.name]);
     for (const alias of args.aliases) {
-      if (seen.has(alias.name)) throw new Error(`HemmaDnsRecords ${name}: DNS name ${alias.name} is declared twice`);
+      if (seen.has(alias.name))
+        throw new Error(`HemmaDnsRecords ${name}: DNS name ${alias.name} is declared twice`);
       seen.add(alias.name);
       if (alias.proxied && alias.ttl !== 1) {
-        throw new Error(`HemmaDnsRecords ${name}: ${alias.name} is proxied, so its ttl must be 1 (automatic), not ${alias.ttl}`);
+        throw new Error(
+          `HemmaDnsRecords ${name}: ${alias.name} is proxied, so its ttl must be 1 (automatic), not ${alias.ttl}`,
+        );
       }
     }
 

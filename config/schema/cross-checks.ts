@@ -36,7 +36,11 @@ export function formatKeyPath(path: KeyPath): string {
  * schema and the value together. Works on raw (unparsed) input: parts that do not have the
  * expected shape are skipped.
  */
-export function collectPublicHostnames(schema: z.ZodType, value: unknown, path: KeyPath = []): FoundHostname[] {
+export function collectPublicHostnames(
+  schema: z.ZodType,
+  value: unknown,
+  path: KeyPath = [],
+): FoundHostname[] {
   if (publicHostnameRegistry.has(schema)) {
     return typeof value === "string" ? [{ path, hostname: value }] : [];
   }
@@ -45,7 +49,9 @@ export function collectPublicHostnames(schema: z.ZodType, value: unknown, path: 
     case "object": {
       if (!isPlainObject(value)) return [];
       const shape = def.shape as Record<string, z.ZodType>;
-      return Object.keys(shape).flatMap((key) => collectPublicHostnames(shape[key]!, value[key], [...path, key]));
+      return Object.keys(shape).flatMap((key) =>
+        collectPublicHostnames(shape[key]!, value[key], [...path, key]),
+      );
     }
     case "array":
       return Array.isArray(value)
@@ -109,7 +115,8 @@ export function duplicateHostnameIssues(found: readonly FoundHostname[]): CrossA
 export function crossAreaIssues(schema: z.ZodType, config: unknown): CrossAreaIssue[] {
   const found = collectPublicHostnames(schema, config);
   const issues = duplicateHostnameIssues(found);
-  const defaultHost = isPlainObject(config) && isPlainObject(config.proxy) ? config.proxy.defaultHost : undefined;
+  const defaultHost =
+    isPlainObject(config) && isPlainObject(config.proxy) ? config.proxy.defaultHost : undefined;
   if (typeof defaultHost === "string" && found.length > 0 && !found.some((f) => f.hostname === defaultHost)) {
     issues.push({
       path: ["proxy", "defaultHost"],

@@ -67,7 +67,9 @@ export const dnsSchema = z.strictObject({
    * One entry per public vhost name (the values of `hemma:domains` except `host`), keyed by the
    * full name. Each becomes a CNAME to the host record.
    */
-  records: z.record(z.string(), dnsRecordSchema, { error: "a mapping from each public vhost name to its record" }),
+  records: z.record(z.string(), dnsRecordSchema, {
+    error: "a mapping from each public vhost name to its record",
+  }),
 });
 
 /** Parsed `hemma:dns`. */
@@ -137,11 +139,19 @@ export function dnsCrossIssues(config: unknown): CrossAreaIssue[] {
   if (dnsEnabled === false) {
     return dns === undefined
       ? []
-      : [{ path: ["dns"], input: dns, message: "no hemma:dns while features.dns is false (or set features.dns: true)" }];
+      : [
+          {
+            path: ["dns"],
+            input: dns,
+            message: "no hemma:dns while features.dns is false (or set features.dns: true)",
+          },
+        ];
   }
   if (dnsEnabled !== true) return [];
   if (dns === undefined) {
-    return [{ path: ["dns"], input: undefined, message: "the Cloudflare zone and records (features.dns is true)" }];
+    return [
+      { path: ["dns"], input: undefined, message: "the Cloudflare zone and records (features.dns is true)" },
+    ];
   }
   if (!isPlainObject(dns)) return [];
 
@@ -196,7 +206,11 @@ export function dnsCrossIssues(config: unknown): CrossAreaIssue[] {
     const parsed = dnsRecordSchema.safeParse(record);
     if (!parsed.success) continue;
     for (const issue of dnsRecordIssues(name, zone, parsed.data)) {
-      issues.push({ path: ["dns", "records", name, issue.field], input: issue.received, message: issue.message });
+      issues.push({
+        path: ["dns", "records", name, issue.field],
+        input: issue.received,
+        message: issue.message,
+      });
     }
   }
   return issues;

@@ -39,7 +39,9 @@ export function renderDdclientConf(args: DdclientConfArgs): RenderedFile {
     throw new Error(`ddclient: ttl ${args.ttl} is not 1 or 60-86400`);
   }
   if (!Number.isInteger(args.checkIntervalSeconds) || args.checkIntervalSeconds < 60) {
-    throw new Error(`ddclient: checkIntervalSeconds ${args.checkIntervalSeconds} is not a whole number >= 60`);
+    throw new Error(
+      `ddclient: checkIntervalSeconds ${args.checkIntervalSeconds} is not a whole number >= 60`,
+    );
   }
   if (!TOKEN_RE.test(args.apiToken)) {
     throw new Error(

@@ -5,7 +5,9 @@ import { SECRETS } from "../../config/secrets";
 const ROOT = path.resolve(__dirname, "..", "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 const ciRun = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
-const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;
+const scripts: Record<string, string> = JSON.parse(
+  fs.readFileSync(path.join(ROOT, "package.json"), "utf8"),
+).scripts;
 
 /** The fenced block under "On a fresh machine": the README's promise to a new user. */
 function freshMachineCommands(): string[] {

@@ -37,7 +37,13 @@ const urnOf = (name: string, type: string) => `urn:pulumi:${t.stack.name}::hemma
 
 beforeAll(async () => {
   info = ensureSandbox();
-  const connection: HostConnectionArgs = { host: info.host, port: info.port, user: info.user, hostKey: info.hostKey, privateKey: privateKey(info) };
+  const connection: HostConnectionArgs = {
+    host: info.host,
+    port: info.port,
+    user: info.user,
+    hostKey: info.hostKey,
+    privateKey: privateKey(info),
+  };
   t = await testStack("e2e-drift", hostProgram(connection, run, secret));
   await t.stack.up({ onOutput: t.onOutput });
 });
@@ -53,7 +59,10 @@ test("1. no drift right after up: code 0, summary 'drift: none'", async () => {
 });
 
 test("2. hand edits are drift: code 2, each drifted resource with the fields that differ", async () => {
-  onHostOk(info, `printf 'greeting=edited by hand\\n' > ${l.appConf} && chmod 0640 ${l.tickScript} && systemctl disable --now ${l.webService}`);
+  onHostOk(
+    info,
+    `printf 'greeting=edited by hand\\n' > ${l.appConf} && chmod 0640 ${l.tickScript} && systemctl disable --now ${l.webService}`,
+  );
   const result = await drift();
   expect(result.code).toBe(DRIFT);
   if (result.code !== DRIFT) return;
@@ -61,7 +70,9 @@ test("2. hand edits are drift: code 2, each drifted resource with the fields tha
   const byUrn = Object.fromEntries(result.changes.map((c) => [c.urn, c]));
   const hostFile = "pulumi-nodejs:dynamic/host:HostFile";
   const unit = "pulumi-nodejs:dynamic/host:SystemdUnit";
-  expect(Object.keys(byUrn).sort()).toEqual([urnOf("app-conf", hostFile), urnOf("tick-script", hostFile), urnOf("web-service", unit)].sort());
+  expect(Object.keys(byUrn).sort()).toEqual(
+    [urnOf("app-conf", hostFile), urnOf("tick-script", hostFile), urnOf("web-service", unit)].sort(),
+  );
   expect(byUrn[urnOf("app-conf", hostFile)]!.fields).toContain("digest");
   expect(byUrn[urnOf("tick-script", hostFile)]!.fields).toContain("mode");
   expect(byUrn[urnOf("web-service", unit)]!.fields).toEqual(expect.arrayContaining(["active", "enabled"]));
@@ -87,8 +98,17 @@ test("4. npm run drift exits 1 with one summary line for a stack that does not e
   const emptyBackend = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-drift-empty-"));
   const res = spawnSync(
     process.execPath,
-    [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(ROOT, "scripts", "drift.ts"), `missing-${run}`],
-    { cwd: ROOT, encoding: "utf8", env: { ...process.env, PULUMI_BACKEND_URL: `file://${emptyBackend}`, PULUMI_CONFIG_PASSPHRASE: "x" } },
+    [
+      require.resolve("ts-node/dist/bin"),
+      "--transpile-only",
+      path.join(ROOT, "scripts", "drift.ts"),
+      `missing-${run}`,
+    ],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PULUMI_BACKEND_URL: `file://${emptyBackend}`, PULUMI_CONFIG_PASSPHRASE: "x" },
+    },
   );
   expect(res.status).toBe(DRIFT_ERROR);
   expect(res.stdout.split("\n")[0]).toMatch(new RegExp(`^drift: error: .*missing-${run}`));

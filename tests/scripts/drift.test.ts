@@ -1,7 +1,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
-import { changedFields, classifyDrift, cleanMessage, DRIFT, DRIFT_ERROR, formatDrift, NO_DRIFT, parseDriftArgs, USAGE_ERROR } from "../../scripts/drift";
+import {
+  changedFields,
+  classifyDrift,
+  cleanMessage,
+  DRIFT,
+  DRIFT_ERROR,
+  formatDrift,
+  NO_DRIFT,
+  parseDriftArgs,
+  USAGE_ERROR,
+} from "../../scripts/drift";
 
 /** Engine events recorded from real `preview --refresh --expect-no-changes` runs against the sandbox. */
 function recorded(name: "clean" | "edited" | "down"): { events: EngineEvent[]; failure?: string } {
@@ -27,7 +37,11 @@ describe("classifyDrift on recorded engine events", () => {
       changes: [
         { op: "update", urn: `${STACK}pulumi-nodejs:dynamic/host:HostFile::app-conf`, fields: ["digest"] },
         { op: "update", urn: `${STACK}pulumi-nodejs:dynamic/host:HostFile::tick-script`, fields: ["mode"] },
-        { op: "update", urn: `${STACK}pulumi-nodejs:dynamic/host:SystemdUnit::web-service`, fields: ["active", "enabled"] },
+        {
+          op: "update",
+          urn: `${STACK}pulumi-nodejs:dynamic/host:SystemdUnit::web-service`,
+          fields: ["active", "enabled"],
+        },
       ],
     });
     expect(formatDrift(result)).toEqual([
@@ -46,9 +60,14 @@ describe("classifyDrift on recorded engine events", () => {
     expect(result.summary).toBe(`drift: error: ${reason} (6 resources)`);
     if (result.code !== DRIFT_ERROR) return;
     expect([...result.errors].sort()).toEqual(
-      ["HostFile::app-conf", "HostFile::secret-env", "HostFile::tick-script", "SystemdUnit::tick-service", "SystemdUnit::tick-timer", "SystemdUnit::web-service"].map(
-        (r) => `${STACK}pulumi-nodejs:dynamic/host:${r}: ${reason}`,
-      ),
+      [
+        "HostFile::app-conf",
+        "HostFile::secret-env",
+        "HostFile::tick-script",
+        "SystemdUnit::tick-service",
+        "SystemdUnit::tick-timer",
+        "SystemdUnit::web-service",
+      ].map((r) => `${STACK}pulumi-nodejs:dynamic/host:${r}: ${reason}`),
     );
     expect(formatDrift(result)[0]).toBe(result.summary);
     expect(formatDrift(result)).toHaveLength(7);
@@ -64,7 +83,10 @@ describe("classifyDrift on recorded engine events", () => {
 describe("classifyDrift on CLI failures without engine events", () => {
   it.each([
     ["error: incorrect passphrase", "drift: error: incorrect passphrase"],
-    ["Command failed with exit code 255: pulumi preview\nerror: no stack named 'prod' found", "drift: error: no stack named 'prod' found"],
+    [
+      "Command failed with exit code 255: pulumi preview\nerror: no stack named 'prod' found",
+      "drift: error: no stack named 'prod' found",
+    ],
     ["something broke", "drift: error: something broke"],
   ])("%j", (failure, summary) => {
     expect(classifyDrift([], failure).summary).toBe(summary);
@@ -73,17 +95,40 @@ describe("classifyDrift on CLI failures without engine events", () => {
 });
 
 describe("changedFields", () => {
-  const meta = (over: Partial<StepEventMetadata>): StepEventMetadata => ({ op: "update", urn: "u", type: "t", provider: "p", ...over });
+  const meta = (over: Partial<StepEventMetadata>): StepEventMetadata => ({
+    op: "update",
+    urn: "u",
+    type: "t",
+    provider: "p",
+    ...over,
+  });
 
   it("prefers the provider's detailed diff, then its changed keys", () => {
-    expect(changedFields(meta({ detailedDiff: { ttl: { diffKind: "update" as never, inputDiff: false } }, diffs: ["x"] }))).toEqual(["ttl"]);
+    expect(
+      changedFields(
+        meta({ detailedDiff: { ttl: { diffKind: "update" as never, inputDiff: false } }, diffs: ["x"] }),
+      ),
+    ).toEqual(["ttl"]);
     expect(changedFields(meta({ diffs: ["proxied", "ttl"] }))).toEqual(["proxied", "ttl"]);
   });
 
   it("otherwise compares desired inputs with refreshed outputs of the same name", () => {
-    const state = (inputs: Record<string, unknown>, outputs: Record<string, unknown>) => ({ type: "t", urn: "u", id: "i", parent: "", provider: "p", inputs, outputs });
+    const state = (inputs: Record<string, unknown>, outputs: Record<string, unknown>) => ({
+      type: "t",
+      urn: "u",
+      id: "i",
+      parent: "",
+      provider: "p",
+      inputs,
+      outputs,
+    });
     expect(
-      changedFields(meta({ old: state({}, { mode: "0640", digest: "a", adopted: false }), new: state({ mode: "0755", digest: "a", content: "[secret]", __provider: "x" }, {}) })),
+      changedFields(
+        meta({
+          old: state({}, { mode: "0640", digest: "a", adopted: false }),
+          new: state({ mode: "0755", digest: "a", content: "[secret]", __provider: "x" }, {}),
+        }),
+      ),
     ).toEqual(["mode"]);
   });
 });
@@ -99,7 +144,10 @@ describe("parseDriftArgs", () => {
   it("takes exactly one stack name", () => {
     expect(parseDriftArgs(["prod"])).toEqual({ stack: "prod" });
     for (const argv of [[], ["a", "b"], ["--x"], ["bad name"]]) {
-      expect(parseDriftArgs(argv)).toEqual({ usage: expect.stringContaining("usage: npm run drift -- <stack>"), help: false });
+      expect(parseDriftArgs(argv)).toEqual({
+        usage: expect.stringContaining("usage: npm run drift -- <stack>"),
+        help: false,
+      });
     }
     expect(parseDriftArgs(["--help"])).toEqual({ usage: expect.stringContaining("exit codes:"), help: true });
     expect(USAGE_ERROR).not.toBe(DRIFT);

@@ -41,7 +41,11 @@ async function plan(
     const { stdout, stderr } = await run(
       process.execPath,
       ["-r", LOADERS[loader], path.join(ROOT, "scripts", "plan.ts"), stack, "--project-dir", projectDir],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "hemma-dev-only" } },
+      {
+        cwd: ROOT,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "hemma-dev-only" },
+      },
     );
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -55,7 +59,11 @@ afterAll(() => {
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function tempProject(stack: string, edit: (text: string) => string, extra: Record<string, string> = {}): string {
+function tempProject(
+  stack: string,
+  edit: (text: string) => string,
+  extra: Record<string, string> = {},
+): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-plan-"));
   tempDirs.push(dir);
   const text = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
@@ -77,8 +85,10 @@ const KNOWN_SECRET = "KnownSecretValue_9f3a1c_must_never_print";
 describe("npm run plan (the program under mocks, as a child process)", () => {
   // Overlapped: each run is a fresh Node process and takes seconds. The first cached run fills a
   // cold loader cache while the (slower) ts-node run goes on; the other two then only read it.
-  const changedProject = tempProject("prod", (t) =>
-    `${replaceOnce(t, "grafana.hemma.hule.education: { proxied: false, ttl: 300 }", "grafana.hemma.hule.education: { proxied: false, ttl: 120 }")}  hemma:cloudflareApiToken: ${KNOWN_SECRET}\n`,
+  const changedProject = tempProject(
+    "prod",
+    (t) =>
+      `${replaceOnce(t, "grafana.hemma.hule.education: { proxied: false, ttl: 300 }", "grafana.hemma.hule.education: { proxied: false, ttl: 120 }")}  hemma:cloudflareApiToken: ${KNOWN_SECRET}\n`,
   );
   const devProject = tempProject("dev", (t) => t, {
     ".sandbox/dev-overrides.yaml": `config:\n  hemma:sshPrivateKey: ${KNOWN_SECRET}\n`,
@@ -153,7 +163,9 @@ describe("npm run plan (the program under mocks, as a child process)", () => {
       expect(out.stderr).not.toContain(KNOWN_SECRET);
     }
     // dev's committed secrets are encrypted with a known passphrase; plan never decrypts them.
-    const ciphertexts = [...fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").matchAll(/secure: (\S+)/g)].map((m) => m[1]!);
+    const ciphertexts = [
+      ...fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").matchAll(/secure: (\S+)/g),
+    ].map((m) => m[1]!);
     expect(ciphertexts.length).toBeGreaterThan(0);
     for (const c of ciphertexts) expect(devWithOverride.stdout).not.toContain(c);
   });
@@ -166,13 +178,16 @@ describe("npm run plan (the program under mocks, as a child process)", () => {
 });
 
 describe("a vhost without a record", () => {
-  const broken = tempProject("prod", (t) => replaceOnce(t, "      jaeger.hemma.hule.education: { proxied: false, ttl: 300 }\n", ""));
+  const broken = tempProject("prod", (t) =>
+    replaceOnce(t, "      jaeger.hemma.hule.education: { proxied: false, ttl: 300 }\n", ""),
+  );
 
   it("is a validate error", () => {
     const result = validateStackFile(path.join(broken, "Pulumi.prod.yaml"), "prod");
     expect(result.issues).toContainEqual({
       path: "hemma:dns.records",
-      received: "a mapping with keys skriptoteket.hule.education, grafana.hemma.hule.education, prometheus.hemma.hule.education",
+      received:
+        "a mapping with keys skriptoteket.hule.education, grafana.hemma.hule.education, prometheus.hemma.hule.education",
       expected: "a record for domains.jaeger (jaeger.hemma.hule.education): every vhost needs its DNS name",
     });
   });
@@ -206,7 +221,12 @@ describe("planEntries", () => {
   it("drops committed secrets, fills only missing operator values, and adds one placeholder per secret", () => {
     const { entries, unset } = planEntries(
       [
-        { key: "hemma:ssh", value: { host: "h", hostKey: "ssh-ed25519 AAAA" }, secure: false, origin: "stack" },
+        {
+          key: "hemma:ssh",
+          value: { host: "h", hostKey: "ssh-ed25519 AAAA" },
+          secure: false,
+          origin: "stack",
+        },
         { key: "hemma:letsencrypt", value: { staging: false }, secure: false, origin: "stack" },
         { key: "hemma:sshPrivateKey", value: "v1:cipher", secure: true, origin: "stack" },
       ],
@@ -217,8 +237,14 @@ describe("planEntries", () => {
       ],
     );
     expect(unset).toEqual(["hemma:letsencrypt.email"]);
-    expect(entries.find((e) => e.key === "hemma:ssh")!.value).toEqual({ host: "h", hostKey: "ssh-ed25519 AAAA" });
-    expect(entries.find((e) => e.key === "hemma:letsencrypt")!.value).toEqual({ staging: false, email: "FILL2" });
+    expect(entries.find((e) => e.key === "hemma:ssh")!.value).toEqual({
+      host: "h",
+      hostKey: "ssh-ed25519 AAAA",
+    });
+    expect(entries.find((e) => e.key === "hemma:letsencrypt")!.value).toEqual({
+      staging: false,
+      email: "FILL2",
+    });
     expect(entries.find((e) => e.key === "hemma:sshPrivateKey")).toEqual({
       key: "hemma:sshPrivateKey",
       value: secretPlaceholder("sshPrivateKey"),
@@ -243,7 +269,14 @@ describe("formatPlan", () => {
     custom: true,
     inputs: {},
     secretPaths: [],
-    options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], replaceOnChanges: [], dependencies: [] },
+    options: {
+      protect: false,
+      retainOnDelete: false,
+      deleteBeforeReplace: false,
+      ignoreChanges: [],
+      replaceOnChanges: [],
+      dependencies: [],
+    },
     ...over,
   });
 
@@ -253,7 +286,14 @@ describe("formatPlan", () => {
       urn: "urn:pulumi:s::hemma::t:index:T::a",
       inputs: { z: 1, a: { y: ["SECRETVALUE", "x\ny\n"], b: true } },
       secretPaths: ["a.y[0]"],
-      options: { protect: true, retainOnDelete: true, deleteBeforeReplace: false, ignoreChanges: ["z", "a"], replaceOnChanges: [], dependencies: [] },
+      options: {
+        protect: true,
+        retainOnDelete: true,
+        deleteBeforeReplace: false,
+        ignoreChanges: ["z", "a"],
+        replaceOnChanges: [],
+        dependencies: [],
+      },
     });
     const b = resource({ name: "b", urn: "urn:pulumi:s::hemma::t:index:T::b", inputs: { k: "v" } });
     const marks = new Map([["SECRETVALUE", SECRET_MARK]]);
@@ -300,12 +340,23 @@ describe("formatPlan", () => {
     });
     const rendered = [
       { path: "/etc/b.conf", content: "from renderer\n", mode: "0644", kind: "config" as const },
-      { path: "/etc/a.timer", content: "[Timer]\n", mode: "0644", owner: "root", group: "root", kind: "unit" as const },
+      {
+        path: "/etc/a.timer",
+        content: "[Timer]\n",
+        mode: "0644",
+        owner: "root",
+        group: "root",
+        kind: "unit" as const,
+      },
     ];
     const text = formatPlan({ stack: "s", unset: [] }, [placed], new Map(), rendered);
     expect(text).toContain("# 1 resources, 2 host files\n");
-    expect(text).toContain(`== file /etc/a.timer (0644 root:root)\nplaced by: ${RENDERED_ONLY}\n-----\n[Timer]\n-----\n`);
-    expect(text).toContain("== file /etc/b.conf (0600 root:root)\nplaced by: urn:f\n-----\nfrom resource\n-----\n");
+    expect(text).toContain(
+      `== file /etc/a.timer (0644 root:root)\nplaced by: ${RENDERED_ONLY}\n-----\n[Timer]\n-----\n`,
+    );
+    expect(text).toContain(
+      "== file /etc/b.conf (0600 root:root)\nplaced by: urn:f\n-----\nfrom resource\n-----\n",
+    );
     expect(text).not.toContain("from renderer");
     expect(text.indexOf("/etc/a.timer")).toBeLessThan(text.indexOf("== file /etc/b.conf"));
   });
@@ -315,10 +366,21 @@ describe("formatPlan", () => {
       type: "pulumi-nodejs:dynamic/host:HostFile",
       name: "f",
       urn: "urn:f",
-      inputs: { __provider: "function(){...}", path: "/etc/x.conf", content: "a=1\nb=TOKEN", mode: "0600", owner: "root", group: "adm" },
+      inputs: {
+        __provider: "function(){...}",
+        path: "/etc/x.conf",
+        content: "a=1\nb=TOKEN",
+        mode: "0600",
+        owner: "root",
+        group: "adm",
+      },
     });
     const text = formatPlan({ stack: "s", unset: [] }, [file], new Map([["TOKEN", SECRET_MARK]]));
     expect(text).toContain('  __provider: "[dynamic provider code]"\n  content: "[listed under files]"\n');
-    expect(text.endsWith("== file /etc/x.conf (0600 root:adm)\nplaced by: urn:f\n-----\na=1\nb=[secret]\n----- (no newline at end of file)\n")).toBe(true);
+    expect(
+      text.endsWith(
+        "== file /etc/x.conf (0600 root:adm)\nplaced by: urn:f\n-----\na=1\nb=[secret]\n----- (no newline at end of file)\n",
+      ),
+    ).toBe(true);
   });
 });

@@ -1,7 +1,13 @@
 import { renderDdclientConf } from "../../../render/dns/ddclient";
 
 const TOKEN = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AB";
-const base = { zone: "hule.education", hostname: "hemma.hule.education", ttl: 300, checkIntervalSeconds: 300, apiToken: TOKEN };
+const base = {
+  zone: "hule.education",
+  hostname: "hemma.hule.education",
+  ttl: 300,
+  checkIntervalSeconds: 300,
+  apiToken: TOKEN,
+};
 
 describe("renderDdclientConf", () => {
   it("renders the Cloudflare config for the host record, readable by root only", () => {
@@ -36,10 +42,19 @@ describe("renderDdclientConf", () => {
   });
 
   it.each([
-    [{ apiToken: "it's" }, "ddclient: the Cloudflare API token (hemma:cloudflareDdnsToken, value not shown) is not 20-200 letters, digits, '-' or '_'"],
+    [
+      { apiToken: "it's" },
+      "ddclient: the Cloudflare API token (hemma:cloudflareDdnsToken, value not shown) is not 20-200 letters, digits, '-' or '_'",
+    ],
     [{ apiToken: `${TOKEN}\nzone=evil.org` }, "value not shown"],
-    [{ hostname: "hemma.example.org" }, "ddclient: hostname 'hemma.example.org' is not a lower-case DNS name inside hule.education"],
-    [{ zone: "Hule.Education", hostname: "hemma.Hule.Education" }, "ddclient: zone 'Hule.Education' is not a lower-case DNS name"],
+    [
+      { hostname: "hemma.example.org" },
+      "ddclient: hostname 'hemma.example.org' is not a lower-case DNS name inside hule.education",
+    ],
+    [
+      { zone: "Hule.Education", hostname: "hemma.Hule.Education" },
+      "ddclient: zone 'Hule.Education' is not a lower-case DNS name",
+    ],
     [{ ttl: 30 }, "ddclient: ttl 30 is not 1 or 60-86400"],
     [{ checkIntervalSeconds: 10 }, "ddclient: checkIntervalSeconds 10 is not a whole number >= 60"],
   ])("rejects %p", (override, message) => {
@@ -48,6 +63,8 @@ describe("renderDdclientConf", () => {
 
   it("never puts a rejected token into the error", () => {
     const secret = "sekrit'value-that-must-not-leak";
-    expect(() => renderDdclientConf({ ...base, apiToken: secret })).toThrow(expect.objectContaining({ message: expect.not.stringContaining(secret) }));
+    expect(() => renderDdclientConf({ ...base, apiToken: secret })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(secret) }),
+    );
   });
 });

@@ -27,7 +27,12 @@ function without<T extends Record<string, unknown>>(obj: T, key: string): Record
   return Object.fromEntries(Object.entries(obj).filter(([k]) => k !== key));
 }
 
-const config = (over: Record<string, unknown> = {}) => ({ domains, features: { docker: true, host: true, dns: true }, dns, ...over });
+const config = (over: Record<string, unknown> = {}) => ({
+  domains,
+  features: { docker: true, host: true, dns: true },
+  dns,
+  ...over,
+});
 
 describe("hemma:dns schema", () => {
   it("fills the documented defaults", () => {
@@ -40,11 +45,31 @@ describe("hemma:dns schema", () => {
 
   it.each([
     [{ zoneId: "ABC" }, ["zoneId"], "the zone's Cloudflare id: 32 lower-case hex digits"],
-    [{ host: { initialAddress: "hemma" } }, ["host", "initialAddress"], "an IPv4 address such as 83.252.61.217"],
-    [{ host: { initialAddress: "1.2.3.4", ttl: 3600 } }, ["host", "ttl"], "at most 600 seconds (or 1): the address is dynamic, and resolvers keep an old one for the whole TTL"],
-    [{ host: { initialAddress: "1.2.3.4", ttl: 30 } }, ["host", "ttl"], "a TTL: 1 (automatic) or 60-86400 seconds"],
-    [{ records: { "skriptoteket.hule.education": { ttl: 100000 } } }, ["records", "skriptoteket.hule.education", "ttl"], "a TTL: 1 (automatic) or 60-86400 seconds"],
-    [{ records: { "skriptoteket.hule.education": { proxy: true } } }, ["records", "skriptoteket.hule.education"], undefined],
+    [
+      { host: { initialAddress: "hemma" } },
+      ["host", "initialAddress"],
+      "an IPv4 address such as 83.252.61.217",
+    ],
+    [
+      { host: { initialAddress: "1.2.3.4", ttl: 3600 } },
+      ["host", "ttl"],
+      "at most 600 seconds (or 1): the address is dynamic, and resolvers keep an old one for the whole TTL",
+    ],
+    [
+      { host: { initialAddress: "1.2.3.4", ttl: 30 } },
+      ["host", "ttl"],
+      "a TTL: 1 (automatic) or 60-86400 seconds",
+    ],
+    [
+      { records: { "skriptoteket.hule.education": { ttl: 100000 } } },
+      ["records", "skriptoteket.hule.education", "ttl"],
+      "a TTL: 1 (automatic) or 60-86400 seconds",
+    ],
+    [
+      { records: { "skriptoteket.hule.education": { proxy: true } } },
+      ["records", "skriptoteket.hule.education"],
+      undefined,
+    ],
   ])("rejects %p at %p", (over, path, message) => {
     const result = dnsSchema.safeParse({ ...dns, ...over });
     expect(result.success).toBe(false);
@@ -76,7 +101,11 @@ describe("dnsCrossIssues", () => {
     const withoutDns = without(config({ features: { docker: true, host: true, dns: false } }), "dns");
     expect(dnsCrossIssues(withoutDns)).toEqual([]);
     expect(dnsCrossIssues(config({ features: { docker: true, host: true, dns: false } }))).toEqual([
-      { path: ["dns"], input: dns, message: "no hemma:dns while features.dns is false (or set features.dns: true)" },
+      {
+        path: ["dns"],
+        input: dns,
+        message: "no hemma:dns while features.dns is false (or set features.dns: true)",
+      },
     ]);
   });
 
@@ -123,7 +152,11 @@ describe("dnsCrossIssues", () => {
   });
 
   it("reports proxy/TTL combinations that break HTTP-01, at the field", () => {
-    const records = { ...dns.records, "grafana.hemma.hule.education": { proxied: true, ttl: 1 }, "skriptoteket.hule.education": { proxied: true } };
+    const records = {
+      ...dns.records,
+      "grafana.hemma.hule.education": { proxied: true, ttl: 1 },
+      "skriptoteket.hule.education": { proxied: true },
+    };
     expect(dnsCrossIssues(config({ dns: { ...dns, records } }))).toEqual([
       {
         path: ["dns", "records", "skriptoteket.hule.education", "ttl"],

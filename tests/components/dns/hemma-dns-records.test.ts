@@ -2,7 +2,12 @@ import { installMocks } from "../../../scripts/mock-engine";
 
 const harness = installMocks("prod");
 
-import { HemmaDnsRecords, HOST_COMMENT, MANAGED_COMMENT, recordResourceName } from "../../../components/dns/hemma-dns-records";
+import {
+  HemmaDnsRecords,
+  HOST_COMMENT,
+  MANAGED_COMMENT,
+  recordResourceName,
+} from "../../../components/dns/hemma-dns-records";
 
 const RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 const ZONE_ID = "0123456789abcdef0123456789abcdef";
@@ -44,11 +49,27 @@ describe("HemmaDnsRecords", () => {
       ["dns-hemma", expect.anything()],
       [
         "dns-grafana-hemma",
-        { zoneId: ZONE_ID, name: "grafana.hemma.hule.education", type: "CNAME", content: "hemma.hule.education", ttl: 300, proxied: false, comment: MANAGED_COMMENT },
+        {
+          zoneId: ZONE_ID,
+          name: "grafana.hemma.hule.education",
+          type: "CNAME",
+          content: "hemma.hule.education",
+          ttl: 300,
+          proxied: false,
+          comment: MANAGED_COMMENT,
+        },
       ],
       [
         "dns-skriptoteket",
-        { zoneId: ZONE_ID, name: "skriptoteket.hule.education", type: "CNAME", content: "hemma.hule.education", ttl: 1, proxied: true, comment: MANAGED_COMMENT },
+        {
+          zoneId: ZONE_ID,
+          name: "skriptoteket.hule.education",
+          type: "CNAME",
+          content: "hemma.hule.education",
+          ttl: 1,
+          proxied: true,
+          comment: MANAGED_COMMENT,
+        },
       ],
     ]);
     const host = harness.get(RECORD, "dns-hemma");
@@ -59,16 +80,27 @@ describe("HemmaDnsRecords", () => {
       expect(r.options.dependencies).toContain(host.urn);
       expect(r.options.parent).toBe(component_.urn);
     }
-    expect(Object.keys(component.aliasRecords).sort()).toEqual(["grafana.hemma.hule.education", "skriptoteket.hule.education"]);
+    expect(Object.keys(component.aliasRecords).sort()).toEqual([
+      "grafana.hemma.hule.education",
+      "skriptoteket.hule.education",
+    ]);
   });
 
   it("refuses a proxied alias with a fixed TTL and a name declared twice", () => {
-    expect(() => new HemmaDnsRecords("a", { ...args, aliases: [{ name: "x.hule.education", proxied: true, ttl: 300 }] })).toThrow(
-      "HemmaDnsRecords a: x.hule.education is proxied, so its ttl must be 1 (automatic), not 300",
-    );
-    expect(() => new HemmaDnsRecords("b", { ...args, aliases: [{ name: "hemma.hule.education", proxied: false, ttl: 300 }] })).toThrow(
-      "HemmaDnsRecords b: DNS name hemma.hule.education is declared twice",
-    );
+    expect(
+      () =>
+        new HemmaDnsRecords("a", {
+          ...args,
+          aliases: [{ name: "x.hule.education", proxied: true, ttl: 300 }],
+        }),
+    ).toThrow("HemmaDnsRecords a: x.hule.education is proxied, so its ttl must be 1 (automatic), not 300");
+    expect(
+      () =>
+        new HemmaDnsRecords("b", {
+          ...args,
+          aliases: [{ name: "hemma.hule.education", proxied: false, ttl: 300 }],
+        }),
+    ).toThrow("HemmaDnsRecords b: DNS name hemma.hule.education is declared twice");
   });
 });
 

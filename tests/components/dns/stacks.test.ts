@@ -40,7 +40,15 @@ describe("DNS records per stack (committed Pulumi.<stack>.yaml)", () => {
     });
     expect(records).toEqual([
       cname("grafana.hemma.hule.education"),
-      { zoneId: ZONE_ID, name: "hemma.hule.education", type: "A", content: "83.252.61.217", ttl: 300, proxied: false, comment: HOST_COMMENT },
+      {
+        zoneId: ZONE_ID,
+        name: "hemma.hule.education",
+        type: "A",
+        content: "83.252.61.217",
+        ttl: 300,
+        proxied: false,
+        comment: HOST_COMMENT,
+      },
       cname("jaeger.hemma.hule.education"),
       cname("prometheus.hemma.hule.education"),
       cname("skriptoteket.hule.education"),
@@ -60,10 +68,16 @@ describe("DNS records per stack (committed Pulumi.<stack>.yaml)", () => {
     const conf = harness.get("pulumi-nodejs:dynamic/host:HostFile", "ddclient-conf");
     expect(conf.inputs.path).toBe("/etc/ddclient.conf");
     expect(conf.inputs.mode).toBe("0600");
-    expect(conf.inputs.content).toContain(`password='${secretPlaceholder("cloudflareDdnsToken")}'\nhemma.hule.education\n`);
+    expect(conf.inputs.content).toContain(
+      `password='${secretPlaceholder("cloudflareDdnsToken")}'\nhemma.hule.education\n`,
+    );
     expect(conf.secretPaths).toContain("content");
     const service = harness.get("pulumi-nodejs:dynamic/host:SystemdUnit", "ddclient-service");
-    expect([service.inputs.name, service.inputs.enabled, service.inputs.active]).toEqual(["ddclient.service", true, true]);
+    expect([service.inputs.name, service.inputs.enabled, service.inputs.active]).toEqual([
+      "ddclient.service",
+      true,
+      true,
+    ]);
   });
 
   it("dev: no DNS resource at all", async () => {
