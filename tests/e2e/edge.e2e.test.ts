@@ -7,25 +7,14 @@
  * proven with the real programs in tests/render/edge and tests/providers.
  */
 import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import * as net from "node:net";
-import * as os from "node:os";
-import * as path from "node:path";
+import { createHash } from "node:crypto";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { SshdHardening } from "../../components/edge/sshd-hardening";
 import { HostFile } from "../../providers/host-file";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import { renderSshdHardening, sshdValidateCommand } from "../../render/edge/sshd-hardening";
-import {
-  dockerRunArgs,
-  hostKeyLineFromPub,
-  knownHostsLine,
-  readSandboxInfo,
-  sshArgs,
-  type SandboxInfo,
-} from "../../scripts/sandbox-spec";
-import { ensureSandbox, privateKey, ROOT } from "./support/sandbox";
+import { sshArgs, type SandboxInfo } from "../../scripts/sandbox-spec";
+import { startPrivateSandbox, until, type PrivateSandbox } from "./support/private-sandbox";
 import { failureOf, testStack, type TestStack } from "./support/stack";
 
 const DROP_IN = "/etc/ssh/sshd_config.d/99-hardening.conf";
@@ -36,14 +25,7 @@ const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex
 let info: SandboxInfo;
 let connection: HostConnectionArgs;
 let t: TestStack;
-let workDir: string;
-const container = `hemma-sandbox-edge-${randomBytes(3).toString("hex")}`;
-
-function docker(args: string[], input?: string): string {
-  const r = spawnSync("docker", args, { encoding: "utf8", input, timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`docker ${args.join(" ")} failed: ${r.stderr}`);
-  return r.stdout;
-}
+let box: PrivateSandbox;
 
 /** Root shell on the private sandbox over plain OpenSSH (independent of the code under test). */
 function onHost(script: string): { code: number; stdout: string; stderr: string } {
@@ -53,30 +35,6 @@ function onHost(script: string): { code: number; stdout: string; stderr: string 
     timeout: 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout.trim(), stderr: r.stderr };
-}
-
-/** Root shell through `docker exec`, which works even when SSH is locked. */
-function inContainer(script: string): string {
-  return docker(["exec", "-i", container, "bash", "-s"], script).trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(what: string, ms: number, check: () => boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 interface Variant {
@@ -108,73 +66,22 @@ function program(v: Variant = {}): PulumiFn {
 
 const good = (): string => renderSshdHardening({ allowUsers: ["root", info.user], permitRootLogin: "no" });
 const liveDropIn = (): string =>
-  inContainer(`if [ -f ${DROP_IN} ]; then sha256sum ${DROP_IN} | cut -d" " -f1; else echo absent; fi`);
+  box.inContainer(`if [ -f ${DROP_IN} ]; then sha256sum ${DROP_IN} | cut -d" " -f1; else echo absent; fi`);
 const armed = (): string =>
-  inContainer(
+  box.inContainer(
     "systemctl list-timers --all --no-legend 'hemma-revert-*' | wc -l; ls /var/lib/hemma/revert 2>/dev/null | wc -l",
   );
 
-/** The shared sandbox's facts (image, user, client key); `sandbox up` only when its image is missing. */
-function sharedSandbox(): SandboxInfo {
-  try {
-    const known = readSandboxInfo(ROOT);
-    if (
-      spawnSync("docker", ["image", "inspect", known.image]).status === 0 &&
-      fs.existsSync(known.privateKeyPath)
-    )
-      return known;
-  } catch {
-    // No sandbox.json yet: build it.
-  }
-  return ensureSandbox();
-}
-
 beforeAll(async () => {
-  const shared = sharedSandbox();
-  const port = await freePort();
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-edge-e2e-"));
-  // A network of its own, so this container needs nothing from the default bridge.
-  docker(["network", "create", container]);
-  const run = dockerRunArgs({ container, image: shared.image, sshPort: port, inputsHash: "edge-e2e" });
-  docker([run[0]!, "--network", container, ...run.slice(1)]);
-  await until("systemd in the private sandbox", 60_000, () => {
-    const r = spawnSync("docker", ["exec", container, "systemctl", "is-system-running"], {
-      encoding: "utf8",
-    });
-    return ["running", "degraded"].includes(r.stdout.trim());
-  });
-  const pub = fs.readFileSync(`${shared.privateKeyPath}.pub`, "utf8");
-  docker(
-    [
-      "exec",
-      "-i",
-      container,
-      "sh",
-      "-c",
-      `umask 077 && cat > /home/${shared.user}/.ssh/authorized_keys && chown ${shared.user}:${shared.user} /home/${shared.user}/.ssh/authorized_keys`,
-    ],
-    pub,
-  );
-  const hostKey = hostKeyLineFromPub(docker(["exec", container, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"]));
-  const knownHostsPath = path.join(workDir, "known_hosts");
-  fs.writeFileSync(knownHostsPath, knownHostsLine("127.0.0.1", port, hostKey));
-  info = { ...shared, container, port, hostKey, knownHostsPath };
-  await until("ssh into the private sandbox", 30_000, () => onHost("true").code === 0);
-  connection = {
-    host: info.host,
-    port: info.port,
-    user: info.user,
-    hostKey: info.hostKey,
-    privateKey: privateKey(info),
-  };
+  box = await startPrivateSandbox("edge");
+  info = box.info;
+  connection = box.connection;
   t = await testStack("e2e-edge", program());
 });
 
 afterAll(async () => {
   t?.dispose();
-  spawnSync("docker", ["rm", "-f", container]);
-  spawnSync("docker", ["network", "rm", container]);
-  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+  box?.remove();
 });
 
 test("1. up applies the hardening, proves access with a fresh login, disarms, and changes nothing the second time", async () => {
@@ -205,7 +112,7 @@ test("2. a drop-in sshd -t rejects is refused before the swap: up fails, nothing
   const message = await failureOf(t.stack.up({ onOutput: t.onOutput }));
   expect(message).toContain(`validator rejected the new content of ${BROKEN}`);
   expect(message).toContain("hemma: sshd -t rejects the config with the new 98-hemma-e2e.conf");
-  expect(inContainer(`ls -A /etc/ssh/sshd_config.d/`).split("\n").sort()).toEqual([
+  expect(box.inContainer(`ls -A /etc/ssh/sshd_config.d/`).split("\n").sort()).toEqual([
     "10-sandbox.conf",
     "99-hardening.conf",
   ]);
@@ -225,7 +132,7 @@ test("3. a hardening an earlier drop-in would override is refused before the swa
   await until(
     "the stale revert to fire",
     (TIMEOUT + 15) * 1000,
-    () => inContainer("test -e /var/lib/hemma/revert/sshd/reverted && echo y || echo n") === "y",
+    () => box.inContainer("test -e /var/lib/hemma/revert/sshd/reverted && echo y || echo n") === "y",
   );
   expect(liveDropIn()).toBe(sha256(good()));
   expect(onHost("true").code).toBe(0);
@@ -246,7 +153,7 @@ test("4. a change that locks the program's user out is reverted by the host with
   // The host put the previous drop-in back and reloaded sshd: the user gets in again.
   expect(liveDropIn()).toBe(sha256(good()));
   expect(onHost("true").code).toBe(0);
-  expect(inContainer("journalctl -t hemma-revert --no-pager -o cat | tail -n 1")).toBe(
+  expect(box.inContainer("journalctl -t hemma-revert --no-pager -o cat | tail -n 1")).toBe(
     `guard sshd: access was not confirmed within ${TIMEOUT} s; previous files restored`,
   );
 });
@@ -262,7 +169,7 @@ test("5. with the config fixed, up converges again and the refreshing preview is
 });
 
 test("6. a hand edit of the drop-in is drift that re-arms the guard before the repair", async () => {
-  inContainer(`echo 'PasswordAuthentication yes' > ${DROP_IN} && systemctl reload ssh`);
+  box.inContainer(`echo 'PasswordAuthentication yes' > ${DROP_IN} && systemctl reload ssh`);
   const message = await failureOf(
     t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput }),
   );
