@@ -9,6 +9,7 @@ import { MaintenanceTimers } from "../../../components/host/maintenance-timers";
 import { Watchdog } from "../../../components/host/watchdog";
 import { hostSchema } from "../../../config/schema/host";
 import { hostRenderArgs, type HostLayerConfig } from "../../../render/host/from-config";
+import { HOST_ALL_ENABLED } from "../../fixtures/host-config";
 
 const h = installMocks();
 beforeEach(() => h.reset());
@@ -25,28 +26,8 @@ const connection = {
 };
 
 const CONFIG: HostLayerConfig = {
-  host: hostSchema.parse({
-    watchdog: { enabled: true },
-    crashCapture: { enabled: true },
-    timers: {
-      appCleanup: { enabled: true },
-      heartbeat: { enabled: true },
-      incidentCapture: { enabled: true },
-      logCleanup: { enabled: true },
-      powerRails: { enabled: true },
-      amdgpuReleaseWatch: { enabled: true },
-    },
-    backups: { enabled: true },
-    gpu: { enabled: true },
-    files: {
-      netconsole: { enabled: true },
-      pstore: true,
-      it87: true,
-      cloudInitNetworkDisabled: true,
-      netplan: { enabled: true },
-      cronDefaults: true,
-    },
-  }),
+  host: hostSchema.parse(HOST_ALL_ENABLED),
+
   docker: { binary: "/snap/bin/docker", serviceUnit: "snap.docker.dockerd.service" },
   postgres: {
     containerName: "shared-postgres",

@@ -1,27 +1,5 @@
 import { hostSchema } from "../../../config/schema/host";
-
-const MINIMAL = {
-  watchdog: { enabled: true },
-  crashCapture: { enabled: true },
-  timers: {
-    appCleanup: { enabled: true },
-    heartbeat: { enabled: true },
-    incidentCapture: { enabled: true },
-    logCleanup: { enabled: true },
-    powerRails: { enabled: true },
-    amdgpuReleaseWatch: { enabled: true },
-  },
-  backups: { enabled: true },
-  gpu: { enabled: true },
-  files: {
-    netconsole: { enabled: true },
-    pstore: true,
-    it87: true,
-    cloudInitNetworkDisabled: true,
-    netplan: { enabled: true },
-    cronDefaults: true,
-  },
-};
+import { HOST_ALL_ENABLED } from "../../fixtures/host-config";
 
 function issues(input: unknown): { path: string; message: string }[] {
   const r = hostSchema.safeParse(input);
@@ -30,7 +8,7 @@ function issues(input: unknown): { path: string; message: string }[] {
 
 describe("hemma:host schema", () => {
   it("fills the documented defaults from switches alone", () => {
-    const c = hostSchema.parse(MINIMAL);
+    const c = hostSchema.parse(HOST_ALL_ENABLED);
     expect(c.watchdog).toMatchObject({
       device: "/dev/watchdog0",
       graceSeconds: 300,
@@ -66,7 +44,7 @@ describe("hemma:host schema", () => {
   it.each([
     [
       "a missing switch",
-      { ...MINIMAL, gpu: {} },
+      { ...HOST_ALL_ENABLED, gpu: {} },
       [
         {
           path: "gpu.enabled",
@@ -76,12 +54,12 @@ describe("hemma:host schema", () => {
     ],
     [
       "an unknown key",
-      { ...MINIMAL, watchdog: { enabled: true, gracePeriod: 5 } },
+      { ...HOST_ALL_ENABLED, watchdog: { enabled: true, gracePeriod: 5 } },
       [{ path: "watchdog", message: 'Unrecognized key: "gracePeriod"' }],
     ],
     [
       "a gate round longer than the heartbeat",
-      { ...MINIMAL, watchdog: { enabled: true, intervalSeconds: 50 } },
+      { ...HOST_ALL_ENABLED, watchdog: { enabled: true, intervalSeconds: 50 } },
       [
         {
           path: "watchdog.intervalSeconds",
@@ -91,12 +69,15 @@ describe("hemma:host schema", () => {
     ],
     [
       "a bad gateway",
-      { ...MINIMAL, watchdog: { enabled: true, gateway: "router" } },
+      { ...HOST_ALL_ENABLED, watchdog: { enabled: true, gateway: "router" } },
       [{ path: "watchdog.gateway", message: "an IPv4 address such as 192.168.0.1" }],
     ],
     [
       "a schedule with shell characters",
-      { ...MINIMAL, timers: { ...MINIMAL.timers, heartbeat: { enabled: true, onCalendar: "daily; rm" } } },
+      {
+        ...HOST_ALL_ENABLED,
+        timers: { ...HOST_ALL_ENABLED.timers, heartbeat: { enabled: true, onCalendar: "daily; rm" } },
+      },
       [
         {
           path: "timers.heartbeat.onCalendar",
@@ -106,15 +87,15 @@ describe("hemma:host schema", () => {
     ],
     [
       "zero retention",
-      { ...MINIMAL, backups: { enabled: true, retain: 0 } },
+      { ...HOST_ALL_ENABLED, backups: { enabled: true, retain: 0 } },
       [{ path: "backups.retain", message: "a whole number >= 1" }],
     ],
     [
       "a rail with min above max",
       {
-        ...MINIMAL,
+        ...HOST_ALL_ENABLED,
         timers: {
-          ...MINIMAL.timers,
+          ...HOST_ALL_ENABLED.timers,
           powerRails: {
             enabled: true,
             rails: [{ label: "+5V", input: "in3", scale: 2.5, min: 5.25, max: 4.75 }],
