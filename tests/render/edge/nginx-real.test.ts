@@ -14,7 +14,7 @@ import { edgeSchema } from "../../../config/schema/edge";
 import { renderHtpasswd } from "../../../render/edge/htpasswd";
 import { renderVhostFiles } from "../../../render/edge/nginx-hardening";
 import { renderProbeFilter } from "../../../render/edge/fail2ban";
-import { nginxProxyShapedConfig } from "./nginx-proxy-shape";
+import { nginxProxyShapedConfig, writeSelfSignedCert } from "./nginx-proxy-shape";
 
 const edge = edgeSchema.parse({});
 const asRoot = process.getuid?.() === 0;
@@ -148,25 +148,7 @@ beforeAll(async () => {
     mkdirSync(join(dir, sub), { recursive: true });
   }
   writeFileSync(join(dir, "html/.well-known/acme-challenge/tok-123"), "tok-123.account-thumbprint");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=app.test",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { stdio: "ignore" },
-  );
+  writeSelfSignedCert(dir);
 
   const vhostDir = join(dir, "vhost.d");
   const files = renderVhostFiles({ ...edge.nginx, containerVhostDir: vhostDir, hostVhostDir: vhostDir });

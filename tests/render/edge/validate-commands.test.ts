@@ -1,5 +1,5 @@
 /** The pre-swap validators and the reload command, run locally against real nginx and fail2ban. */
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -12,7 +12,7 @@ import {
   nginxReloadCommand,
   nginxSnippetValidateCommand,
 } from "../../../render/edge/validate-commands";
-import { nginxProxyShapedConfig } from "./nginx-proxy-shape";
+import { nginxProxyShapedConfig, writeSelfSignedCert } from "./nginx-proxy-shape";
 
 const edge = edgeSchema.parse({});
 let dir: string;
@@ -25,25 +25,7 @@ beforeEach(() => {
   mkdirSync(join(src, "vhost.d"), { recursive: true });
   mkdirSync(join(src, "tmp"), { recursive: true });
   mkdirSync(join(src, "html"), { recursive: true });
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=app.test",
-      "-keyout",
-      join(src, "key.pem"),
-      "-out",
-      join(src, "cert.pem"),
-    ],
-    { stdio: "ignore" },
-  );
+  writeSelfSignedCert(src);
   const vhostDir = join(src, "vhost.d");
   writeFileSync(join(vhostDir, "global-hardening.conf"), renderGlobalHardening(edge.nginx));
   writeFileSync(
