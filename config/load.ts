@@ -66,10 +66,22 @@ export function validateStackFile(
   };
 }
 
-/** The overrides file of `stack` under `projectDir`, or undefined when the stack has none. */
-export function defaultOverridesFile(projectDir: string, stack: string): string | undefined {
+/** Environment variable naming another overrides file for a stack that has one (a second sandbox's). */
+export const OVERRIDES_FILE_ENV = "HEMMA_OVERRIDES_FILE";
+
+/**
+ * The overrides file of `stack`: `HEMMA_OVERRIDES_FILE` when set, else the stack's file under
+ * `projectDir`; undefined when the stack has none (prod never takes one, whatever the env says).
+ */
+export function defaultOverridesFile(
+  projectDir: string,
+  stack: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const overrides = STACK_OVERRIDES[stack];
-  return overrides ? path.join(projectDir, overrides.file) : undefined;
+  if (!overrides) return undefined;
+  const fromEnv = env[OVERRIDES_FILE_ENV];
+  return fromEnv ? path.resolve(fromEnv) : path.join(projectDir, overrides.file);
 }
 
 /** What the Pulumi program builds from. */

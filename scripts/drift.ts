@@ -10,11 +10,8 @@
  * `preview` never writes a checkpoint, and with `--refresh` the refreshed state is only used for
  * the comparison, never saved (unlike `pulumi refresh`), so the scheduled run cannot change state.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
-import type { EngineEvent, OpType, PulumiFn, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
-import type { LayerDecision } from "./layer-plan";
-import type { LayerArgs } from "./layer-program";
+import type { EngineEvent, OpType, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
 
 const USAGE = `usage: npm run drift -- <stack>
 
@@ -257,145 +254,52 @@ export function parseDriftArgs(
   return { stack };
 }
 
-/** Where `npm run up -- dev` keeps the dev stack: file backend and engine work dir (scripts/up.ts). */
-export function devStateDirs(repoRoot: string): { backend: string; workDir: string } {
-  const root = path.join(repoRoot, ".pulumi-state");
-  return { backend: path.join(root, "backend"), workDir: path.join(root, "work") };
-}
-
 /**
- * Engine environment for `stack` outside tests: the caller's backend and passphrase when
- * `PULUMI_BACKEND_URL` is set or the stack is not dev (CI, prod: plugins may be downloaded
- * there); otherwise the dev stack's local file backend and dev passphrase, as `up` uses them.
- */
-export function driftEnv(
-  stack: string,
-  env: NodeJS.ProcessEnv,
-  repoRoot: string,
-  engine: typeof import("./engine"),
-): Record<string, string> {
-  const pass = Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
-  );
-  if (env.PULUMI_BACKEND_URL || stack !== "dev") {
-    return {
-      ...pass,
-      [engine.DYNAMIC_PROVIDER_ENV]: engine.dynamicProviderEntry(),
-      NODE_PATH: [path.join(repoRoot, "node_modules"), env.NODE_PATH].filter(Boolean).join(path.delimiter),
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-    };
-  }
-  return {
-    ...pass,
-    ...engine.engineEnv(
-      devStateDirs(repoRoot).backend,
-      env.PULUMI_CONFIG_PASSPHRASE ?? engine.DEV_PASSPHRASE,
-    ),
-  };
-}
-
-/**
- * Whether `drift` runs only the layers whose provider plugins are installed, as `npm run up`
- * does: on the dev stack's local backend, where nothing can be downloaded and `up` never applied
- * a skipped layer. Elsewhere (prod, CI, any PULUMI_BACKEND_URL) the engine fetches plugins and
- * every layer is compared, so a layer can never silently drop out of the nightly check.
+ * Whether `drift` runs only the layers this machine can run, as `npm run up` does: on the dev
+ * stack's local backend, where `up` never applied a skipped layer. Elsewhere (prod, CI, any
+ * PULUMI_BACKEND_URL) every layer is compared, so a layer can never silently drop out of the
+ * nightly check.
  */
 export function selectsLayers(stack: string, env: NodeJS.ProcessEnv): boolean {
   return stack === "dev" && !env.PULUMI_BACKEND_URL;
 }
 
 /**
- * The program drift previews for `stack`: the layers `decisions()` applies (read when the
- * engine runs it) when {@link selectsLayers}, so dev is compared exactly as `up` converged it;
- * otherwise the whole stack with its outputs.
- *
- * @param load config and secrets of the stack, called when the program runs
- * @param decisions the layer plan for this machine's plugins
- * @param onSwitchedOff called with the layers `hemma:features` switches off (selected runs only)
- */
-export function driftProgram(
-  stack: string,
-  env: NodeJS.ProcessEnv,
-  load: () => LayerArgs,
-  decisions: () => readonly LayerDecision[],
-  onSwitchedOff: (layers: readonly string[]) => void = () => undefined,
-): PulumiFn {
-  if (selectsLayers(stack, env)) {
-    return async () => {
-      // Loaded here, not at the top: the pure classifiers above are imported without the stack.
-      const { buildSelectedLayers } = await import("./layer-program");
-      onSwitchedOff(buildSelectedLayers(decisions(), load()).switchedOff);
-    };
-  }
-  return async () => {
-    const { buildHemma } = await import("../stacks/hemma");
-    return { ...buildHemma(load()) };
-  };
-}
-
-/**
- * Selects (never creates: that would write state) `stack` of this project, with the program as
- * an inline program (the Go-built CLI has no Node.js language host). Stack config comes from
- * the repository's `Pulumi.<stack>.yaml`; for dev without a backend URL, from up's work dir.
- * When layers are selected ({@link selectsLayers}), `onSkip` receives one line per layer not
- * compared, with its reason: plugin skips before the preview, switched-off layers during it.
+ * Selects (never creates: that would write state) `stack` of this project, whose program is the
+ * repository's `index.ts`. For dev without a backend URL: the local backend `npm run up` uses,
+ * the dev passphrase, and the layers up applies; `onSkip` receives one line per layer left out,
+ * with its reason. Otherwise backend and secrets come from the environment.
  */
 export async function selectProgramStack(
   stack: string,
   onSkip: (line: string) => void = () => undefined,
 ): Promise<Stack> {
   const engine = await import("./engine");
-  const { loadProgramConfig } = await import("../config/load");
+  if (!selectsLayers(stack, process.env)) return engine.openProjectStack({ stackName: stack });
+
+  const { validateStackFile } = await import("../config/load");
+  const { formatIssues } = await import("../config/issue");
   const { planLayers, skipMessage } = await import("./layer-plan");
-  const { LAYERS, switchedOffMessage } = await import("./layer-program");
-  const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
-  const cli = engine.ensurePulumiCli();
-  engine.ensureNodejsProviderPlugin(cli);
-  const pulumiCommand = await PulumiCommand.get({
-    root: path.dirname(path.dirname(cli)),
-    skipVersionCheck: true,
+  const { layerRun, LAYERS, switchedOffMessage } = await import("./layer-program");
+  const { listInstalledPlugins } = await import("./installed-plugins");
+  const { SKIP_LAYERS_ENV } = await import("../stacks/layer-selection");
+  const validation = validateStackFile(path.join(engine.REPO_ROOT, `Pulumi.${stack}.yaml`), stack);
+  if (!validation.ok || !validation.config)
+    throw new Error(formatIssues(`Pulumi.${stack}.yaml is not valid`, validation.issues));
+  const decisions = planLayers(
+    LAYERS,
+    listInstalledPlugins(engine.ensurePulumiCli()),
+    !engine.pluginsFromSharedFolder(),
+  );
+  const run = layerRun(decisions, validation.config);
+  for (const d of decisions) if (!d.apply) onSkip(skipMessage(d));
+  for (const layer of run.switchedOff) onSkip(switchedOffMessage(layer, stack));
+  return engine.openProjectStack({
+    stackName: stack,
+    stateDir: engine.DEV_STATE_DIR,
+    passphrase: process.env.PULUMI_CONFIG_PASSPHRASE ?? engine.DEV_PASSPHRASE,
+    env: { [SKIP_LAYERS_ENV]: run.skipped.join(",") },
   });
-  const envVars = driftEnv(stack, process.env, engine.REPO_ROOT, engine);
-  let workDir = engine.REPO_ROOT;
-  if (stack === "dev" && !process.env.PULUMI_BACKEND_URL) {
-    workDir = devStateDirs(engine.REPO_ROOT).workDir;
-    fs.mkdirSync(workDir, { recursive: true });
-    // The same copy `up` makes: the tracked file is what is compared, not a stale copy.
-    fs.copyFileSync(path.join(engine.REPO_ROOT, "Pulumi.dev.yaml"), path.join(workDir, "Pulumi.dev.yaml"));
-  }
-  let decisions: readonly LayerDecision[] = [];
-  const load = (): LayerArgs => loadProgramConfig({ stack, projectDir: engine.REPO_ROOT });
-  const program = driftProgram(
-    stack,
-    process.env,
-    load,
-    () => decisions,
-    (layers) => {
-      for (const layer of layers) onSkip(switchedOffMessage(layer, stack));
-    },
-  );
-  const selected = await LocalWorkspace.selectStack(
-    { stackName: stack, projectName: engine.PROJECT_NAME, program },
-    {
-      workDir,
-      pulumiCommand,
-      envVars,
-      ...(workDir === engine.REPO_ROOT
-        ? {}
-        : {
-            projectSettings: {
-              name: engine.PROJECT_NAME,
-              runtime: "nodejs" as const,
-              backend: { url: envVars.PULUMI_BACKEND_URL! },
-            },
-          }),
-    },
-  );
-  if (selectsLayers(stack, process.env)) {
-    decisions = planLayers(LAYERS, await selected.workspace.listPlugins());
-    for (const d of decisions) if (!d.apply) onSkip(skipMessage(d));
-  }
-  return selected;
 }
 
 async function main(): Promise<number> {

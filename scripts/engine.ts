@@ -1,8 +1,10 @@
 /**
- * The real Pulumi engine on our machines, driven through the Automation API with an inline
- * program: the CLI from `scripts/ensure-pulumi.sh` (PATH or a cached Go build), a local file
- * backend, a passphrase secrets provider, and the Node.js dynamic-provider plugin that the
- * Go-built CLI does not ship.
+ * The real Pulumi engine on our machines, driven through the Automation API: the CLI from
+ * `scripts/ensure-pulumi.sh` (PATH or a cached Go build, with the plugins and language host of
+ * `../shared/pulumi` when that folder exists), a local file backend, a passphrase secrets
+ * provider, and the Node.js dynamic-provider plugin that the Go-built CLI does not ship. The
+ * project's own program (`index.ts`) runs through the language host ({@link openProjectStack});
+ * tests of single providers use inline programs ({@link openInlineStack}).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,6 +13,9 @@ import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulum
 
 /** Repository root (this file lives in `scripts/`). */
 export const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** Where `npm run up -- dev` and `npm run drift -- dev` keep the dev stack's local file backend. */
+export const DEV_STATE_DIR = path.join(REPO_ROOT, ".pulumi-state", "backend");
 
 /** Pulumi project name of the program. */
 export const PROJECT_NAME = "hemma";
@@ -25,8 +30,25 @@ export const NODEJS_PROVIDER_PLUGIN = "pulumi-resource-pulumi-nodejs";
 export const DYNAMIC_PROVIDER_ENV = "HEMMA_PULUMI_DYNAMIC_PROVIDER";
 
 /**
+ * The folder of provider plugins and the language host built for machines without plugin
+ * downloads (`HEMMA_SHARED_PULUMI`, default `<repo>/../shared/pulumi`; docs/decisions/0034).
+ */
+export function sharedPulumiDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HEMMA_SHARED_PULUMI ?? path.resolve(REPO_ROOT, "..", "shared", "pulumi");
+}
+
+/**
+ * Whether this machine installs its plugins from {@link sharedPulumiDir}: then nothing may be
+ * downloaded (a missing plugin fails at once); elsewhere Pulumi acquires plugins itself.
+ */
+export function pluginsFromSharedFolder(env: NodeJS.ProcessEnv = process.env): boolean {
+  return fs.existsSync(path.join(sharedPulumiDir(env), "SHA256SUMS.binaries"));
+}
+
+/**
  * Path of a Pulumi CLI: `pulumi` from PATH, else the cached Go build (built on first use; the
- * build takes several minutes and its progress goes to stderr). Throws when none can be had.
+ * build takes several minutes and its progress goes to stderr), with the shared folder's plugins
+ * and language host installed and the dynamic-provider shim next to it. Throws when none can be had.
  */
 export function ensurePulumiCli(): string {
   const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "ensure-pulumi.sh")], {
@@ -36,6 +58,7 @@ export function ensurePulumiCli(): string {
   const cli = out.trim().split("\n").pop() ?? "";
   if (!path.isAbsolute(cli) || !fs.existsSync(cli))
     throw new Error(`ensure-pulumi.sh printed no usable CLI path: ${JSON.stringify(out)}`);
+  ensureNodejsProviderPlugin(cli);
   return cli;
 }
 
@@ -83,16 +106,19 @@ export function dynamicProviderEntry(): string {
 
 /**
  * Environment of every engine run: local file backend, passphrase secrets, no update check, no
- * automatic plugin download (a missing plugin must fail at once, not hang on the network), and
- * this checkout's `node_modules` on `NODE_PATH`: inline programs run plugins from a temp
- * directory, where the dynamic provider could not otherwise resolve the SDK or `ssh2`.
+ * automatic plugin download where the shared folder supplies the plugins (a missing plugin must
+ * fail at once, not hang on the network), the language host's TypeScript transpiled without a
+ * type check (`tsc --noEmit` in CI checks types; docs/decisions/0034), and this checkout's
+ * `node_modules` on `NODE_PATH`: inline programs run plugins from a temp directory, where the
+ * dynamic provider could not otherwise resolve the SDK or `ssh2`.
  */
 export function engineEnv(stateDir: string, passphrase: string): Record<string, string> {
   return {
     PULUMI_BACKEND_URL: `file://${path.resolve(stateDir)}`,
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    ...(pluginsFromSharedFolder() ? { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" } : {}),
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     [DYNAMIC_PROVIDER_ENV]: dynamicProviderEntry(),
     NODE_PATH: [path.join(REPO_ROOT, "node_modules"), process.env.NODE_PATH]
@@ -121,7 +147,6 @@ export interface InlineStackOptions {
  */
 export async function openInlineStack(opts: InlineStackOptions): Promise<Stack> {
   const cli = ensurePulumiCli();
-  ensureNodejsProviderPlugin(cli);
   fs.mkdirSync(opts.stateDir, { recursive: true });
   const pulumiCommand = await PulumiCommand.get({
     root: path.dirname(path.dirname(cli)),
@@ -141,4 +166,63 @@ export async function openInlineStack(opts: InlineStackOptions): Promise<Stack> 
       },
     },
   );
+}
+
+/** Options of {@link openProjectStack}. */
+export interface ProjectStackOptions {
+  /** Stack name (`dev`). */
+  readonly stackName: string;
+  /**
+   * Directory of a local file backend (created if missing), used with `passphrase`. Absent: the
+   * backend and secrets provider come from the caller's environment (`PULUMI_BACKEND_URL`,
+   * `PULUMI_CONFIG_PASSPHRASE` or `PULUMI_ACCESS_TOKEN`), as for prod.
+   */
+  readonly stateDir?: string;
+  /** Secrets passphrase with `stateDir`. Default {@link DEV_PASSPHRASE}. */
+  readonly passphrase?: string;
+  /** Create the stack when the backend has none. Default false: selecting only never writes state. */
+  readonly create?: boolean;
+  /** More environment for the program (`HEMMA_SKIP_LAYERS`, `HEMMA_OVERRIDES_FILE`). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Environment for a run of the project's program whose backend comes from the caller: the
+ * caller's environment plus what the program's plugins need ({@link engineEnv} minus backend
+ * and passphrase).
+ */
+export function callerBackendEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const engine: Record<string, string> = engineEnv(".", "");
+  delete engine.PULUMI_BACKEND_URL;
+  delete engine.PULUMI_CONFIG_PASSPHRASE;
+  const pass = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  return {
+    ...pass,
+    ...engine,
+    NODE_PATH: [engine.NODE_PATH, env.NODE_PATH].filter(Boolean).join(path.delimiter),
+  };
+}
+
+/**
+ * Selects (or creates) `stackName` of the project in this checkout, exactly as `pulumi up
+ * --stack <name>` in the repository runs it: `Pulumi.yaml` says runtime nodejs, the language
+ * host runs `index.ts`, and the stack config is the tracked `Pulumi.<stack>.yaml`.
+ */
+export async function openProjectStack(opts: ProjectStackOptions): Promise<Stack> {
+  const cli = ensurePulumiCli();
+  if (opts.stateDir !== undefined) fs.mkdirSync(opts.stateDir, { recursive: true });
+  const pulumiCommand = await PulumiCommand.get({
+    root: path.dirname(path.dirname(cli)),
+    skipVersionCheck: true,
+  });
+  const base =
+    opts.stateDir === undefined
+      ? callerBackendEnv()
+      : engineEnv(opts.stateDir, opts.passphrase ?? DEV_PASSPHRASE);
+  const envVars = { ...base, ...opts.env };
+  const args = { stackName: opts.stackName, workDir: REPO_ROOT };
+  const ws = { pulumiCommand, envVars };
+  return opts.create ? LocalWorkspace.createOrSelectStack(args, ws) : LocalWorkspace.selectStack(args, ws);
 }

@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Prints the path of a Pulumi CLI, building it from its Go module when none is on PATH.
-# The build is cached under ~/.cache/hemma-infra so CI and later runs reuse it.
+# Prints the path of a Pulumi CLI, building it from its Go module when none is on PATH, and
+# makes sure the plugins and language host of ../shared/pulumi are installed for it
+# (scripts/ensure-pulumi-plugins.sh). The build is cached under ~/.cache/hemma-infra so CI and
+# later runs reuse it.
 set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
 
 PULUMI_VERSION="${HEMMA_PULUMI_VERSION:-v3.274.1}"
 CACHE_DIR="${HEMMA_CACHE_DIR:-$HOME/.cache/hemma-infra}"
 BIN_DIR="$CACHE_DIR/pulumi-$PULUMI_VERSION/bin"
 
-if command -v pulumi >/dev/null 2>&1 && [ -z "${HEMMA_FORCE_BUILD_PULUMI:-}" ]; then
-  command -v pulumi
+done_with() {
+  "$here/ensure-pulumi-plugins.sh" "$1"
+  echo "$1"
   exit 0
+}
+
+if command -v pulumi >/dev/null 2>&1 && [ -z "${HEMMA_FORCE_BUILD_PULUMI:-}" ]; then
+  done_with "$(command -v pulumi)"
 fi
 if [ -x "$BIN_DIR/pulumi" ]; then
-  echo "$BIN_DIR/pulumi"
-  exit 0
+  done_with "$BIN_DIR/pulumi"
 fi
 
 command -v go >/dev/null 2>&1 || { echo "ensure-pulumi: go is required to build the Pulumi CLI" >&2; exit 1; }
@@ -43,4 +50,4 @@ go mod tidy >&2 || true
 go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
   -o "$BIN_DIR/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi >&2
 mv "$BIN_DIR/pulumi.tmp" "$BIN_DIR/pulumi"
-echo "$BIN_DIR/pulumi"
+done_with "$BIN_DIR/pulumi"

@@ -38,12 +38,14 @@ export type LayerDecision =
   | { readonly layer: string; readonly apply: false; readonly reason: string };
 
 /**
- * Decides, in the order given, which layers can be applied with `installed` plugins. A skipped
- * layer's reason names every missing plugin and how the layer is proven instead.
+ * Decides, in the order given, which layers can be applied with `installed` plugins. When
+ * `downloadable` (Pulumi may fetch plugins on this machine), a missing plugin is no reason to
+ * skip. A skipped layer's reason names every missing plugin and how the layer is proven instead.
  */
 export function planLayers(
   layers: readonly LayerRequirement[],
   installed: readonly InstalledPlugin[],
+  downloadable = false,
 ): LayerDecision[] {
   const have = new Set(
     installed
@@ -51,13 +53,13 @@ export function planLayers(
       .map((p) => `${p.name}@${p.version!.replace(/^v/, "")}`),
   );
   return layers.map((l) => {
-    const missing = l.plugins.filter((p) => !have.has(`${p.name}@${p.version}`));
+    const missing = downloadable ? [] : l.plugins.filter((p) => !have.has(`${p.name}@${p.version}`));
     if (missing.length === 0) return { layer: l.layer, apply: true };
     const names = missing.map((p) => `${p.name} v${p.version}`).join(", ");
     return {
       layer: l.layer,
       apply: false,
-      reason: `provider plugin${missing.length === 1 ? "" : "s"} ${names} ${missing.length === 1 ? "is" : "are"} not installed (no registry access here); proven by ${l.provenBy}`,
+      reason: `provider plugin${missing.length === 1 ? "" : "s"} ${names} ${missing.length === 1 ? "is" : "are"} not installed and plugin downloads are off here; proven by ${l.provenBy}`,
     };
   });
 }

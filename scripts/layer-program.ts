@@ -1,16 +1,13 @@
 /**
- * The program `npm run up -- dev` and `npm run drift -- dev` run: the stack's layers, each built
- * only when {@link planLayers} says its provider plugins are installed. Both scripts use this one
- * list, so drift compares exactly what up converges and a skipped layer is never checked.
+ * The program's layers as the wrapper scripts see them (`npm run up -- dev`, `npm run drift`):
+ * which provider plugins each needs and whether the stack's `hemma:features` turns it on. Both
+ * scripts plan with this one list and hand the layers this machine cannot run to `index.ts`
+ * (`stacks/layer-selection.ts`), so drift compares exactly what up converges.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HemmaConfig } from "../config/schema";
-import type { HemmaSecrets } from "../config/secrets";
-import { buildDnsLayer } from "../stacks/layers/dns";
-import { buildDockerLayer } from "../stacks/layers/docker";
-import { buildEdgeLayer } from "../stacks/layers/edge";
-import { buildHostLayer } from "../stacks/layers/host";
+import type { LayerName } from "../stacks/layer-selection";
 import type { LayerDecision, LayerRequirement, PluginRequirement } from "./layer-plan";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -25,30 +22,33 @@ function pluginOf(pkg: string): PluginRequirement {
   return { name: meta.pulumi.name, version: meta.pulumi.version };
 }
 
-/** Arguments every layer builder takes. */
-export interface LayerArgs {
-  /** The validated stack config. */
-  readonly config: HemmaConfig;
-  /** The stack's secrets. */
-  readonly secrets: HemmaSecrets;
-}
-
-/** A layer of the program: what it needs, whether the stack enables it, how to build it. */
+/** A layer of the program: what it needs and whether the stack enables it. */
 export interface ProgramLayer extends LayerRequirement {
+  /** The layer's name in `stacks/hemma.ts`. */
+  readonly layer: LayerName;
   /** Whether `hemma:features` switches the layer on. */
   readonly enabled: (config: HemmaConfig) => boolean;
-  /** Registers the layer's resources. */
-  readonly build: (args: LayerArgs) => void;
 }
 
 /** The stack's layers in build order. */
 export const LAYERS: readonly ProgramLayer[] = [
   {
+    layer: "docker",
+    plugins: [pluginOf("@pulumi/docker"), pluginOf("@pulumi/command")],
+    provenBy: "mock tests (npm test)",
+    enabled: (c) => c.features.docker,
+  },
+  {
+    layer: "dns",
+    plugins: [pluginOf("@pulumi/cloudflare")],
+    provenBy: "mock tests (npm test)",
+    enabled: (c) => c.features.dns,
+  },
+  {
     layer: "host",
     plugins: [],
     provenBy: "the sandbox e2e suite",
     enabled: (c) => c.features.host,
-    build: (a) => void buildHostLayer(a),
   },
   {
     // Edge/access hardening runs on the host layer's resources, so `features.host` switches it too.
@@ -56,52 +56,33 @@ export const LAYERS: readonly ProgramLayer[] = [
     plugins: [],
     provenBy: "the sandbox e2e suite",
     enabled: (c) => c.features.host,
-    build: (a) => void buildEdgeLayer(a),
-  },
-  {
-    layer: "docker",
-    plugins: [pluginOf("@pulumi/docker"), pluginOf("@pulumi/command")],
-    provenBy: "mock tests (npm test)",
-    enabled: (c) => c.features.docker,
-    build: (a) => void buildDockerLayer(a),
-  },
-  {
-    layer: "dns",
-    plugins: [pluginOf("@pulumi/cloudflare")],
-    provenBy: "mock tests (npm test)",
-    enabled: (c) => c.features.dns,
-    build: (a) => void buildDnsLayer(a),
   },
 ];
 
-/** Which layers one run of the program built and which `hemma:features` switched off. */
+/** What one run of the program builds, as the wrapper scripts report it. */
 export interface LayerRun {
-  /** Layers whose resources were registered, in build order. */
-  readonly built: readonly string[];
-  /** Layers with their plugins installed that the stack's `hemma:features` turns off. */
-  readonly switchedOff: readonly string[];
+  /** Layers the program builds, in build order. */
+  readonly built: readonly LayerName[];
+  /** Layers this machine could run that the stack's `hemma:features` turns off. */
+  readonly switchedOff: readonly LayerName[];
+  /** Layers this machine cannot run: the value of `HEMMA_SKIP_LAYERS`. */
+  readonly skipped: readonly LayerName[];
 }
 
 /**
- * Builds the layers `decisions` applies and the config enables, in {@link LAYERS} order. A layer
- * absent from `decisions` or decided `apply: false` is not built.
- *
- * @param decisions the outcome of {@link planLayers} for {@link LAYERS}
- * @param args config and secrets of the stack
+ * Splits {@link LAYERS} by the plugin plan `decisions` and the stack's features. A layer absent
+ * from `decisions` or decided `apply: false` is skipped, whatever the features say.
  */
-export function buildSelectedLayers(decisions: readonly LayerDecision[], args: LayerArgs): LayerRun {
-  const built: string[] = [];
-  const switchedOff: string[] = [];
+export function layerRun(decisions: readonly LayerDecision[], config: HemmaConfig): LayerRun {
+  const built: LayerName[] = [];
+  const switchedOff: LayerName[] = [];
+  const skipped: LayerName[] = [];
   for (const layer of LAYERS) {
-    if (!decisions.find((d) => d.layer === layer.layer)?.apply) continue;
-    if (!layer.enabled(args.config)) {
-      switchedOff.push(layer.layer);
-      continue;
-    }
-    layer.build(args);
-    built.push(layer.layer);
+    if (!decisions.find((d) => d.layer === layer.layer)?.apply) skipped.push(layer.layer);
+    else if (!layer.enabled(config)) switchedOff.push(layer.layer);
+    else built.push(layer.layer);
   }
-  return { built, switchedOff };
+  return { built, switchedOff, skipped };
 }
 
 /** The message for a layer `hemma:features` switches off. */

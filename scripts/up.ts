@@ -1,27 +1,37 @@
 /**
  * `npm run up -- dev [--preview]`: converge the dev stack against the sandbox with the real engine.
  *
- * Loads `Pulumi.dev.yaml` plus the sandbox's `.sandbox/dev-overrides.yaml` (config/load.ts),
- * then runs `up --refresh` (so hand-made drift is repaired) through the Automation API on a
- * local file backend in `.pulumi-state/`. A layer runs only when every provider plugin it needs
- * is installed; otherwise it is skipped and named with the reason. A skipped layer is never
- * reported as applied.
+ * Runs the project's own program (`index.ts`, through the Node.js language host, exactly as
+ * `pulumi up --stack dev` in the repository does) with `up --refresh`, so hand-made drift is
+ * repaired, on the local file backend in `.pulumi-state/backend`. Stack config: `Pulumi.dev.yaml`
+ * plus the sandbox's `.sandbox/dev-overrides.yaml` (or `HEMMA_OVERRIDES_FILE`). A layer runs only
+ * when this machine has or may download every provider plugin it needs; otherwise it is skipped
+ * and named with the reason, and never reported as applied.
  *
  * Exit codes: 0 converged (or previewed); 1 config, engine or host failure; 2 usage error.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PulumiFn } from "@pulumi/pulumi/automation";
-import { loadProgramConfig } from "../config/load";
-import { DEV_PASSPHRASE, openInlineStack, REPO_ROOT } from "./engine";
+import { defaultOverridesFile, validateStackFile } from "../config/load";
+import { formatIssues } from "../config/issue";
+import { SKIP_LAYERS_ENV } from "../stacks/layer-selection";
+import {
+  DEV_PASSPHRASE,
+  DEV_STATE_DIR,
+  ensurePulumiCli,
+  openProjectStack,
+  pluginsFromSharedFolder,
+  REPO_ROOT,
+} from "./engine";
+import { listInstalledPlugins } from "./installed-plugins";
 import { planLayers, skipMessage } from "./layer-plan";
-import { buildSelectedLayers, LAYERS, switchedOffMessage } from "./layer-program";
+import { layerRun, LAYERS, switchedOffMessage } from "./layer-program";
 
 const USAGE = `usage: npm run up -- dev [--preview]
 
   Converges the dev stack (Pulumi.dev.yaml + .sandbox/dev-overrides.yaml) against the sandbox
   with \`up --refresh\`; --preview only shows what would change. Needs \`npm run sandbox -- up\`.
-  Layers whose provider plugins are not installed are skipped and named.
+  Layers whose provider plugins this machine cannot have are skipped and named.
 
 exit codes: 0 ok, 1 failure, 2 usage`;
 
@@ -46,66 +56,50 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`\`npm run up\` converges the dev stack only, got ${JSON.stringify(stackName)}`);
   const previewOnly = argv.includes("--preview");
 
-  const overrides = path.join(REPO_ROOT, ".sandbox", "dev-overrides.yaml");
+  const overrides = defaultOverridesFile(REPO_ROOT, stackName)!;
   if (!fs.existsSync(overrides)) {
     process.stderr.write(
       `up: ${path.relative(REPO_ROOT, overrides)} is missing: run \`npm run sandbox -- up\` first\n`,
     );
     return 1;
   }
+  // The same check the program makes, before any engine starts: a bad config costs nothing.
+  const validation = validateStackFile(path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`), stackName);
+  if (!validation.ok || !validation.config) {
+    process.stderr.write(`up: ${formatIssues(`Pulumi.${stackName}.yaml is not valid`, validation.issues)}\n`);
+    return 1;
+  }
 
-  // The engine reads stack config from its work dir; the tracked Pulumi.dev.yaml is copied there
-  // on every run so an edit to it is always what runs (its secrets use the dev passphrase).
-  const stateRoot = path.join(REPO_ROOT, ".pulumi-state");
-  const workDir = path.join(stateRoot, "work");
-  fs.mkdirSync(workDir, { recursive: true });
-  fs.copyFileSync(
-    path.join(REPO_ROOT, `Pulumi.${stackName}.yaml`),
-    path.join(workDir, `Pulumi.${stackName}.yaml`),
-  );
-
-  let decisions: ReturnType<typeof planLayers> = [];
-  // The inline program runs in this process, so it can report which layers it really built.
-  const built: string[] = [];
-  const switchedOff: string[] = [];
-  const program: PulumiFn = async () => {
-    const run = buildSelectedLayers(
-      decisions,
-      loadProgramConfig({ stack: stackName, projectDir: REPO_ROOT }),
-    );
-    built.splice(0, built.length, ...run.built);
-    switchedOff.splice(0, switchedOff.length, ...run.switchedOff);
-  };
-  const stack = await openInlineStack({
-    stackName,
-    program,
-    stateDir: path.join(stateRoot, "backend"),
-    passphrase: DEV_PASSPHRASE,
-    workDir,
-  });
-
-  decisions = planLayers(LAYERS, await stack.workspace.listPlugins());
+  const cli = ensurePulumiCli();
+  const decisions = planLayers(LAYERS, listInstalledPlugins(cli), !pluginsFromSharedFolder());
+  const run = layerRun(decisions, validation.config);
   for (const d of decisions) if (!d.apply) say(skipMessage(d));
+  for (const layer of run.switchedOff) say(switchedOffMessage(layer, stackName));
 
+  const stack = await openProjectStack({
+    stackName,
+    stateDir: DEV_STATE_DIR,
+    passphrase: DEV_PASSPHRASE,
+    create: true,
+    env: { [SKIP_LAYERS_ENV]: run.skipped.join(",") },
+  });
   const onOutput = (out: string): void => void process.stdout.write(out);
-  const report = (): void => {
-    for (const layer of switchedOff) say(switchedOffMessage(layer, stackName));
-    const notApplied = [...decisions.filter((d) => !d.apply).map((d) => d.layer), ...switchedOff];
+  const notApplied = [...run.skipped, ...run.switchedOff];
+  const report = (verb: string, summary: unknown): void => {
     if (notApplied.length > 0) say(`NOT applied: ${notApplied.join(", ")}`);
+    say(
+      `${verb} ${run.built.join(", ") || "no"} layer${run.built.length === 1 ? "" : "s"}: ${JSON.stringify(summary)}`,
+    );
   };
   if (previewOnly) {
     const result = await stack.preview({ refresh: true, diff: true, onOutput });
-    report();
-    say(
-      `previewed ${built.join(", ") || "no"} layer${built.length === 1 ? "" : "s"}: ${JSON.stringify(result.changeSummary)}`,
-    );
+    report("previewed", result.changeSummary);
     return 0;
   }
+  const started = Date.now();
   const result = await stack.up({ refresh: true, onOutput });
-  report();
-  say(
-    `converged ${built.join(", ") || "no"} layer${built.length === 1 ? "" : "s"}: ${JSON.stringify(result.summary.resourceChanges ?? {})}`,
-  );
+  report("converged", result.summary.resourceChanges ?? {});
+  say(`took ${Math.round((Date.now() - started) / 1000)} s`);
   return 0;
 }
 

@@ -5,6 +5,7 @@ import { buildDnsLayer } from "./layers/dns";
 import { buildDockerLayer } from "./layers/docker";
 import { buildEdgeLayer } from "./layers/edge";
 import { buildHostLayer, type HostLayer } from "./layers/host";
+import type { LayerName } from "./layer-selection";
 
 /** What `buildHemma` needs: one validated config and its secrets. */
 export interface HemmaArgs {
@@ -12,6 +13,12 @@ export interface HemmaArgs {
   readonly config: HemmaConfig;
   /** Every secret as a secret Output. */
   readonly secrets: HemmaSecrets;
+}
+
+/** How one run builds the stack. */
+export interface HemmaBuildOptions {
+  /** Layers this machine cannot run (`HEMMA_SKIP_LAYERS`); the others follow `config.features`. Default none. */
+  readonly skipLayers?: ReadonlySet<LayerName>;
 }
 
 /** Stack outputs a user needs after `up`. */
@@ -38,11 +45,12 @@ export interface HemmaOutputs {
  * Composes hemma for one host from one validated config: each layer decides from a plain
  * `config.features` flag whether it exists. Keep this a short list of layer calls.
  */
-export function buildHemma(args: HemmaArgs): HemmaOutputs {
-  const dockerLayer = buildDockerLayer(args);
-  buildDnsLayer(args);
-  const hostLayer = buildHostLayer(args);
-  buildEdgeLayer(args);
+export function buildHemma(args: HemmaArgs, options: HemmaBuildOptions = {}): HemmaOutputs {
+  const run = (layer: LayerName): boolean => !options.skipLayers?.has(layer);
+  const dockerLayer = run("docker") ? buildDockerLayer(args) : undefined;
+  if (run("dns")) buildDnsLayer(args);
+  const hostLayer = run("host") ? buildHostLayer(args) : undefined;
+  if (run("edge")) buildEdgeLayer(args);
   return {
     urls: dockerLayer ? { app: dockerLayer.web.url } : undefined,
     containers: dockerLayer

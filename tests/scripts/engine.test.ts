@@ -7,12 +7,29 @@ import {
   engineEnv,
   ensureNodejsProviderPlugin,
   nodejsProviderShim,
+  pluginsFromSharedFolder,
   REPO_ROOT,
 } from "../../scripts/engine";
 
 describe("engineEnv", () => {
-  it("uses a local file backend, the passphrase, and never downloads plugins", () => {
+  const saved = process.env.HEMMA_SHARED_PULUMI;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.HEMMA_SHARED_PULUMI;
+    else process.env.HEMMA_SHARED_PULUMI = saved;
+  });
+
+  it("leaves plugin downloads to Pulumi where no shared plugin folder exists", () => {
+    process.env.HEMMA_SHARED_PULUMI = fs.mkdtempSync(path.join(os.tmpdir(), "no-shared-"));
+    expect(pluginsFromSharedFolder()).toBe(false);
+    expect(engineEnv("/tmp/state", "pw").PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION).toBeUndefined();
+  });
+
+  it("uses a local file backend, the passphrase, and never downloads plugins where the shared folder supplies them", () => {
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), "shared-"));
+    fs.writeFileSync(path.join(shared, "SHA256SUMS.binaries"), "");
+    process.env.HEMMA_SHARED_PULUMI = shared;
     const env = engineEnv("/tmp/state", "pw");
+    expect(env.PULUMI_NODEJS_TRANSPILE_ONLY).toBe("true");
     expect(env.PULUMI_BACKEND_URL).toBe("file:///tmp/state");
     expect(env.PULUMI_CONFIG_PASSPHRASE).toBe("pw");
     expect(env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION).toBe("true");

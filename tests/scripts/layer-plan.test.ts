@@ -21,13 +21,13 @@ describe("planLayers", () => {
         layer: "docker",
         apply: false,
         reason:
-          "provider plugins docker v5.2.0, command v1.2.1 are not installed (no registry access here); proven by mock tests",
+          "provider plugins docker v5.2.0, command v1.2.1 are not installed and plugin downloads are off here; proven by mock tests",
       },
       {
         layer: "dns",
         apply: false,
         reason:
-          "provider plugin cloudflare v6.22.1 is not installed (no registry access here); proven by mock tests",
+          "provider plugin cloudflare v6.22.1 is not installed and plugin downloads are off here; proven by mock tests",
       },
     ]);
   });
@@ -49,7 +49,7 @@ describe("skipMessage", () => {
   it("says skipped with the reason, never applied", () => {
     const [, docker] = planLayers(layers, []);
     expect(skipMessage(docker!)).toBe(
-      "skipped docker layer: provider plugins docker v5.2.0, command v1.2.1 are not installed (no registry access here); proven by mock tests",
+      "skipped docker layer: provider plugins docker v5.2.0, command v1.2.1 are not installed and plugin downloads are off here; proven by mock tests",
     );
     expect(skipMessage({ layer: "host", apply: true })).toBe("applying host layer");
   });
