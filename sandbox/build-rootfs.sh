@@ -11,7 +11,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # Same mirror as this machine's apt sources; HEMMA_DEBIAN_MIRROR overrides it.
 mirror="${HEMMA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 suite=bookworm
-packages=systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,procps,docker.io,ca-certificates,less
+# docker.io and iptables: hemma runs its containers on the host's own Docker Engine, so the sandbox
+# does too (docs/decisions/0035); git: the app images are built on the host from a repository.
+packages=systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,procps,docker.io,iptables,git,curl,ca-certificates,less
 
 [ "$(id -u)" -eq 0 ] || { echo "build-rootfs: must run as root (debootstrap, chroot)" >&2; exit 1; }
 if ! command -v debootstrap >/dev/null; then
@@ -46,15 +48,15 @@ chroot "$rootfs" visudo -c >&2
 
 in_root() { chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 in_root useradd --create-home --shell /bin/bash paunchygent
+in_root usermod -a -G docker paunchygent
 in_root install -d -m 0700 -o paunchygent -g paunchygent /home/paunchygent/.ssh
 # The image must not carry host keys: each container generates its own at boot
 # (ssh.service drop-in), so a pinned key identifies one sandbox, not every copy of the image.
 rm -f "$rootfs"/etc/ssh/ssh_host_*
-# Docker Engine cannot run nested in this container (no overlay mounts, no iptables); the
-# sandbox carries the docker client only, so the daemon units stay off and the system reports
-# `running` rather than `degraded`.
-in_root systemctl disable docker.service docker.socket containerd.service >&2 || true
-in_root systemctl mask docker.service docker.socket containerd.service >&2
+# The inner Docker Engine (docs/decisions/0035): vfs storage (overlay mounts are refused nested;
+# etc/docker/daemon.json), started at boot like hemma's. The login user is in the `docker` group
+# because the docker provider's ssh:// transport runs `docker system dial-stdio` as that user.
+in_root systemctl enable docker.service containerd.service >&2
 # Units that need a real console, or block devices a container does not have (e2scrub).
 # Left enabled, e2scrub_all.timer fails after a daemon-reload and the system reports degraded.
 in_root systemctl mask getty@tty1.service console-getty.service systemd-firstboot.service e2scrub_all.timer e2scrub_all.service e2scrub_reap.service >&2

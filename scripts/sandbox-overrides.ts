@@ -12,24 +12,33 @@ import { sandboxDir, type SandboxInfo } from "./sandbox-spec";
 export const DEV_OVERRIDES_FILE = "dev-overrides.yaml";
 
 /**
- * YAML text overriding `hemma:ssh` with the sandbox's address, user and pinned host key, and the
- * secret `hemma:sshPrivateKey` with the sandbox client key in plain text: the file is untracked
- * and cannot hold ciphertext (`config/load.ts` wraps it as a secret Output; docs/decisions/0005).
- * The key only opens this throwaway container on a loopback port.
+ * YAML text overriding `hemma:ssh` with the sandbox's address, user and pinned host key,
+ * `hemma:docker` with the sandbox's own Docker Engine over the same SSH login (as prod reaches
+ * hemma's) and its key file, and the secret `hemma:sshPrivateKey` with the sandbox client key in
+ * plain text: the file is untracked and cannot hold ciphertext (`config/load.ts` wraps it as a
+ * secret Output; docs/decisions/0005). The key only opens this throwaway container on a loopback port.
  */
 export function renderDevOverrides(info: SandboxInfo, privateKey: string): string {
   const doc = {
     config: {
       "hemma:ssh": { host: info.host, port: info.port, user: info.user, hostKey: info.hostKey },
+      "hemma:docker": {
+        host: `ssh://${info.user}@${info.host}:${info.port}`,
+        sshIdentityFile: info.privateKeyPath,
+      },
       "hemma:sshPrivateKey": privateKey,
     },
   };
   return `# Written by \`npm run sandbox -- up\` for the running sandbox; untracked, do not edit.\n${stringify(doc, { lineWidth: 0 })}`;
 }
 
-/** Writes `.sandbox/dev-overrides.yaml` under the repo `root`; returns its path. */
-export function writeDevOverrides(root: string, info: SandboxInfo, privateKey: string): string {
-  const file = path.join(sandboxDir(root), DEV_OVERRIDES_FILE);
+/** Writes the overrides of `info`'s sandbox (default `.sandbox/dev-overrides.yaml` under the repo `root`); returns its path. */
+export function writeDevOverrides(
+  root: string,
+  info: SandboxInfo,
+  privateKey: string,
+  file: string = path.join(sandboxDir(root), DEV_OVERRIDES_FILE),
+): string {
   fs.writeFileSync(file, renderDevOverrides(info, privateKey), { mode: 0o600 });
   fs.chmodSync(file, 0o600);
   return file;

@@ -39,6 +39,10 @@ export interface SandboxRunOptions {
   readonly image: string;
   /** Loopback port sshd is published on. */
   readonly sshPort: number;
+  /** Loopback port the sandbox's port 80 (nginx-proxy) is published on. */
+  readonly httpPort: number;
+  /** Loopback port the sandbox's port 443 is published on. */
+  readonly httpsPort: number;
   /** Build-input hash, stored as a label so `up` can tell a stale container. */
   readonly inputsHash: string;
 }
@@ -46,8 +50,10 @@ export interface SandboxRunOptions {
 /**
  * `docker run` arguments that boot the image's systemd as PID 1. `--privileged` is refused on
  * our machines; SYS_ADMIN, unconfined seccomp/apparmor, the host cgroup tree and tmpfs on /run
- * are what systemd needs instead. sshd is published on 127.0.0.1 only: the sandbox must never be
- * reachable from another machine.
+ * are what systemd needs instead. NET_ADMIN lets the inner Docker Engine build its bridge and
+ * iptables rules, and /var/lib/docker is a volume of its own so the inner engine's vfs layers
+ * do not sit on the container's overlay (docs/decisions/0035). sshd, HTTP and HTTPS are
+ * published on 127.0.0.1 only: the sandbox must never be reachable from another machine.
  */
 export function dockerRunArgs(opts: SandboxRunOptions): string[] {
   return [
@@ -61,6 +67,8 @@ export function dockerRunArgs(opts: SandboxRunOptions): string[] {
     `hemma-sandbox.inputs=${opts.inputsHash}`,
     "--cap-add",
     "SYS_ADMIN",
+    "--cap-add",
+    "NET_ADMIN",
     "--security-opt",
     "seccomp=unconfined",
     "--security-opt",
@@ -72,12 +80,18 @@ export function dockerRunArgs(opts: SandboxRunOptions): string[] {
     "/run",
     "--tmpfs",
     "/run/lock",
+    "--volume",
+    "/var/lib/docker",
     "--stop-signal",
     "SIGRTMIN+3",
     "--env",
     "container=docker",
     "--publish",
     `127.0.0.1:${opts.sshPort}:22`,
+    "--publish",
+    `127.0.0.1:${opts.httpPort}:80`,
+    "--publish",
+    `127.0.0.1:${opts.httpsPort}:443`,
     opts.image,
     "/sbin/init",
   ];
@@ -111,6 +125,10 @@ export interface SandboxInfo {
   readonly host: string;
   /** Loopback port of sshd. */
   readonly port: number;
+  /** Loopback port of the sandbox's HTTP (80). */
+  readonly httpPort: number;
+  /** Loopback port of the sandbox's HTTPS (443). */
+  readonly httpsPort: number;
   /** Login user with passwordless sudo. */
   readonly user: string;
   /** Pinned host key line `<type> <base64>`. */

@@ -11,6 +11,7 @@
  */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
@@ -31,6 +32,9 @@ const ROOT = path.resolve(__dirname, "..");
 const CACHE_DIR = process.env.HEMMA_CACHE_DIR ?? path.join(os.homedir(), ".cache", "hemma-infra");
 const CONTAINER = process.env.HEMMA_SANDBOX_NAME ?? DEFAULT_CONTAINER;
 const DEFAULT_PORT = 2222;
+/** The developer's sandbox publishes nginx-proxy here; other sandboxes take free ports. */
+const DEFAULT_HTTP_PORT = 8080;
+const DEFAULT_HTTPS_PORT = 8443;
 if (!/^[a-z0-9][a-z0-9_.-]*$/.test(CONTAINER)) {
   process.stderr.write(
     `sandbox: HEMMA_SANDBOX_NAME must be a container name (lower-case letters, digits, _ . -), got ${JSON.stringify(CONTAINER)}\n`,
@@ -44,7 +48,9 @@ const USAGE = `usage: npm run sandbox -- <command>
 
   up [--port N]     start Docker Engine if needed, build the image once, boot the sandbox
                     (sshd on 127.0.0.1:N: --port, else $HEMMA_SANDBOX_PORT, else the running
-                    sandbox's port, else ${DEFAULT_PORT}); $HEMMA_SANDBOX_NAME names another sandbox
+                    sandbox's port, else ${DEFAULT_PORT}); $HEMMA_SANDBOX_NAME names another sandbox.
+                    Its ports 80/443 (nginx-proxy) are published on 127.0.0.1 too: the running
+                    sandbox's, else ${DEFAULT_HTTP_PORT}/${DEFAULT_HTTPS_PORT} for the default sandbox, free ports for others
   down              remove the sandbox container
   status            print running/stopped and the SSH port
   ssh [command...]  log in as ${USER} with the pinned host key (or run the command)
@@ -129,6 +135,8 @@ interface ContainerState {
   readonly image: string;
   readonly inputsHash: string;
   readonly port: number | undefined;
+  readonly httpPort: number | undefined;
+  readonly httpsPort: number | undefined;
 }
 
 function inspectContainer(): ContainerState | undefined {
@@ -139,12 +147,17 @@ function inspectContainer(): ContainerState | undefined {
     Config: { Image: string; Labels: Record<string, string> | null };
     HostConfig: { PortBindings: Record<string, Array<{ HostPort: string }> | null> | null };
   }>;
-  const binding = c!.HostConfig.PortBindings?.["22/tcp"]?.[0]?.HostPort;
+  const binding = (p: string): number | undefined => {
+    const host = c!.HostConfig.PortBindings?.[p]?.[0]?.HostPort;
+    return host ? Number(host) : undefined;
+  };
   return {
     running: c!.State.Running,
     image: c!.Config.Image,
     inputsHash: c!.Config.Labels?.["hemma-sandbox.inputs"] ?? "",
-    port: binding ? Number(binding) : undefined,
+    port: binding("22/tcp"),
+    httpPort: binding("80/tcp"),
+    httpsPort: binding("443/tcp"),
   };
 }
 
@@ -207,14 +220,19 @@ async function up(requestedPort: number | undefined): Promise<void> {
   // Without an explicit port a running sandbox keeps its own, so a plain `up` (as the e2e suite
   // runs it) never moves CI's sandbox onto the developer's port.
   const port = requestedPort ?? current?.port ?? DEFAULT_PORT;
-  if (current && (current.inputsHash !== hash || current.port !== port || !current.running)) {
+  const reuse = current?.running === true && current.inputsHash === hash && current.port === port;
+  const web =
+    reuse && current.httpPort !== undefined && current.httpsPort !== undefined
+      ? { httpPort: current.httpPort, httpsPort: current.httpsPort }
+      : await webPorts();
+  if (current && !(reuse && current.httpPort === web.httpPort && current.httpsPort === web.httpsPort)) {
     log(
-      `replacing container ${CONTAINER} (${current.inputsHash !== hash ? "image inputs changed" : current.port !== port ? "port changed" : "stopped"})`,
+      `replacing container ${CONTAINER} (${current.inputsHash !== hash ? "image inputs changed" : current.port !== port ? "port changed" : !current.running ? "stopped" : "web ports changed"})`,
     );
-    run("docker", ["rm", "--force", CONTAINER]);
+    run("docker", ["rm", "--force", "--volumes", CONTAINER]);
   }
-  if (!current || current.inputsHash !== hash || current.port !== port || !current.running) {
-    run("docker", dockerRunArgs({ container: CONTAINER, image, sshPort: port, inputsHash: hash }));
+  if (!inspectContainer()) {
+    run("docker", dockerRunArgs({ container: CONTAINER, image, sshPort: port, inputsHash: hash, ...web }));
   }
 
   const state = await waitFor("systemd to finish booting", BOOT_TIMEOUT_MS, () => {
@@ -228,6 +246,18 @@ async function up(requestedPort: number | undefined): Promise<void> {
     }).stdout.trim();
     log(`systemd is degraded; failed units:\n${failed}`);
   }
+
+  const engine = await waitFor("the sandbox's own Docker Engine", BOOT_TIMEOUT_MS, () => {
+    const res = run(
+      "docker",
+      ["exec", CONTAINER, "docker", "info", "--format", "{{.ServerVersion}} {{.Driver}}"],
+      {
+        allowFail: true,
+      },
+    );
+    return res.status === 0 ? res.stdout.trim() : undefined;
+  });
+  log(`Docker Engine ${engine} runs inside ${CONTAINER}`);
 
   const dir = sandboxDir(ROOT, CONTAINER);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -263,6 +293,7 @@ async function up(requestedPort: number | undefined): Promise<void> {
     image,
     host: "127.0.0.1",
     port,
+    ...web,
     user: USER,
     hostKey,
     privateKeyPath,
@@ -282,12 +313,26 @@ async function up(requestedPort: number | undefined): Promise<void> {
   }
 }
 
+/** nginx-proxy's published ports: `--http-port`/`--https-port` style env, else the defaults (developer's sandbox) or free ones. */
+async function webPorts(): Promise<{ httpPort: number; httpsPort: number }> {
+  const fromEnv = (name: string): number | undefined =>
+    process.env[name] === undefined ? undefined : parsePortValue(name, process.env[name]!);
+  const http = fromEnv("HEMMA_SANDBOX_HTTP_PORT");
+  const https = fromEnv("HEMMA_SANDBOX_HTTPS_PORT");
+  const mine = CONTAINER === DEFAULT_CONTAINER;
+  return {
+    httpPort: http ?? (mine ? DEFAULT_HTTP_PORT : await freeLoopbackPort()),
+    httpsPort: https ?? (mine ? DEFAULT_HTTPS_PORT : await freeLoopbackPort()),
+  };
+}
+
 function down(): void {
   if (!inspectContainer()) {
     log(`down: no container ${CONTAINER}`);
     return;
   }
-  run("docker", ["rm", "--force", CONTAINER]);
+  // --volumes: the inner Docker Engine's data (an anonymous volume) goes with the container.
+  run("docker", ["rm", "--force", "--volumes", CONTAINER]);
   log(`down: removed ${CONTAINER}`);
 }
 
@@ -300,7 +345,7 @@ function status(): number {
   if (!c) process.stdout.write("stopped (no container)\n");
   else
     process.stdout.write(
-      `${c.running ? "running" : "stopped"} ${CONTAINER} ssh 127.0.0.1:${c.port ?? "?"} image ${c.image}\n`,
+      `${c.running ? "running" : "stopped"} ${CONTAINER} ssh 127.0.0.1:${c.port ?? "?"} http 127.0.0.1:${c.httpPort ?? "?"} https 127.0.0.1:${c.httpsPort ?? "?"} image ${c.image}\n`,
     );
   return 0;
 }
@@ -313,14 +358,29 @@ function ssh(command: string[]): number {
   return res.status ?? 1;
 }
 
+function parsePortValue(what: string, raw: string): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError(`${what}: expected a TCP port 1-65535, got ${JSON.stringify(raw)}`);
+  return port;
+}
+
 function parsePort(args: string[]): number | undefined {
   const i = args.indexOf("--port");
   const raw = i >= 0 ? args[i + 1] : process.env.HEMMA_SANDBOX_PORT;
-  if (raw === undefined) return undefined;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UsageError(`--port: expected a TCP port 1-65535, got ${JSON.stringify(raw)}`);
-  return port;
+  return raw === undefined ? undefined : parsePortValue("--port", raw);
+}
+
+/** A TCP port nothing listens on at 127.0.0.1 right now. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 class UsageError extends Error {}

@@ -6,6 +6,8 @@ export interface DockerDaemonTarget {
   readonly hostKey: string;
   /** Seconds the SSH handshake may take. */
   readonly connectTimeoutSeconds: number;
+  /** Private key file for `ssh://` (`-i`, `IdentitiesOnly`). Default: the ssh agent and config. */
+  readonly identityFile?: string;
 }
 
 /** Arguments for `new docker.Provider`: plain data so it is tested without the provider. */
@@ -20,7 +22,8 @@ export interface DockerProviderSettings {
  * Docker provider settings. For `ssh://` the provider shells out to the local `ssh`, which would
  * trust `~/.ssh/known_hosts` (or nothing): these options make it accept only the pinned key
  * (`KnownHostsCommand` prints it; the known-hosts files are emptied), never prompt, and give up
- * quickly on an unreachable host. The login key comes from the operator's ssh agent or config.
+ * quickly on an unreachable host. The login key is `identityFile` when given, else whatever the
+ * operator's ssh agent or config offers.
  */
 export function dockerProviderSettings(t: DockerDaemonTarget): DockerProviderSettings {
   if (!t.host.startsWith("ssh://")) return { host: t.host, sshOpts: [] };
@@ -44,6 +47,7 @@ export function dockerProviderSettings(t: DockerDaemonTarget): DockerProviderSet
       "BatchMode=yes",
       "-o",
       `ConnectTimeout=${t.connectTimeoutSeconds}`,
+      ...(t.identityFile === undefined ? [] : ["-o", "IdentitiesOnly=yes", "-i", t.identityFile]),
     ],
   };
 }

@@ -7,6 +7,8 @@ const info = {
   image: "hemma-sandbox:abc",
   host: "127.0.0.1",
   port: 2222,
+  httpPort: 8080,
+  httpsPort: 8443,
   user: "paunchygent",
   hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIWRak+/mdoYEqs71p96gbU09ic2U6YNAGE2QFr1mTFR",
   privateKeyPath: "/r/.sandbox/id_ed25519",
@@ -24,6 +26,13 @@ describe("renderDevOverrides", () => {
       port: 2222,
       user: "paunchygent",
       hostKey: info.hostKey,
+    });
+  });
+
+  it("points the docker provider at the sandbox's own Docker Engine over the same SSH login and key", () => {
+    expect(doc.config["hemma:docker"]).toEqual({
+      host: "ssh://paunchygent@127.0.0.1:2222",
+      sshIdentityFile: "/r/.sandbox/id_ed25519",
     });
   });
 

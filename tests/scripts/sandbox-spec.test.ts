@@ -48,11 +48,20 @@ describe("dockerRunArgs", () => {
     container: "hs",
     image: "hemma-sandbox:abc",
     sshPort: 2222,
+    httpPort: 8080,
+    httpsPort: 8443,
     inputsHash: "abc",
   });
 
-  it("publishes sshd on loopback only", () => {
-    expect(args[args.indexOf("--publish") + 1]).toBe("127.0.0.1:2222:22");
+  it("publishes sshd, HTTP and HTTPS on loopback only", () => {
+    const published = args.flatMap((v, i) => (v === "--publish" ? [args[i + 1]] : []));
+    expect(published).toEqual(["127.0.0.1:2222:22", "127.0.0.1:8080:80", "127.0.0.1:8443:443"]);
+  });
+
+  it("gives the inner Docker Engine its network grant and a data volume of its own", () => {
+    const pairs = args.map((v, i) => `${v} ${args[i + 1]}`);
+    expect(pairs).toContain("--cap-add NET_ADMIN");
+    expect(pairs).toContain("--volume /var/lib/docker");
   });
 
   it("boots systemd without --privileged, with the grants systemd needs", () => {
@@ -102,6 +111,8 @@ describe("sandbox info", () => {
     image: "hemma-sandbox:abc",
     host: "127.0.0.1",
     port: 2299,
+    httpPort: 8080,
+    httpsPort: 8443,
     user: "paunchygent",
     hostKey: ED25519,
     privateKeyPath: "/r/.sandbox/id_ed25519",

@@ -84,14 +84,21 @@ export async function startPrivateSandbox(label: string): Promise<PrivateSandbox
   const port = await freePort();
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `hemma-${label}-e2e-`));
   const remove = (): void => {
-    spawnSync("docker", ["rm", "-f", container]);
+    spawnSync("docker", ["rm", "-f", "--volumes", container]);
     spawnSync("docker", ["network", "rm", container]);
     fs.rmSync(workDir, { recursive: true, force: true });
   };
   try {
     // A network of its own, so this container needs nothing from the default bridge.
     docker(["network", "create", container]);
-    const run = dockerRunArgs({ container, image: shared.image, sshPort: port, inputsHash: `${label}-e2e` });
+    const web = { httpPort: await freePort(), httpsPort: await freePort() };
+    const run = dockerRunArgs({
+      container,
+      image: shared.image,
+      sshPort: port,
+      inputsHash: `${label}-e2e`,
+      ...web,
+    });
     docker([run[0]!, "--network", container, ...run.slice(1)]);
     await until("systemd in the private sandbox", 60_000, () => {
       const r = spawnSync("docker", ["exec", container, "systemctl", "is-system-running"], {
@@ -116,7 +123,7 @@ export async function startPrivateSandbox(label: string): Promise<PrivateSandbox
     );
     const knownHostsPath = path.join(workDir, "known_hosts");
     fs.writeFileSync(knownHostsPath, knownHostsLine("127.0.0.1", port, hostKey));
-    const info: SandboxInfo = { ...shared, container, port, hostKey, knownHostsPath };
+    const info: SandboxInfo = { ...shared, container, port, ...web, hostKey, knownHostsPath };
     await until(
       "ssh into the private sandbox",
       30_000,
