@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ContainerLogging } from "./container-logging";
+import { type DockerHostAccess, MANAGED_LABEL, networkGuard, networksAdvanced } from "./managed-container";
 import { NGINX_CERTS_PATH, NGINX_HTML_PATH, NGINX_VHOST_PATH } from "./nginx-proxy";
 import { protectedVolume } from "./protected-volume";
 
@@ -35,6 +36,10 @@ export interface AcmeCompanionArgs {
   readonly staging: boolean;
   /** Log driver and options. */
   readonly logging: ContainerLogging;
+  /** How the network guard reaches the Docker host. */
+  readonly access: DockerHostAccess;
+  /** Resources the container is created after (the stray-container guard). Default none. */
+  readonly after?: pulumi.Resource[];
 }
 
 /**
@@ -53,12 +58,14 @@ export class AcmeCompanion extends pulumi.ComponentResource {
     this.acmeVolume = protectedVolume(`${name}-state`, args.acmeVolumeName, this);
     const envs = [`DEFAULT_EMAIL=${args.email}`, `NGINX_PROXY_CONTAINER=${args.proxyContainerName}`];
     if (args.staging) envs.push(`ACME_CA_URI=${LETSENCRYPT_STAGING_URI}`);
+    const networks = [{ name: args.network }];
     this.container = new docker.Container(
       name,
       {
         name: args.containerName ?? "acme-companion",
         image: args.image,
         envs,
+        labels: [{ label: MANAGED_LABEL.key, value: MANAGED_LABEL.value }],
         mounts: [
           { type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true },
           { type: "volume", source: args.certsVolume, target: NGINX_CERTS_PATH },
@@ -66,7 +73,7 @@ export class AcmeCompanion extends pulumi.ComponentResource {
           { type: "bind", source: args.vhostDir, target: NGINX_VHOST_PATH },
           { type: "volume", source: this.acmeVolume.name, target: ACME_STATE_PATH },
         ],
-        networksAdvanced: [{ name: args.network }],
+        networksAdvanced: networksAdvanced(networks),
         // Healthy while both background services of the image (renewal loop, docker-gen) run.
         healthcheck: {
           tests: ["CMD-SHELL", "pgrep -f letsencrypt_service >/dev/null && pgrep -f docker-gen >/dev/null"],
@@ -82,8 +89,9 @@ export class AcmeCompanion extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 120,
       },
-      { parent: this, deleteBeforeReplace: true, dependsOn: [args.proxy] },
+      { parent: this, deleteBeforeReplace: true, dependsOn: [args.proxy, ...(args.after ?? [])] },
     );
+    networkGuard(name, this.container, networks, args.access, this);
     this.registerOutputs({ containerName: this.container.name });
   }
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ContainerLogging } from "./container-logging";
+import { type DockerHostAccess, MANAGED_LABEL, networkGuard, networksAdvanced } from "./managed-container";
 import { protectedVolume } from "./protected-volume";
 
 /** Arguments of {@link NginxProxy}. */
@@ -31,6 +32,10 @@ export interface NginxProxyArgs {
   readonly logging: ContainerLogging;
   /** `KEY=value` entries added after `DEFAULT_HOST` (the edge's `NGINX_PROXY_EDGE_ENV`). Default none. */
   readonly env?: readonly string[];
+  /** How the network guard reaches the Docker host. */
+  readonly access: DockerHostAccess;
+  /** Resources the container is created after (the stray-container guard). Default none. */
+  readonly after?: pulumi.Resource[];
 }
 
 /** Container paths of the proxy's state; the volume policy test watches them. */
@@ -60,6 +65,7 @@ export class NginxProxy extends pulumi.ComponentResource {
     super("hemma:docker:NginxProxy", name, {}, opts);
     this.certsVolume = protectedVolume(`${name}-certs`, args.certsVolumeName, this);
     this.htmlVolume = protectedVolume(`${name}-html`, args.htmlVolumeName, this);
+    const networks = [{ name: args.network }];
     this.container = new docker.Container(
       name,
       {
@@ -70,6 +76,7 @@ export class NginxProxy extends pulumi.ComponentResource {
           { internal: 443, external: args.httpsPort ?? 443, protocol: "tcp" },
         ],
         envs: [`DEFAULT_HOST=${args.defaultHost}`, ...(args.env ?? [])],
+        labels: [{ label: MANAGED_LABEL.key, value: MANAGED_LABEL.value }],
         mounts: [
           { type: "bind", source: "/var/run/docker.sock", target: "/tmp/docker.sock", readOnly: true },
           // Only acme-companion writes certificates; the proxy reads them.
@@ -79,7 +86,7 @@ export class NginxProxy extends pulumi.ComponentResource {
           { type: "bind", source: args.confdDir, target: "/etc/nginx/conf.d" },
           { type: "bind", source: args.htpasswdDir, target: "/etc/nginx/htpasswd", readOnly: true },
         ],
-        networksAdvanced: [{ name: args.network }],
+        networksAdvanced: networksAdvanced(networks),
         // Any HTTP answer proves nginx is up and serving its generated config.
         healthcheck: {
           tests: ["CMD-SHELL", "curl -s -o /dev/null --max-time 5 http://127.0.0.1/ || exit 1"],
@@ -95,8 +102,9 @@ export class NginxProxy extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 120,
       },
-      { parent: this, deleteBeforeReplace: true },
+      { parent: this, deleteBeforeReplace: true, dependsOn: args.after ?? [] },
     );
+    networkGuard(name, this.container, networks, args.access, this);
     this.containerName = this.container.name;
     this.registerOutputs({ containerName: this.containerName });
   }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { ContainerLogging } from "./container-logging";
+import { type DockerHostAccess, MANAGED_LABEL, networkGuard, networksAdvanced } from "./managed-container";
 import { protectedVolume } from "./protected-volume";
 
 /** Arguments of {@link SharedPostgres}. */
@@ -17,6 +18,15 @@ export interface SharedPostgresArgs {
   readonly adminPassword: pulumi.Input<string>;
   /** Log driver and options. */
   readonly logging: ContainerLogging;
+  /**
+   * Server settings passed as `postgres -c <key>=<value>` (e.g. `max_connections`). A change
+   * replaces the container (delete first; the data volume stays). Default none.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** How the network guard reaches the Docker host. */
+  readonly access: DockerHostAccess;
+  /** Resources the container is created after (the stray-container guard). Default none. */
+  readonly after?: pulumi.Resource[];
 }
 
 /** Where the official image keeps the cluster; also the path the volume policy test watches. */
@@ -39,14 +49,20 @@ export class SharedPostgres extends pulumi.ComponentResource {
     super("hemma:docker:SharedPostgres", name, {}, opts);
     const containerName = args.containerName ?? "shared-postgres";
     this.volume = protectedVolume(`${name}-data`, args.volumeName, this);
+    const networks = [{ name: args.network }];
+    const settings = Object.entries(args.settings ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.container = new docker.Container(
       name,
       {
         name: containerName,
         image: args.image,
+        ...(settings.length > 0
+          ? { command: ["postgres", ...settings.flatMap(([k, v]) => ["-c", `${k}=${v}`])] }
+          : {}),
+        labels: [{ label: MANAGED_LABEL.key, value: MANAGED_LABEL.value }],
         envs: [pulumi.interpolate`POSTGRES_PASSWORD=${pulumi.secret(args.adminPassword)}`],
         mounts: [{ type: "volume", source: this.volume.name, target: POSTGRES_DATA_PATH }],
-        networksAdvanced: [{ name: args.network }],
+        networksAdvanced: networksAdvanced(networks),
         healthcheck: {
           tests: ["CMD", "pg_isready", "-U", "postgres", "-d", "postgres"],
           interval: "10s",
@@ -63,8 +79,9 @@ export class SharedPostgres extends pulumi.ComponentResource {
         // Postgres needs time to write a checkpoint on shutdown; a SIGKILL means crash recovery.
         destroyGraceSeconds: 60,
       },
-      { parent: this, deleteBeforeReplace: true },
+      { parent: this, deleteBeforeReplace: true, dependsOn: args.after ?? [] },
     );
+    networkGuard(name, this.container, networks, args.access, this);
     this.containerName = this.container.name;
     this.registerOutputs({ containerName: this.containerName });
   }

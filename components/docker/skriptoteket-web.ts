@@ -4,6 +4,7 @@ import * as docker from "@pulumi/docker";
 import { remoteAction } from "../actions/remote-action";
 import type { AppImage } from "./app-image";
 import type { ContainerLogging } from "./container-logging";
+import { type DockerHostAccess, MANAGED_LABEL, networkGuard, networksAdvanced } from "./managed-container";
 import { renderMigrationScript } from "./migration-script";
 import { protectedVolume } from "./protected-volume";
 import {
@@ -93,6 +94,15 @@ export interface SkriptoteketWebArgs {
   readonly logging: ContainerLogging;
   /** Seconds the migration may run. Default 600. */
   readonly migrationTimeoutSeconds?: number;
+  /**
+   * Seconds a new web or worker container may take to report healthy before the update fails
+   * (the old containers keep serving). Default 180.
+   */
+  readonly healthTimeoutSeconds?: number;
+  /** How the network guards reach the Docker host. */
+  readonly access: DockerHostAccess;
+  /** Resources the containers are created after (the stray-container guard). Default none. */
+  readonly after?: pulumi.Resource[];
 }
 
 /**
@@ -171,8 +181,16 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
     // Deployed after the migration and after both images exist (RUNNER_IMAGE must resolve at run time).
     const after = {
       parent: this,
-      dependsOn: [this.migration, args.image.build, args.runnerImage.build, args.network],
+      dependsOn: [
+        this.migration,
+        args.image.build,
+        args.runnerImage.build,
+        args.network,
+        ...(args.after ?? []),
+      ],
     };
+    const waitTimeout = args.healthTimeoutSeconds ?? 180;
+    const webNetworks = [{ name: args.networkName, aliases: [service] }];
 
     // No `name`: each replacement gets a fresh name, so create-before-delete never collides.
     this.container = new docker.Container(
@@ -180,8 +198,9 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
       {
         ...common,
         envs: dockerEnvs(env),
-        networksAdvanced: [{ name: args.networkName, aliases: [service] }],
+        networksAdvanced: networksAdvanced(webNetworks),
         labels: [
+          { label: MANAGED_LABEL.key, value: MANAGED_LABEL.value },
           { label: SERVICE_LABEL, value: service },
           { label: COMMIT_LABEL, value: args.commit },
         ],
@@ -192,22 +211,25 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
           retries: 3,
           startPeriod: "10s",
         },
-        waitTimeout: 180,
+        waitTimeout,
       },
       after,
     );
+    networkGuard(`${service}-${sha7}`, this.container, webNetworks, args.access, this);
     this.containerName = this.container.name;
 
     if (args.worker) {
       const workerService = service.replace(/-web$/, "") + "-worker";
+      const workerNetworks = [{ name: args.networkName }];
       this.workerContainer = new docker.Container(
         `${workerService}-${sha7}`,
         {
           ...common,
           command: ["pdm", "run", "run-execution-worker"],
           envs: dockerEnvs(internalEnv),
-          networksAdvanced: [{ name: args.networkName }],
+          networksAdvanced: networksAdvanced(workerNetworks),
           labels: [
+            { label: MANAGED_LABEL.key, value: MANAGED_LABEL.value },
             { label: SERVICE_LABEL, value: workerService },
             { label: COMMIT_LABEL, value: args.commit },
           ],
@@ -218,10 +240,11 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
             retries: 3,
             startPeriod: "20s",
           },
-          waitTimeout: 180,
+          waitTimeout,
         },
         after,
       );
+      networkGuard(`${workerService}-${sha7}`, this.workerContainer, workerNetworks, args.access, this);
     }
     this.url = `https://${args.domain}`;
     this.registerOutputs({ containerName: this.containerName, url: this.url, image: args.image.ref });

@@ -34,6 +34,11 @@ export const appSchema = z.strictObject({
    * (spec §11, docs/decisions/0006).
    */
   runExecutionWorker: z.boolean({ error: "true or false" }),
+  /**
+   * Seconds a new web or worker container may take to report healthy before the deploy fails
+   * and the old containers keep serving (docs/decisions/0013). Default 180.
+   */
+  healthTimeoutSeconds: z.number({ error: "a whole number of seconds" }).int().min(10).max(3600).default(180),
 });
 
 /** Parsed `hemma:app`. */

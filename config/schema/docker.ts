@@ -31,12 +31,23 @@ export const dockerSchema = z.strictObject({
     error:
       "a Docker daemon URL: unix:///<absolute path>, ssh://<user>@<host>[:<port>] or tcp://<host>:<port>",
   }),
+  /**
+   * Private key file the docker provider's `ssh://` transport logs in with (`ssh -i`, only that
+   * key). Default: the operator's ssh agent and `~/.ssh/config`. The sandbox sets its client key.
+   */
+  sshIdentityFile: absolutePathSchema.optional(),
   /** Absolute path of the docker CLI on the host (systemd units and actions call it by path; prod `/snap/bin/docker`). */
   binary: absolutePathSchema,
   /** systemd unit of the Docker daemon on the host (prod `snap.docker.dockerd.service`). */
   serviceUnit: z
     .string({ error: "a systemd service unit name" })
     .regex(/^[A-Za-z0-9:_.@-]+\.service$/, { error: "a systemd unit name ending in .service" }),
+  /**
+   * Host directory where `up` keeps the `docker inspect` of a stray container (one that claims
+   * a name, label, alias or host name of this program without being its own) before removing it
+   * (docs/decisions/0036). Default `/var/lib/hemma-infra/stray-containers`.
+   */
+  strayBackupDir: absolutePathSchema.default("/var/lib/hemma-infra/stray-containers"),
   /** Name of the shared bridge network every container joins. Default `hule-network`. */
   network: dockerNameSchema.default("hule-network"),
   /** Log driver set explicitly on every container. Default `json-file` (fail2ban and promtail read those files). */

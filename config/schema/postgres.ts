@@ -33,6 +33,19 @@ export const postgresSchema = z.strictObject({
       });
     })
     .default([{ name: "skriptoteket", owner: "skriptoteket" }]),
+  /**
+   * Server settings passed as `postgres -c <key>=<value>` (e.g. `max_connections: "200"`); the
+   * spec documents no tuning (§12.17). A change replaces the container, never the data volume.
+   * Default none.
+   */
+  settings: z
+    .record(
+      z.string().regex(/^[a-z_][a-z0-9_.]*$/, { error: "a PostgreSQL setting name such as max_connections" }),
+      z
+        .string({ error: 'a string value (quote numbers: "200")' })
+        .regex(/^[^\s'"\\]+$/, { error: "a value without spaces, quotes or backslashes" }),
+    )
+    .default({}),
 });
 
 /** Parsed `hemma:postgres`. */

@@ -6,6 +6,10 @@ import { AppImage } from "../../components/docker/app-image";
 import type { ContainerLogging } from "../../components/docker/container-logging";
 import { dockerProviderSettings } from "../../components/docker/docker-provider-args";
 import { HuleNetwork } from "../../components/docker/hule-network";
+import { type DockerHostAccess, MANAGED_LABEL } from "../../components/docker/managed-container";
+import { SERVICE_LABEL } from "../../components/docker/skriptoteket-web";
+import { StrayContainers } from "../../providers/stray-containers";
+import { hostConnectionFromConfig } from "./host-connection";
 import { NginxProxy } from "../../components/docker/nginx-proxy";
 import { NGINX_PROXY_EDGE_ENV } from "../../render/edge/nginx-hardening";
 import { PostgresAppDatabase } from "../../components/docker/postgres-app-database";
@@ -43,6 +47,8 @@ export interface DockerLayer {
   readonly proxy: NginxProxy;
   /** acme-companion. */
   readonly acme: AcmeCompanion;
+  /** The guard that removes containers claiming what this layer's containers own. */
+  readonly strays: StrayContainers;
 }
 
 /** The database the web app connects to. */
@@ -86,6 +92,7 @@ export function buildDockerLayer(
     host: config.docker.host,
     hostKey: ssh.hostKey,
     connectTimeoutSeconds: ssh.connectTimeoutSeconds,
+    ...(config.docker.sshIdentityFile === undefined ? {} : { identityFile: config.docker.sshIdentityFile }),
   });
   const provider = new docker.Provider(
     "docker",
@@ -108,6 +115,35 @@ export function buildDockerLayer(
   const dockerBinary = config.docker.binary;
   const logging: ContainerLogging = { driver: config.docker.logDriver, options: config.docker.logOpts };
 
+  const access: DockerHostAccess = {
+    connection: hostConnectionFromConfig(config, secrets),
+    dockerBinary,
+  };
+  const app = config.app;
+  const workerService = app.containerName.replace(/-web$/, "") + "-worker";
+  // Before any container is created: a hand-made container holding a fixed name or taking the
+  // app's traffic would otherwise make the create fail or serve next to the managed one.
+  const strays = new StrayContainers(
+    "stray-containers",
+    {
+      connection: access.connection,
+      dockerBinary,
+      claims: {
+        names: [config.postgres.containerName, config.proxy.containerName, config.proxy.acmeContainerName],
+        labels: [app.containerName, workerService].map((value) => ({ key: SERVICE_LABEL, value })),
+        aliases: [app.containerName, config.postgres.containerName].map((alias) => ({
+          network: config.docker.network,
+          alias,
+        })),
+        virtualHosts: [config.domains.app],
+      },
+      managedLabel: MANAGED_LABEL,
+      backupDir: config.docker.strayBackupDir,
+    },
+    { ...(opts?.parent ? { parent: opts.parent } : {}) },
+  );
+  const after = [strays];
+
   const network = new HuleNetwork("hule-network", { name: config.docker.network }, o);
 
   const postgres = new SharedPostgres(
@@ -119,6 +155,9 @@ export function buildDockerLayer(
       network: network.name,
       adminPassword: secrets.postgresAdminPassword,
       logging,
+      settings: config.postgres.settings,
+      access,
+      after,
     },
     o,
   );
@@ -144,7 +183,6 @@ export function buildDockerLayer(
     throw new Error(`hemma:postgres.databases must include the app database ${APP_DATABASE}`);
   const appDb = config.postgres.databases[appDbIndex]!;
 
-  const app = config.app;
   const image = (name: string, repository: string, dockerfile: string, target: string) =>
     new AppImage(
       name,
@@ -195,6 +233,9 @@ export function buildDockerLayer(
       databaseReady: databases[appDbIndex]!.command,
       worker: app.runExecutionWorker,
       logging,
+      healthTimeoutSeconds: app.healthTimeoutSeconds,
+      access,
+      after,
     },
     o,
   );
@@ -216,6 +257,8 @@ export function buildDockerLayer(
       confdDir: proxyCfg.confdDir,
       logging,
       env: NGINX_PROXY_EDGE_ENV,
+      access,
+      after,
     },
     o,
   );
@@ -236,10 +279,12 @@ export function buildDockerLayer(
       email: config.letsencrypt.email,
       staging: config.letsencrypt.staging,
       logging,
+      access,
+      after,
     },
     o,
   );
-  return { provider, network, postgres, databases, webImage, runnerImage, web, proxy, acme };
+  return { provider, network, postgres, databases, webImage, runnerImage, web, proxy, acme, strays };
 }
 
 function asProviderMap(

@@ -5,6 +5,8 @@ import { sha256Hex } from "../../providers/digest";
 import { hostFileProvider } from "../../providers/host-file";
 import { sshPool } from "../../providers/ssh-pool";
 import { systemdUnitProvider } from "../../providers/systemd-unit";
+import { containerNetworksProvider } from "../../providers/container-networks";
+import { strayContainersProvider } from "../../providers/stray-containers";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBTAYmazVK6yPTYHtYudlZO/w0mdA6j9nHKwusoYdMae fixture";
@@ -36,6 +38,8 @@ function revive(text: string): pulumi.dynamic.ResourceProvider {
 describe.each([
   ["HostFile", hostFileProvider],
   ["SystemdUnit", systemdUnitProvider],
+  ["ContainerNetworks", containerNetworksProvider],
+  ["StrayContainers", strayContainersProvider],
 ] as const)("%s provider serialization", (_name, provider) => {
   test("holds no secret, no checkout path, and requires ssh2 as a package", async () => {
     const { text, containsSecrets } = await serialize(provider);
@@ -67,6 +71,12 @@ describe.each([
         path: "/etc/a",
         directory: "/etc/systemd/system",
         hasContent: true,
+        // The docker guards' fields, so every provider's read gets as far as the connect.
+        dockerBinary: "/usr/bin/docker",
+        container: "c",
+        declared: [],
+        claims: { names: [], labels: [], aliases: [], virtualHosts: [] },
+        managedLabel: { key: "k", value: "v" },
       }),
     ).rejects.toThrow("cannot connect to 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1");
     expect((await serialize(provider)).text).toBe(first);

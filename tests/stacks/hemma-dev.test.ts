@@ -7,7 +7,7 @@ beforeAll(async () => {
   built = await buildStack("dev");
 });
 
-test("dev declares the same docker layer as prod, against the local daemon", () => {
+test("dev declares the same docker layer as prod, against the sandbox's Docker Engine over SSH", () => {
   const sha7 = built.config.app.commit.slice(0, 7);
   expect(dockerLayerResources(built.harness)).toEqual(
     expect.arrayContaining([
@@ -18,10 +18,11 @@ test("dev declares the same docker layer as prod, against the local daemon", () 
       "command:remote:Command skriptoteket-migrate",
     ]),
   );
-  expect(dockerLayerResources(built.harness)).toHaveLength(24);
+  expect(dockerLayerResources(built.harness)).toHaveLength(30);
   const p = built.harness.get(T.dockerProvider, "docker");
-  expect(p.inputs.host).toBe("unix:///var/run/docker.sock");
-  expect(p.inputs.sshOpts).toBe("[]");
+  expect(p.inputs.host).toBe("ssh://paunchygent@127.0.0.1:2222");
+  const opts = JSON.parse(p.inputs.sshOpts as string) as string[];
+  expect(opts).toContain("StrictHostKeyChecking=yes");
 });
 
 test("dev uses staging certificates, local image names and a relaxed /healthz", () => {

@@ -37,6 +37,12 @@ test("prod declares exactly the docker layer resources", () => {
       "hemma:docker:AcmeCompanion acme-companion",
       "docker:index/volume:Volume acme-companion-state",
       "docker:index/container:Container acme-companion",
+      "pulumi-nodejs:dynamic/host:StrayContainers stray-containers",
+      "pulumi-nodejs:dynamic/host:ContainerNetworks shared-postgres-networks",
+      `pulumi-nodejs:dynamic/host:ContainerNetworks skriptoteket-web-${SHA7()}-networks`,
+      `pulumi-nodejs:dynamic/host:ContainerNetworks skriptoteket-worker-${SHA7()}-networks`,
+      "pulumi-nodejs:dynamic/host:ContainerNetworks nginx-proxy-networks",
+      "pulumi-nodejs:dynamic/host:ContainerNetworks acme-companion-networks",
     ].sort(),
   );
 });

@@ -52,6 +52,7 @@ export function inDockerLayer(r: RecordedResource): boolean {
     r.type.startsWith("docker:") ||
     r.type === T.dockerProvider ||
     r.type.startsWith("hemma:docker:") ||
+    r.type === "pulumi-nodejs:dynamic/host:StrayContainers" ||
     r.urn.includes("hemma:docker:")
   );
 }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { sshConnection } from "../../../components/actions/ssh-connection";
 import type { ContainerLogging } from "../../../components/docker/container-logging";
+import type { DockerHostAccess } from "../../../components/docker/managed-container";
 
 /** Log settings every container test expects to see verbatim. */
 export const LOGGING: ContainerLogging = {
@@ -19,3 +20,17 @@ export const CONNECTION = sshConnection({
   hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
   privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\ntest\n-----END OPENSSH PRIVATE KEY-----\n"),
 });
+
+/** How the docker components' network guards reach the host in tests. */
+export const ACCESS: DockerHostAccess = {
+  connection: {
+    host: "hemma.example",
+    port: 22,
+    user: "deploy",
+    hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+    privateKey: pulumi.secret(
+      "-----BEGIN OPENSSH PRIVATE KEY-----\ntest\n-----END OPENSSH PRIVATE KEY-----\n",
+    ),
+  },
+  dockerBinary: "/snap/bin/docker",
+};

@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import { installMocks, T } from "../../../scripts/mock-engine";
 import { NginxProxy } from "../../../components/docker/nginx-proxy";
 import { AcmeCompanion } from "../../../components/docker/acme-companion";
-import { LOGGING } from "./fixtures";
+import { LOGGING, ACCESS } from "./fixtures";
 import { NGINX_PROXY_EDGE_ENV } from "../../../render/edge/nginx-hardening";
 
 const h = installMocks();
@@ -20,6 +20,7 @@ function build(staging: boolean): void {
     htpasswdDir: "/home/paunchygent/infrastructure/htpasswd",
     confdDir: "/home/paunchygent/infrastructure/nginx/conf.d",
     logging: LOGGING,
+    access: ACCESS,
     env: NGINX_PROXY_EDGE_ENV,
   });
   new AcmeCompanion("acme-companion", {
@@ -34,6 +35,7 @@ function build(staging: boolean): void {
     email: "ops@hule.education",
     staging,
     logging: LOGGING,
+    access: ACCESS,
   });
 }
 
@@ -50,6 +52,7 @@ test("nginx-proxy has the exact inputs", async () => {
     ],
     // The edge's vhost.d/default sends HSTS (sent twice otherwise); no proxy sits in front to trust.
     envs: ["DEFAULT_HOST=skriptoteket.hule.education", "HSTS=off", "TRUST_DOWNSTREAM_PROXY=false"],
+    labels: [{ label: "education.hule.hemma.managed-by", value: "hemma-infra" }],
     mounts: [
       { type: "bind", source: "/var/run/docker.sock", target: "/tmp/docker.sock", readOnly: true },
       { type: "volume", source: "infrastructure_nginx_certs", target: "/etc/nginx/certs", readOnly: true },
@@ -93,6 +96,7 @@ test("acme-companion has the exact inputs and waits for the proxy", async () => 
     name: "acme-companion",
     image: "nginxproxy/acme-companion:2.4",
     envs: ["DEFAULT_EMAIL=ops@hule.education", "NGINX_PROXY_CONTAINER=nginx-proxy"],
+    labels: [{ label: "education.hule.hemma.managed-by", value: "hemma-infra" }],
     mounts: [
       { type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true },
       { type: "volume", source: "infrastructure_nginx_certs", target: "/etc/nginx/certs" },

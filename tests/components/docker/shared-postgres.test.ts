@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import { installMocks, T } from "../../../scripts/mock-engine";
 import { SharedPostgres } from "../../../components/docker/shared-postgres";
-import { LOGGING } from "./fixtures";
+import { LOGGING, ACCESS } from "./fixtures";
 import * as pulumi from "@pulumi/pulumi";
 
 const h = installMocks();
@@ -14,6 +14,7 @@ function build(): SharedPostgres {
     network: net.name,
     adminPassword: pulumi.secret("s3cret'pw"),
     logging: LOGGING,
+    access: ACCESS,
   });
 }
 
@@ -27,6 +28,7 @@ test("container has the exact documented inputs", async () => {
     name: "shared-postgres",
     image: "postgres:16-alpine",
     envs: ["POSTGRES_PASSWORD=s3cret'pw"],
+    labels: [{ label: "education.hule.hemma.managed-by", value: "hemma-infra" }],
     mounts: [{ type: "volume", source: "infrastructure_postgres_data", target: "/var/lib/postgresql/data" }],
     networksAdvanced: [{ name: "hule-network" }],
     healthcheck: {

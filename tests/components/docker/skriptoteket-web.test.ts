@@ -5,7 +5,7 @@ import { AppImage } from "../../../components/docker/app-image";
 import { SkriptoteketWeb } from "../../../components/docker/skriptoteket-web";
 import { renderMigrationScript } from "../../../components/docker/migration-script";
 import { withTimeout } from "../../../components/actions/shell";
-import { COMMIT, CONNECTION, LOGGING } from "./fixtures";
+import { COMMIT, CONNECTION, LOGGING, ACCESS } from "./fixtures";
 import { SPEC_DEFAULT_SETTINGS, SPEC_ENV_KEYS } from "./spec-env-keys";
 
 const h = installMocks();
@@ -52,6 +52,7 @@ function build(worker = false): SkriptoteketWeb {
     databaseReady: dbReady,
     worker,
     logging: LOGGING,
+    access: ACCESS,
   });
 }
 
@@ -71,6 +72,7 @@ test("web container matches spec §2.2 exactly (except env, checked below)", asy
     hosts: [{ host: "host.docker.internal", ip: "host-gateway" }],
     networksAdvanced: [{ name: "hule-network", aliases: ["skriptoteket-web"] }],
     labels: [
+      { label: "education.hule.hemma.managed-by", value: "hemma-infra" },
       { label: "education.hule.hemma.service", value: "skriptoteket-web" },
       { label: "education.hule.hemma.commit", value: COMMIT },
     ],
@@ -190,6 +192,7 @@ test("without a worker there is one container; with one, a worker runs the queue
   expect(env.VIRTUAL_HOST).toBeUndefined();
   expect(w.inputs.networksAdvanced).toEqual([{ name: "hule-network" }]);
   expect(w.inputs.labels).toEqual([
+    { label: "education.hule.hemma.managed-by", value: "hemma-infra" },
     { label: "education.hule.hemma.service", value: "skriptoteket-worker" },
     { label: "education.hule.hemma.commit", value: COMMIT },
   ]);
