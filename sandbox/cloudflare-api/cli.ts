@@ -159,10 +159,11 @@ export function parseArgs(argv: readonly string[]): CliOptions | { usage: string
   };
 }
 
-/** One request as a log line: method, path, query, status, error codes and caller. */
+/** One request as a log line: method, path, query, body, status, error codes and caller. */
 export function formatRequest(e: RequestLogEntry): string {
   const codes = e.errorCodes.length > 0 ? ` errors=${e.errorCodes.join(",")}` : "";
-  return `${e.method} ${e.path}${e.query ? `?${e.query}` : ""} -> ${e.status}${codes}${e.caller ? ` caller=${e.caller}` : ""}`;
+  const body = e.body !== undefined ? ` body=${JSON.stringify(e.body)}` : "";
+  return `${e.method} ${e.path}${e.query ? `?${e.query}` : ""}${body} -> ${e.status}${codes}${e.caller ? ` caller=${e.caller}` : ""}`;
 }
 
 /**
