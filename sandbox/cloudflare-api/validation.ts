@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from "net";
+import { isIP, isIPv4, isIPv6 } from "net";
 import { domainToASCII } from "url";
 import { cfErrors } from "./errors";
 
@@ -197,8 +197,13 @@ function checkContent(type: RecordType, content: string, name: string): string {
     case "CNAME": {
       let target = content.trim().toLowerCase().replace(/\.$/, "");
       if (/[^ -~]/.test(target)) target = domainToASCII(target);
-      // The schema: "A valid hostname. Must not match the record's name."
-      if (!isHostName(target, { wildcard: false }) || !target.includes(".") || target === name)
+      // The schema: "A valid hostname. Must not match the record's name." An address is not one.
+      if (
+        !isHostName(target, { wildcard: false }) ||
+        !target.includes(".") ||
+        isIP(target) !== 0 ||
+        target === name
+      )
         throw contentError(type);
       return target;
     }
