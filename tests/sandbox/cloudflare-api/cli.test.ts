@@ -179,7 +179,6 @@ describe("the cloudflare-api process", () => {
     const first = start(args);
     const url = await first.url();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
-    expect(first.stderr).toContain(`cloudflare-api: zone hemma.test id ${DEV}`);
 
     const created = await call(url, "POST", `/zones/${DEV}/dns_records`, {
       token: T1,
@@ -188,6 +187,8 @@ describe("the cloudflare-api process", () => {
     expect(created.status).toBe(200);
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
+    // stderr is read only once the process has exited: it is a separate pipe from the URL line.
+    expect(first.stderr).toContain(`cloudflare-api: zone hemma.test id ${DEV}`);
     expect(first.stderr).toContain(
       `POST /client/v4/zones/${DEV}/dns_records body={"name":"hemma","type":"A","content":"192.0.2.10"} -> 200 caller=`,
     );
