@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { withTimeout } from "../../components/actions/shell";
 import { renderImageBuildScript } from "../../components/docker/image-build-script";
 import {
@@ -16,6 +17,8 @@ import {
 } from "../../sandbox/app-repo";
 import { fakeHost } from "../components/docker/fake-host";
 import { tempDir } from "../scripts/script-harness";
+
+const ROOT = path.resolve(__dirname, "../..");
 
 let base: string;
 let repo: string;
@@ -92,6 +95,17 @@ function commitBody(tree: string, parent: string | null, epoch: number, message:
 }
 
 describe("buildAppRepo", () => {
+  it("makes commit A the commit the dev stack deploys (hemma:app.commit in Pulumi.dev.yaml)", () => {
+    const dev = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"));
+    const pinned = dev.config["hemma:app"].commit;
+    if (pinned !== shas.A) {
+      throw new Error(
+        `sandbox/skriptoteket-app changed: commit A is now ${shas.A}, Pulumi.dev.yaml deploys ${pinned}. ` +
+          `Set hemma:app.commit in Pulumi.dev.yaml to ${shas.A}.`,
+      );
+    }
+  });
+
   it("derives every sha from the files, a fixed identity, date and message only", () => {
     const aFiles = filesOf(APP_DIR);
     const aTree = treeSha(aFiles);
