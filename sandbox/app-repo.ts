@@ -72,14 +72,16 @@ const BRANCH = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const REPO_PATH = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*(\/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
-/** Reads {@link APP_DIR}: regular files only, executable when the owner may execute it; bytecode caches skipped. */
+/** Caches Python tools leave next to the code; never part of a commit. */
+const TOOL_CACHES = new Set(["__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"]);
+
+/** Reads {@link APP_DIR}: regular files only, executable when the owner may execute it; tool caches skipped. */
 export function readAppTree(dir: string = APP_DIR): Tree {
   const tree: Tree = new Map();
   const walk = (rel: string): void => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       const p = rel ? `${rel}/${entry.name}` : entry.name;
-      // The app's tests run Python on this tree; a stray cache must not change the commit.
-      if (entry.name === "__pycache__" || entry.name.endsWith(".pyc")) continue;
+      if (TOOL_CACHES.has(entry.name) || entry.name.endsWith(".pyc")) continue;
       if (entry.isDirectory()) walk(p);
       else if (entry.isFile()) {
         const full = path.join(dir, p);

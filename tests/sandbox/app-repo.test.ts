@@ -48,18 +48,31 @@ const sha1 = (type: string, body: Buffer) =>
 
 type Files = Map<string, { content: Buffer; executable: boolean }>;
 
-function filesOf(dir: string): Files {
+/** The app's files as git sees them in this checkout: tracked, or new and not ignored. */
+function gitAppFiles(): Files {
+  const listed = execFileSync(
+    "git",
+    [
+      "-C",
+      ROOT,
+      "ls-files",
+      "-z",
+      "--cached",
+      "--others",
+      "--exclude-standard",
+      "--",
+      "sandbox/skriptoteket-app",
+    ],
+    { encoding: "utf8" },
+  );
   const files: Files = new Map();
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(dir, rel))) {
-      const r = rel ? `${rel}/${name}` : name;
-      if (name === "__pycache__") continue;
-      const st = fs.statSync(path.join(dir, r));
-      if (st.isDirectory()) walk(r);
-      else files.set(r, { content: fs.readFileSync(path.join(dir, r)), executable: (st.mode & 0o100) !== 0 });
-    }
-  };
-  walk("");
+  for (const p of listed.split("\0").filter((l) => l !== "")) {
+    const full = path.join(ROOT, p);
+    files.set(path.relative(APP_DIR, full), {
+      content: fs.readFileSync(full),
+      executable: (fs.statSync(full).mode & 0o100) !== 0,
+    });
+  }
   return files;
 }
 
@@ -107,7 +120,7 @@ describe("buildAppRepo", () => {
   });
 
   it("derives every sha from the files, a fixed identity, date and message only", () => {
-    const aFiles = filesOf(APP_DIR);
+    const aFiles = gitAppFiles();
     const aTree = treeSha(aFiles);
     const aBody = commitBody(aTree, null, 1735689600, COMMIT_A.message);
     expect(git(repo, "cat-file", "commit", shas.A!)).toBe(aBody);
@@ -124,8 +137,10 @@ describe("buildAppRepo", () => {
 
   it("gives A the app tree with tools/pdm executable, and B only a new release name and migration 0002", () => {
     expect(git(repo, "ls-tree", shas.A!, "tools/pdm")).toMatch(/^100755 blob [0-9a-f]{40}\ttools\/pdm\n$/);
+    // Exactly what git would commit: an ignored file (a tool's cache) would make the sha differ
+    // on another machine.
     expect(git(repo, "ls-tree", "-r", "--name-only", shas.A!).trim().split("\n").sort()).toEqual(
-      [...filesOf(APP_DIR).keys()].sort(),
+      [...gitAppFiles().keys()].sort(),
     );
     expect(git(repo, "show", `${shas.A}:src/skriptoteket/release.txt`)).toBe("A\n");
     expect(git(repo, "diff-tree", "-r", "--name-status", shas.A!, shas.B!)).toBe(
