@@ -69,14 +69,14 @@ interface TreeFile {
 type Tree = Map<string, TreeFile>;
 
 const BRANCH = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
-const REPO_PATH = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]*(\/[A-Za-z0-9_+-][A-Za-z0-9._+-]*)*$/;
+const REPO_PATH = /^[A-Za-z0-9._+-]+(\/[A-Za-z0-9._+-]+)*$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /** Caches Python tools leave next to the code; never part of a commit. */
 const TOOL_CACHES = new Set(["__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"]);
 
 /** Reads {@link APP_DIR}: regular files only, executable when the owner may execute it; tool caches skipped. */
-export function readAppTree(dir: string = APP_DIR): Tree {
+function readAppTree(dir: string = APP_DIR): Tree {
   const tree: Tree = new Map();
   const walk = (rel: string): void => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
@@ -99,7 +99,7 @@ export function readAppTree(dir: string = APP_DIR): Tree {
 function applyOverlay(parent: Tree, commit: AppCommit): Tree {
   const tree: Tree = new Map(parent);
   for (const [p, entry] of Object.entries(commit.overlay ?? {})) {
-    if (!REPO_PATH.test(p) || p.split("/").includes(".git")) {
+    if (!REPO_PATH.test(p) || p.split("/").some((part) => [".", "..", ".git"].includes(part))) {
       throw new Error(
         `commit ${commit.name}: overlay path ${JSON.stringify(p)} is not a plain relative path`,
       );

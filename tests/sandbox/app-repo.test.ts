@@ -166,7 +166,11 @@ describe("buildAppRepo", () => {
         name: "trimmed",
         parent: "B",
         message: "Without the README, with a hook",
-        overlay: { "README.md": null, "tools/hook": { content: "#!/bin/sh\nexit 0\n", executable: true } },
+        overlay: {
+          "README.md": null,
+          ".dockerignore": ".git\n",
+          "tools/hook": { content: "#!/bin/sh\nexit 0\n", executable: true },
+        },
       },
     ];
     const dir = path.join(base, "with-failures.git");
@@ -178,7 +182,7 @@ describe("buildAppRepo", () => {
     );
     expect(git(dir, "show", `${more["broken-build"]}:Dockerfile`)).toContain("RUN false\n");
     expect(git(dir, "diff-tree", "-r", "--name-status", shas.B!, more.trimmed!)).toBe(
-      "D\tREADME.md\nA\ttools/hook\n",
+      "M\t.dockerignore\nD\tREADME.md\nA\ttools/hook\n",
     );
     expect(git(dir, "ls-tree", more.trimmed!, "tools/hook")).toMatch(/^100755 /);
   });
@@ -204,6 +208,16 @@ describe("buildAppRepo", () => {
       "a path leaving the tree",
       [{ name: "X", message: "m", overlay: { "../x": "" } }],
       'commit X: overlay path "../x" is not a plain relative path',
+    ],
+    [
+      "a path into .git",
+      [{ name: "X", message: "m", overlay: { "src/.git/config": "" } }],
+      'commit X: overlay path "src/.git/config" is not a plain relative path',
+    ],
+    [
+      "an absolute path",
+      [{ name: "X", message: "m", overlay: { "/etc/passwd": "" } }],
+      'commit X: overlay path "/etc/passwd" is not a plain relative path',
     ],
     [
       "a file under a file",
