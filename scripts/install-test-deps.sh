@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what `npm test` runs for real besides Node: the validators and servers the render,
 # script and edge tests drive (systemd-analyze, shellcheck, PostgreSQL 15, nginx, sshd,
-# fail2ban, ufw on a private root, htpasswd, nft in a private netns) and actionlint, which the
+# fail2ban, ufw on a private root, htpasswd, nft in a private netns), the Python packages of the
+# sandbox app's base image (its tests run the app on this machine), and actionlint, which the
 # workflow test runs (a Go module, built once into ~/.cache/hemma-infra). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(systemd shellcheck postgresql-15 nginx openssh-server fail2ban ufw apache2-utils nftables)
+packages=(systemd shellcheck postgresql-15 nginx openssh-server fail2ban ufw apache2-utils nftables
+  python3-fastapi python3-uvicorn python3-psycopg2)
 missing=()
 for pkg in "${packages[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -155,8 +155,10 @@ describe("validate main()", () => {
     expect(res.stdout).toContain(
       "pending (supplied later by an overrides file):\n  hemma:ssh.hostKey: got nothing (key is missing);",
     );
+    // Dev deploys a real commit of the sandbox's app repository, so no padded-sha warning.
+    expect(res.stdout).not.toContain("hemma:app.commit");
     expect(res.stdout.trimEnd().split("\n").pop()).toBe(
-      "Pulumi.dev.yaml: stack 'dev' is valid (2 pending, 4 warnings)",
+      "Pulumi.dev.yaml: stack 'dev' is valid (2 pending, 3 warnings)",
     );
   });
 });

@@ -1,0 +1,1 @@
+"""`python -m skriptoteket.cli <command>`: the maintenance commands the host's timers run."""

@@ -1,0 +1,5 @@
+import sys
+
+from skriptoteket.cli.main import main
+
+sys.exit(main())
