@@ -358,8 +358,27 @@ async function buildDockerfile(
       // The legacy builder: BuildKit is not part of Debian's docker.io 20.10 daemon here.
       { ...process.env, DOCKER_BUILDKIT: "0" },
     );
+    await removeStageLeftovers(image.tag, logFile);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The legacy builder keeps every step of an earlier stage (unpack, assemble) as an untagged
+ * image, a full copy of that stage's files; the ones this build made and the final image does
+ * not use are removed (Docker refuses any that something else still uses).
+ */
+async function removeStageLeftovers(tag: string, logFile: string): Promise<void> {
+  const steps = [...fs.readFileSync(logFile, "utf8").matchAll(/^ ---> ([0-9a-f]{12})$/gm)].map((m) => m[1]!);
+  const history = await run(["docker", "history", "-q", tag]);
+  if (history.status !== 0) return;
+  const kept = new Set(history.stdout.split("\n").map((l) => l.trim()));
+  for (const id of [...new Set(steps)].reverse()) {
+    if (kept.has(id)) continue;
+    // Only untagged ones: `image rm <id>` of a tagged image would delete the tag too.
+    const tags = await run(["docker", "image", "inspect", "-f", "{{len .RepoTags}}", id]);
+    if (tags.status === 0 && tags.stdout.trim() === "0") await run(["docker", "image", "rm", id]);
   }
 }
 
