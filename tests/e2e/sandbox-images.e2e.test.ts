@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ensureImagesBuilt } from "../../scripts/sandbox-images";
-import { INPUTS_LABEL, STAND_IN_IMAGES } from "../../scripts/sandbox-images-spec";
+import { ensureImagesBuilt, expectedHashes, loadImages } from "../../scripts/sandbox-images";
+import { INPUTS_LABEL, STAND_IN_IMAGES, buildOrder } from "../../scripts/sandbox-images-spec";
 import { docker, until } from "./support/private-sandbox";
 
 const RUN = randomBytes(3).toString("hex");
@@ -529,5 +529,102 @@ describe("nginx-proxy and the acme-companion stand-in", () => {
     expect(http(hostB).body).toBe("backend-b");
     expect(https(hostA).body).toBe("backend-a");
     expect(docker(["inspect", "-f", "{{.State.StartedAt}} {{.RestartCount}}", proxy]).trim()).toBe(startedAt);
+  });
+});
+
+describe("loadImages into another Docker Engine", () => {
+  const dind = name("dind");
+  const target = ["docker", "exec", "-i", dind, "docker"];
+  const labelIn = (tag: string): string =>
+    docker([
+      "exec",
+      dind,
+      "docker",
+      "image",
+      "inspect",
+      "-f",
+      `{{index .Config.Labels "${INPUTS_LABEL}"}}`,
+      tag,
+    ]).trim();
+
+  beforeAll(async () => {
+    // A Docker Engine with the sandbox's storage driver, in a container of its own.
+    runDetached(dind, [
+      "--cap-add",
+      "SYS_ADMIN",
+      "--cap-add",
+      "NET_ADMIN",
+      "--security-opt",
+      "seccomp=unconfined",
+      "--security-opt",
+      "apparmor=unconfined",
+      "--tmpfs",
+      "/run",
+      "hemma-dev/debian:bookworm",
+      "sh",
+      "-c",
+      "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null && exec dockerd --storage-driver vfs --iptables=false --bridge=none",
+    ]);
+    await until("the inner Docker Engine", 300_000, () => {
+      if (docker(["inspect", "-f", "{{.State.Status}}", dind]).trim() === "exited") {
+        throw new Error(`${dind} exited:\n${logs(dind)}`);
+      }
+      return dockerTry(["exec", dind, "docker", "version"]).code === 0;
+    });
+  }, 360_000);
+
+  it("copies every image, in build order, with one progress line each, then nothing on a second run", async () => {
+    const lines: string[] = [];
+    const started = Date.now();
+    const first = await loadImages(target, { log: (l) => lines.push(l) });
+    process.stderr.write(
+      `sandbox-images e2e: loadImages into vfs ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+    );
+    const order = buildOrder(STAND_IN_IMAGES).map((i) => i.tag);
+    expect(first.changed).toEqual(order);
+    const hashes = expectedHashes();
+    expect(lines).toEqual(
+      order.map((tag) =>
+        expect.stringMatching(
+          new RegExp(
+            `^loaded ${tag.replace(/[.]/g, "\\.")} \\(inputs ${hashes.get(tag)}\\) into docker exec -i ${dind} docker in \\d+\\.\\ds$`,
+          ),
+        ),
+      ),
+    );
+    for (const tag of order) expect(labelIn(tag)).toBe(hashes.get(tag));
+
+    const quiet: string[] = [];
+    const second = await loadImages(target, { log: (l) => quiet.push(l) });
+    expect(second.changed).toEqual([]);
+    expect(second.upToDate).toEqual(order);
+    expect(quiet).toEqual([]);
+  });
+
+  it("replaces an image whose label differs there, and removes the one it replaced", async () => {
+    const tag = "hemma-dev/python-base:3.11-bookworm";
+    // An empty image under the same tag with another label stands for an old build.
+    const stale = spawnSync(
+      "sh",
+      [
+        "-c",
+        `tar -cf - --files-from /dev/null | docker exec -i ${dind} docker import --change 'LABEL ${INPUTS_LABEL}=0000000000000000' - ${tag}`,
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(stale.status).toBe(0);
+    const staleId = stale.stdout.trim();
+    expect(labelIn(tag)).toBe("0000000000000000");
+
+    const report = await loadImages(target, { log: () => undefined });
+    expect(report.changed).toEqual([tag]);
+    expect(labelIn(tag)).toBe(expectedHashes().get(tag));
+    expect(dockerTry(["exec", dind, "docker", "image", "inspect", staleId]).code).not.toBe(0);
+  });
+
+  it("refuses a target without a Docker Engine, naming it", async () => {
+    await expect(loadImages(["docker", "exec", "-i", name("absent"), "docker"])).rejects.toThrow(
+      `no Docker Engine answers at the target (docker exec -i ${name("absent")} docker)`,
+    );
   });
 });
