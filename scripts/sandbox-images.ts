@@ -387,36 +387,83 @@ function seconds(since: number): string {
 }
 
 /**
- * Builds on this machine's Docker Engine, in dependency order, every stand-in image that is
- * missing or whose inputs label differs from its inputs hash now; a rebuilt base rebuilds
- * everything on it. The image a rebuild replaces is removed when nothing uses it.
+ * Two builds at a time (this machine has two cores): a build mostly waits on the Debian
+ * mirror or the disk, and the two Debian bases, like the four images on them, are independent.
+ */
+const BUILD_JOBS = 2;
+
+/** Runs at most `n` of the functions given to it at once, the rest in the order they came. */
+function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active >= n) await new Promise<void>((wake) => waiting.push(wake));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/**
+ * Builds on this machine's Docker Engine every stand-in image that is missing or whose inputs
+ * label differs from its inputs hash now, each after its base (a rebuilt base changes the hash
+ * of everything on it). The images the builds replaced are removed afterwards, children
+ * first, when nothing uses them any more.
  */
 export async function ensureImagesBuilt(opts: SandboxImagesOptions = {}): Promise<ImagesReport> {
   const ctx = context(opts);
   await requireDocker(["docker"], "on this machine");
   const hashes = expectedHashes(opts);
-  const changed: string[] = [];
-  const upToDate: string[] = [];
+  const order = buildOrder(STAND_IN_IMAGES);
   fs.mkdirSync(path.join(ctx.cacheDir, "sandbox-images"), { recursive: true });
-  for (const image of buildOrder(STAND_IN_IMAGES)) {
-    const hash = hashes.get(image.tag)!;
-    const current = await inspectImage(["docker"], image.tag);
-    if (current?.inputs === hash) {
-      upToDate.push(image.tag);
-      continue;
-    }
-    const started = Date.now();
-    const logFile = path.join(ctx.cacheDir, "sandbox-images", `${image.tag.replace(/[/:]/g, "_")}.build.log`);
-    fs.writeFileSync(logFile, `${new Date().toISOString()} building ${image.tag} (inputs ${hash})\n`);
-    if (image.kind === "rootfs") await buildRootfs(ctx, image, hash, logFile);
-    else await buildDockerfile(ctx, image, hash, logFile);
-    if (current) await removeIfUnused(["docker"], current.id);
-    ctx.log(
-      `built ${image.tag} (inputs ${hash}) in ${seconds(started)}${current ? `, replacing ${current.inputs || "an unlabelled image"}` : ""}`,
-    );
-    changed.push(image.tag);
+
+  const current = new Map<string, { id: string; inputs: string } | undefined>();
+  for (const image of order) current.set(image.tag, await inspectImage(["docker"], image.tag));
+  const stale = order.filter((image) => current.get(image.tag)?.inputs !== hashes.get(image.tag));
+
+  const slot = limiter(BUILD_JOBS);
+  const replaced = new Map<string, string>();
+  const builds = new Map<string, Promise<void>>();
+  for (const image of stale) {
+    const base = image.kind === "dockerfile" ? builds.get(image.base) : undefined;
+    const build = async (): Promise<void> => {
+      await base;
+      await slot(async () => {
+        const hash = hashes.get(image.tag)!;
+        const old = current.get(image.tag);
+        const started = Date.now();
+        const logFile = path.join(
+          ctx.cacheDir,
+          "sandbox-images",
+          `${image.tag.replace(/[/:]/g, "_")}.build.log`,
+        );
+        fs.writeFileSync(logFile, `${new Date().toISOString()} building ${image.tag} (inputs ${hash})\n`);
+        if (image.kind === "rootfs") await buildRootfs(ctx, image, hash, logFile);
+        else await buildDockerfile(ctx, image, hash, logFile);
+        if (old) replaced.set(image.tag, old.id);
+        ctx.log(
+          `built ${image.tag} (inputs ${hash}) in ${seconds(started)}${old ? `, replacing ${old.inputs || "an unlabelled image"}` : ""}`,
+        );
+      });
+    };
+    builds.set(image.tag, build());
   }
-  return { changed, upToDate };
+  const results = await Promise.allSettled(builds.values());
+  // An old base can only go once the old images on it are gone.
+  for (const image of [...order].reverse()) {
+    const id = replaced.get(image.tag);
+    if (id) await removeIfUnused(["docker"], id);
+  }
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
+  return {
+    changed: stale.map((i) => i.tag),
+    upToDate: order.filter((i) => !stale.includes(i)).map((i) => i.tag),
+  };
 }
 
 /** `docker save <tag> | <target> load`, failing with both commands' messages. */
@@ -474,6 +521,7 @@ export async function loadImages(
   const hashes = expectedHashes(opts);
   const changed: string[] = [];
   const upToDate: string[] = [];
+  const replaced: string[] = [];
   for (const image of buildOrder(STAND_IN_IMAGES)) {
     const hash = hashes.get(image.tag)!;
     const there = await inspectImage(target, image.tag);
@@ -489,10 +537,12 @@ export async function loadImages(
     }
     const started = Date.now();
     await saveInto(image.tag, target);
-    if (there) await removeIfUnused(target, there.id);
+    if (there) replaced.push(there.id);
     ctx.log(`loaded ${image.tag} (inputs ${hash}) into ${target.join(" ")} in ${seconds(started)}`);
     changed.push(image.tag);
   }
+  // Children first: an old base can only go once the old images on it are gone.
+  for (const id of replaced.reverse()) await removeIfUnused(target, id);
   return { changed, upToDate };
 }
 
