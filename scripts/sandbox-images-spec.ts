@@ -75,6 +75,8 @@ export interface RootfsImage {
   readonly dir: string;
   /** Debian suite given to debootstrap. */
   readonly suite: string;
+  /** Dockerfile instructions `docker import --change` applies (part of the hash, as they shape the image). */
+  readonly importChanges: readonly string[];
 }
 
 /** An image built from `sandbox/images/<dir>/Dockerfile` with the legacy builder. */
@@ -108,10 +110,28 @@ const NGINX_PROXY_FILES = [
   "nginx.org/default.conf",
 ];
 
+/** What the official debian images declare: an explicit PATH (copied into every container's env) and bash. */
+const DEBIAN_IMPORT = [
+  "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  'CMD ["bash"]',
+];
+
 /** Every stand-in image the dev stack runs, by the exact tags it references. */
 export const STAND_IN_IMAGES: readonly StandInImage[] = [
-  { kind: "rootfs", tag: "hemma-dev/debian:bookworm", dir: "debian", suite: "bookworm" },
-  { kind: "rootfs", tag: "hemma-dev/debian:trixie", dir: "debian", suite: "trixie" },
+  {
+    kind: "rootfs",
+    tag: "hemma-dev/debian:bookworm",
+    dir: "debian",
+    suite: "bookworm",
+    importChanges: DEBIAN_IMPORT,
+  },
+  {
+    kind: "rootfs",
+    tag: "hemma-dev/debian:trixie",
+    dir: "debian",
+    suite: "trixie",
+    importChanges: DEBIAN_IMPORT,
+  },
   {
     kind: "dockerfile",
     tag: "hemma-dev/postgres:16.14",

@@ -315,10 +315,7 @@ async function buildRootfs(
       [
         "docker",
         "import",
-        "--change",
-        'CMD ["bash"]',
-        "--change",
-        `LABEL ${INPUTS_LABEL}=${hash}`,
+        ...[...image.importChanges, `LABEL ${INPUTS_LABEL}=${hash}`].flatMap((c) => ["--change", c]),
         tarball,
         image.tag,
       ],

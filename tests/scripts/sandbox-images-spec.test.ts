@@ -56,7 +56,7 @@ describe("STAND_IN_IMAGES", () => {
 describe("buildOrder", () => {
   const img = (tag: string, base?: string): StandInImage =>
     base === undefined
-      ? { kind: "rootfs", tag, dir: "debian", suite: "bookworm" }
+      ? { kind: "rootfs", tag, dir: "debian", suite: "bookworm", importChanges: [] }
       : { kind: "dockerfile", tag, dir: tag, base, extraInputs: [] };
 
   it("puts every image after its base and keeps the listed order otherwise", () => {
@@ -123,6 +123,20 @@ describe("imageInputsHash", () => {
     };
     expect(imageInputsHash({ image: pinned, files: [docker], baseHash: "a" })).not.toBe(
       imageInputsHash({ image: repinned, files: [docker], baseHash: "a" }),
+    );
+  });
+
+  it("changes with what docker import applies to a Debian base", () => {
+    const deb: StandInImage = {
+      kind: "rootfs",
+      tag: "d:1",
+      dir: "debian",
+      suite: "bookworm",
+      importChanges: ['CMD ["bash"]'],
+    };
+    const withPath = { ...deb, importChanges: [...deb.importChanges, "ENV PATH=/usr/bin:/bin"] };
+    expect(imageInputsHash({ image: withPath, files: [docker], baseHash: undefined })).not.toBe(
+      imageInputsHash({ image: deb, files: [docker], baseHash: undefined }),
     );
   });
 
