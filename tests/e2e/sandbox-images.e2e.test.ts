@@ -438,6 +438,31 @@ describe("nginx-proxy and the acme-companion stand-in", () => {
     expect(res.headers).toContain("x-hemma-vhost: from-vhost-d");
   });
 
+  it("declares nginx-proxy's entrypoint, command, stop signal, socket and nginx user, and logs requests to stdout", async () => {
+    await until(`HTTP for ${hostA}`, 120_000, () => http(hostA).status === 200);
+    const cfg = JSON.parse(docker(["image", "inspect", "-f", "{{json .Config}}", PROXY])) as {
+      Entrypoint: string[];
+      Cmd: string[];
+      StopSignal: string;
+      Env: string[];
+    };
+    expect(cfg.Entrypoint).toEqual(["/app/docker-entrypoint.sh"]);
+    expect(cfg.Cmd).toEqual(["forego", "start", "-r"]);
+    expect(cfg.StopSignal).toBe("SIGQUIT");
+    expect(cfg.Env).toEqual(
+      expect.arrayContaining(["DOCKER_HOST=unix:///tmp/docker.sock", "NGINX_PROXY_VERSION=1.6.4"]),
+    );
+    expect(docker(["exec", proxy, "id", "nginx"]).trim()).toBe(
+      "uid=101(nginx) gid=101(nginx) groups=101(nginx)",
+    );
+    expect(docker(["exec", proxy, "sh", "-c", "nginx -v 2>&1"]).trim()).toMatch(
+      /^nginx version: nginx\/1\.(2[6-9]|[3-9]\d)\./,
+    );
+    expect(dockerTry(["logs", proxy]).stdout).toMatch(
+      new RegExp(`${hostA.replace(/[.]/g, "\\.")} \\S+ - - \\[[^\\]]+\\] "GET / HTTP/1\\.1" 200 `),
+    );
+  });
+
   it("answers an unknown host with nginx-proxy's default 503", () => {
     const res = http(`unknown-${RUN}.hemma.test`);
     expect(res.status).toBe(503);
@@ -508,7 +533,8 @@ describe("nginx-proxy and the acme-companion stand-in", () => {
         "default.key",
       ]),
     );
-    const out = logs(acme);
+    // What the companion did is on its stdout.
+    const out = dockerTry(["logs", acme]).stdout;
     expect(out).toContain(`ACME_CA_URI=${STAGING}`);
     expect(out).toContain(`Created a self-signed certificate for ${hostA}`);
     expect(out).toContain(`Reloading nginx proxy (${proxy})...`);
