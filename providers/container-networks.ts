@@ -58,9 +58,17 @@ export function comparableLive(wanted: NetworkAttachment[], live: NetworkAttachm
   });
 }
 
-/** Whether the live attachments differ from the wanted ones. */
+/**
+ * Whether the live attachments differ from the wanted ones. Compared as canonical text, not as
+ * objects: values that went through the engine come back with their keys in another order.
+ */
 export function networksDiffer(wanted: NetworkAttachment[], live: NetworkAttachment[]): boolean {
-  return JSON.stringify(wanted) !== JSON.stringify(live);
+  const canonical = (list: NetworkAttachment[]): string =>
+    list
+      .map((n) => `${n.name}=${[...n.aliases].sort().join(",")}`)
+      .sort()
+      .join(";");
+  return canonical(wanted) !== canonical(live);
 }
 
 /**

@@ -27,7 +27,7 @@ import {
   type BuildInput,
   type SandboxInfo,
 } from "./sandbox-spec";
-import { writeDevOverrides } from "./sandbox-overrides";
+import { DEV_OVERRIDES_FILE, writeDevOverrides } from "./sandbox-overrides";
 import { ensureImagesBuilt, loadImages } from "./sandbox-images";
 import { buildAppRepo, STANDARD_COMMITS, tarAppRepo } from "../sandbox/app-repo";
 
@@ -319,11 +319,18 @@ async function up(requestedPort: number | undefined): Promise<void> {
   fs.writeFileSync(path.join(dir, "sandbox.json"), `${JSON.stringify(info, null, 2)}\n`);
   log(`up: ${CONTAINER} (${image}) systemd ${state}, ssh ${USER}@127.0.0.1:${port}`);
   log(`wrote ${path.relative(ROOT, path.join(dir, "sandbox.json"))}`);
-  // The dev stack targets the developer's sandbox only; another one (CI's) must not redirect it.
-  if (CONTAINER === DEFAULT_CONTAINER) {
-    const overrides = writeDevOverrides(ROOT, info, fs.readFileSync(privateKeyPath, "utf8"));
-    log(`wrote ${path.relative(ROOT, overrides)} (the dev stack's target)`);
-  }
+  // Every sandbox gets its overrides in its own directory; only the developer's is where the dev
+  // stack reads by default, so another one (CI's, a test's) never redirects it: point
+  // HEMMA_OVERRIDES_FILE at the file to run the dev stack against that sandbox.
+  const overrides = writeDevOverrides(
+    ROOT,
+    info,
+    fs.readFileSync(privateKeyPath, "utf8"),
+    path.join(dir, DEV_OVERRIDES_FILE),
+  );
+  log(
+    `wrote ${path.relative(ROOT, overrides)}${CONTAINER === DEFAULT_CONTAINER ? " (the dev stack's target)" : ` (use with HEMMA_OVERRIDES_FILE=${overrides})`}`,
+  );
 }
 
 /** nginx-proxy's published ports: `--http-port`/`--https-port` style env, else the defaults (developer's sandbox) or free ones. */

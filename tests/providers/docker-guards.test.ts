@@ -186,3 +186,19 @@ describe("stray containers", () => {
     ]);
   });
 });
+
+describe("networksDiffer", () => {
+  it("ignores key and list order, which the engine does not keep", () => {
+    const fromEngine = [
+      { aliases: ["b", "a"], name: "n2" },
+      { aliases: [], name: "n1" },
+    ] as unknown as Parameters<typeof networksDiffer>[0];
+    expect(
+      networksDiffer(fromEngine, [
+        { name: "n1", aliases: [] },
+        { name: "n2", aliases: ["a", "b"] },
+      ]),
+    ).toBe(false);
+    expect(networksDiffer(fromEngine, [{ name: "n2", aliases: ["a", "b"] }])).toBe(true);
+  });
+});
