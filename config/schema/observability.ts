@@ -263,7 +263,8 @@ export function urlHost(url: string): string | undefined {
  * - A routed service that answers without a login (Prometheus, Jaeger, an anonymous Grafana)
  *   needs a basic-auth file the edge layer writes for its domain.
  * - Promtail pushes to Loki, so it needs Loki.
- * - The app exporting traces to the Jaeger container needs that container (spec §11 invariant 16).
+ * - The app exporting traces to the Jaeger container needs that container (spec §11 invariant 16),
+ *   and while Jaeger runs the app exports to it.
  * - The config files are host files: an enabled service needs `features.host`.
  */
 export function observabilityCrossIssues(config: unknown): CrossAreaIssue[] {
@@ -314,13 +315,21 @@ export function observabilityCrossIssues(config: unknown): CrossAreaIssue[] {
 
   const app = isPlainObject(config.app) ? config.app : {};
   const env = appEnvSchema.safeParse(app.env ?? {});
-  if (env.success && env.data.otelTracingEnabled && !o.jaeger.enabled) {
-    if (urlHost(env.data.otelExporterOtlpEndpoint) === o.jaeger.containerName) {
+  const tracing = env.success && env.data.otelTracingEnabled ? env.data.otelExporterOtlpEndpoint : undefined;
+  if (tracing !== undefined && o.jaeger.enabled && urlHost(tracing) !== o.jaeger.containerName) {
+    issues.push({
+      path: ["app", "env", "otelExporterOtlpEndpoint"],
+      input: tracing,
+      message: `http://${o.jaeger.containerName}:4317, the Jaeger this stack runs (docs/decisions/0103)`,
+    });
+  }
+  if (tracing !== undefined && !o.jaeger.enabled) {
+    if (urlHost(tracing) === o.jaeger.containerName) {
       issues.push({
         path: ["app", "env", "otelTracingEnabled"],
         input: true,
         message:
-          `false while observability.jaeger.enabled is false: the app would export traces to ${env.data.otelExporterOtlpEndpoint}, ` +
+          `false while observability.jaeger.enabled is false: the app would export traces to ${tracing}, ` +
           "which no container answers (spec §11 invariant 16, docs/decisions/0103)",
       });
     }

@@ -85,7 +85,7 @@ describe("Pulumi.prod.yaml", () => {
     );
     const secrets = requiredSecrets(committedProd(), "prod");
     expect(secrets).toEqual(expect.arrayContaining(PROD_REQUIRED_SECRETS));
-    // The default basic auth (Jaeger, Prometheus) and features.dns add their secrets in prod.
+    // The default basic auth (Jaeger, Prometheus), features.dns and Grafana add their secrets in prod.
     expect(secrets).toEqual([
       "sshPrivateKey",
       "postgresAdminPassword",
@@ -97,6 +97,7 @@ describe("Pulumi.prod.yaml", () => {
       "cloudflareDdnsToken",
       "jaegerBasicAuthHash",
       "prometheusBasicAuthHash",
+      "grafanaAdminPassword",
     ]);
     expect(result.ok).toBe(false);
     expect(result.issues.map((i) => i.path)).toEqual([...operatorPaths, ...secrets.map((k) => `hemma:${k}`)]);
@@ -133,6 +134,11 @@ describe("Pulumi.prod.yaml", () => {
       "hemma:images.postgres",
       "hemma:images.nginxProxy",
       "hemma:images.acmeCompanion",
+      "hemma:observability.prometheus.image",
+      "hemma:observability.jaeger.image",
+      "hemma:observability.loki.image",
+      "hemma:observability.promtail.image",
+      "hemma:observability.grafana.image",
       "hemma:app.commit",
     ]);
   });
