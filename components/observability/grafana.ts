@@ -22,17 +22,18 @@ import {
 export const GRAFANA_DATA_PATH = "/var/lib/grafana";
 
 /**
- * The admin password as a secret, refused when shorter than 8 characters: an empty value would
- * leave Grafana's built-in `admin` password on a public login page. The error never shows the value.
+ * The admin password, refused when shorter than 8 characters: an empty value would leave
+ * Grafana's built-in `admin` password on a public login page. The error never shows the value.
  */
+export function checkAdminPassword(password: string): string {
+  if (password.length < 8)
+    throw new Error("hemma:grafanaAdminPassword: at least 8 characters (value not shown)");
+  return password;
+}
+
+/** The admin password as a secret Output, checked where its value is known. */
 export function adminPassword(password: pulumi.Input<string>): pulumi.Output<string> {
-  return pulumi.secret(
-    pulumi.output(password).apply((p) => {
-      if (p.length < 8)
-        throw new Error("hemma:grafanaAdminPassword: at least 8 characters (value not shown)");
-      return p;
-    }),
-  );
+  return pulumi.secret(pulumi.output(password).apply(checkAdminPassword));
 }
 
 /** Arguments of {@link Grafana}. */

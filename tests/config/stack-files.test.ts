@@ -31,7 +31,12 @@ describe("Pulumi.dev.yaml", () => {
   it("holds its dev secrets encrypted, never in plaintext", () => {
     const doc = YAML.parse(fs.readFileSync(DEV, "utf8"));
     expect(doc.encryptionsalt).toMatch(/^v1:/);
-    for (const key of ["postgresAdminPassword", "skriptoteketDbPassword", "skriptoteketSecretKey"]) {
+    for (const key of [
+      "postgresAdminPassword",
+      "skriptoteketDbPassword",
+      "skriptoteketSecretKey",
+      "prometheusBasicAuthHash",
+    ]) {
       expect(doc.config[`hemma:${key}`]).toEqual({ secure: expect.stringMatching(/^v1:/) });
     }
   });
