@@ -51,7 +51,7 @@ export interface SandboxRunOptions {
  * `docker run` arguments that boot the image's systemd as PID 1. `--privileged` is refused on
  * our machines; SYS_ADMIN, unconfined seccomp/apparmor, the host cgroup tree and tmpfs on /run
  * are what systemd needs instead. NET_ADMIN lets the inner Docker Engine build its bridge and
- * iptables rules, and /var/lib/docker is a volume of its own so the inner engine's vfs layers
+ * iptables rules, SYS_PTRACE lets it `docker exec` into them, and /var/lib/docker is a volume of its own so the inner engine's vfs layers
  * do not sit on the container's overlay (docs/decisions/0035). sshd, HTTP and HTTPS are
  * published on 127.0.0.1 only: the sandbox must never be reachable from another machine.
  */
@@ -69,6 +69,10 @@ export function dockerRunArgs(opts: SandboxRunOptions): string[] {
     "SYS_ADMIN",
     "--cap-add",
     "NET_ADMIN",
+    // runc must open the namespaces of the inner containers' processes for `docker exec`;
+    // for one running as another user (postgres, uid 999) that needs ptrace access.
+    "--cap-add",
+    "SYS_PTRACE",
     "--security-opt",
     "seccomp=unconfined",
     "--security-opt",
@@ -95,6 +99,23 @@ export function dockerRunArgs(opts: SandboxRunOptions): string[] {
     opts.image,
     "/sbin/init",
   ];
+}
+
+/**
+ * A short hash of how {@link dockerRunArgs} starts a sandbox (capabilities, mounts, ...), for the
+ * container label next to the image hash: a changed run recipe must replace a running sandbox
+ * just as a changed image does.
+ */
+export function runArgsHash(): string {
+  const template = dockerRunArgs({
+    container: "c",
+    image: "i",
+    sshPort: 1,
+    httpPort: 2,
+    httpsPort: 3,
+    inputsHash: "h",
+  });
+  return createHash("sha256").update(JSON.stringify(template)).digest("hex").slice(0, 8);
 }
 
 /**

@@ -21,12 +21,15 @@ import {
   hostKeyLineFromPub,
   knownHostsLine,
   readSandboxInfo,
+  runArgsHash,
   sandboxDir,
   sshArgs,
   type BuildInput,
   type SandboxInfo,
 } from "./sandbox-spec";
 import { writeDevOverrides } from "./sandbox-overrides";
+import { ensureImagesBuilt, loadImages } from "./sandbox-images";
+import { buildAppRepo, STANDARD_COMMITS, tarAppRepo } from "../sandbox/app-repo";
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE_DIR = process.env.HEMMA_CACHE_DIR ?? path.join(os.homedir(), ".cache", "hemma-infra");
@@ -63,9 +66,13 @@ class SandboxError extends Error {}
 function run(
   cmd: string,
   args: string[],
-  opts: { input?: string; allowFail?: boolean } = {},
+  opts: { input?: string; inputBuffer?: Buffer; allowFail?: boolean } = {},
 ): SpawnSyncReturns<string> {
-  const res = spawnSync(cmd, args, { encoding: "utf8", input: opts.input, maxBuffer: 64 * 1024 * 1024 });
+  const res = spawnSync(cmd, args, {
+    encoding: "utf8",
+    input: opts.inputBuffer ?? opts.input,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (res.error) throw new SandboxError(`${cmd} could not run: ${res.error.message}`);
   if (res.status !== 0 && !opts.allowFail) {
     throw new SandboxError(
@@ -214,8 +221,10 @@ function ensureClientKey(dir: string): string {
 
 async function up(requestedPort: number | undefined): Promise<void> {
   ensureDockerEngine();
-  const hash = buildInputsHash(buildInputs());
-  const image = ensureImage(hash);
+  const imageHash = buildInputsHash(buildInputs());
+  const image = ensureImage(imageHash);
+  // The container label covers the image and the run recipe: either changing replaces the sandbox.
+  const hash = `${imageHash}-${runArgsHash()}`;
   const current = inspectContainer();
   // Without an explicit port a running sandbox keeps its own, so a plain `up` (as the e2e suite
   // runs it) never moves CI's sandbox onto the developer's port.
@@ -227,7 +236,7 @@ async function up(requestedPort: number | undefined): Promise<void> {
       : await webPorts();
   if (current && !(reuse && current.httpPort === web.httpPort && current.httpsPort === web.httpsPort)) {
     log(
-      `replacing container ${CONTAINER} (${current.inputsHash !== hash ? "image inputs changed" : current.port !== port ? "port changed" : !current.running ? "stopped" : "web ports changed"})`,
+      `replacing container ${CONTAINER} (${current.inputsHash !== hash ? "image or run recipe changed" : current.port !== port ? "port changed" : !current.running ? "stopped" : "web ports changed"})`,
     );
     run("docker", ["rm", "--force", "--volumes", CONTAINER]);
   }
@@ -258,6 +267,10 @@ async function up(requestedPort: number | undefined): Promise<void> {
     return res.status === 0 ? res.stdout.trim() : undefined;
   });
   log(`Docker Engine ${engine} runs inside ${CONTAINER}`);
+  // Nothing can be pulled: the stand-in images are built here and copied in (docs/decisions/0090).
+  await ensureImagesBuilt();
+  await loadImages(["docker", "exec", "-i", CONTAINER, "docker"]);
+  installAppRepository();
 
   const dir = sandboxDir(ROOT, CONTAINER);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -324,6 +337,54 @@ async function webPorts(): Promise<{ httpPort: number; httpsPort: number }> {
     httpPort: http ?? (mine ? DEFAULT_HTTP_PORT : await freeLoopbackPort()),
     httpsPort: https ?? (mine ? DEFAULT_HTTPS_PORT : await freeLoopbackPort()),
   };
+}
+
+/** Where the dev stack's `hemma:app.repoUrl` points inside the sandbox. */
+const APP_REPO_DIR = "/srv/git/skriptoteket.git";
+
+/**
+ * Puts the Skriptoteket stand-in's repository at {@link APP_REPO_DIR}, owned by the login user
+ * (git refuses to fetch from a repository another user owns), unless it already holds every
+ * standard commit: commits a test pushed there stay (docs/decisions/0092).
+ */
+function installAppRepository(): void {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-app-repo-"));
+  try {
+    const shas = buildAppRepo(path.join(work, "repo.git"), STANDARD_COMMITS);
+    const present = run(
+      "docker",
+      [
+        "exec",
+        CONTAINER,
+        "sh",
+        "-c",
+        Object.values(shas)
+          .map((sha) => `git -C ${APP_REPO_DIR} cat-file -e ${sha}^{commit}`)
+          .join(" && "),
+      ],
+      { allowFail: true },
+    );
+    if (present.status === 0) return;
+    const id = (flag: string): number =>
+      Number(run("docker", ["exec", CONTAINER, "id", flag, USER]).stdout.trim());
+    const tar = path.join(work, "repo.tar");
+    tarAppRepo(path.join(work, "repo.git"), tar, { uid: id("-u"), gid: id("-g") });
+    run(
+      "docker",
+      [
+        "exec",
+        "-i",
+        CONTAINER,
+        "sh",
+        "-c",
+        `set -e; install -d -m 0755 /srv/git; rm -rf ${APP_REPO_DIR}; tar -x -C /srv/git`,
+      ],
+      { inputBuffer: fs.readFileSync(tar) },
+    );
+    log(`installed the app repository at ${APP_REPO_DIR} (${Object.keys(shas).join(", ")})`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }
 
 function down(): void {

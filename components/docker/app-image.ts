@@ -1,14 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type * as command from "@pulumi/command";
-import { remoteAction } from "../actions/remote-action";
+import { HostImage } from "../../providers/host-image";
+import type { DockerHostAccess } from "./managed-container";
 import { imageRef, renderImageBuildScript } from "./image-build-script";
 
 /** Arguments of {@link AppImage}. */
 export interface AppImageArgs {
-  /** SSH connection from `sshConnection`. */
-  readonly connection: command.types.input.remote.ConnectionArgs;
-  /** Absolute path of the docker CLI on the host. */
-  readonly dockerBinary: string;
+  /** How the build reaches the Docker host (the host layer's SSH connection and docker CLI). */
+  readonly access: DockerHostAccess;
   /** Git remote of the app repository. */
   readonly repoUrl: string;
   /** Full 40-hex commit to build; it is also the image tag. */
@@ -27,28 +25,28 @@ export interface AppImageArgs {
 
 /**
  * An app image built on the Docker host from the repository at one commit and tagged
- * `<repository>:<commit>` (docs/decisions/0012). The build is a `remote.Command` re-run only when
- * the commit, Dockerfile or target changes; the script skips the build when the tag exists.
+ * `<repository>:<commit>` (docs/decisions/0012). A host resource with a real read: refresh
+ * checks that the tag exists, so an image removed by hand, or a fresh host, is rebuilt by the
+ * next `up`; an existing tag is never rebuilt, and old tags stay for a rollback.
  * `ref` is computed from the arguments, so it is known at preview; depend on `build` to wait for it.
  */
 export class AppImage extends pulumi.ComponentResource {
   /** `<repository>:<commit>`. */
   readonly ref: string;
-  /** The build step; containers and migrations that use `ref` must depend on it. */
-  readonly build: command.remote.Command;
+  /** The image on the host; containers and migrations that use `ref` must depend on it. */
+  readonly build: HostImage;
 
   constructor(name: string, args: AppImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hemma:docker:AppImage", name, {}, opts);
     this.ref = imageRef(args.repository, args.commit);
-    this.build = remoteAction(
+    this.build = new HostImage(
       `${name}-build`,
       {
-        connection: args.connection,
-        script: renderImageBuildScript(args),
+        connection: args.access.connection,
+        dockerBinary: args.access.dockerBinary,
+        ref: this.ref,
+        buildScript: renderImageBuildScript({ ...args, dockerBinary: args.access.dockerBinary }),
         timeoutSeconds: args.timeoutSeconds ?? 3600,
-        triggers: [args.commit, args.dockerfile, args.target],
-        // Build logs carry no secrets and are what an operator needs when a build fails.
-        logOutput: true,
       },
       { parent: this },
     );

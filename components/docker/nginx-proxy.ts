@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import type { ContainerLogging } from "./container-logging";
 import { type DockerHostAccess, MANAGED_LABEL, networkGuard, networksAdvanced } from "./managed-container";
 import { protectedVolume } from "./protected-volume";
+import { HostDirectory } from "../../providers/host-directory";
 
 /** Arguments of {@link NginxProxy}. */
 export interface NginxProxyArgs {
@@ -56,6 +57,8 @@ export class NginxProxy extends pulumi.ComponentResource {
   readonly certsVolume: docker.Volume;
   /** `/usr/share/nginx/html` volume. */
   readonly htmlVolume: docker.Volume;
+  /** The host directories bind-mounted into the proxy (Docker refuses a missing bind source). */
+  readonly directories: HostDirectory[];
   /** The proxy container. */
   readonly container: docker.Container;
   /** Container name. */
@@ -66,6 +69,18 @@ export class NginxProxy extends pulumi.ComponentResource {
     this.certsVolume = protectedVolume(`${name}-certs`, args.certsVolumeName, this);
     this.htmlVolume = protectedVolume(`${name}-html`, args.htmlVolumeName, this);
     const networks = [{ name: args.network }];
+    this.directories = [
+      ["vhost", args.vhostDir],
+      ["confd", args.confdDir],
+      ["htpasswd", args.htpasswdDir],
+    ].map(
+      ([role, dir]) =>
+        new HostDirectory(
+          `${name}-${role}-dir`,
+          { connection: args.access.connection, path: dir! },
+          { parent: this },
+        ),
+    );
     this.container = new docker.Container(
       name,
       {
@@ -102,7 +117,7 @@ export class NginxProxy extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 120,
       },
-      { parent: this, deleteBeforeReplace: true, dependsOn: args.after ?? [] },
+      { parent: this, deleteBeforeReplace: true, dependsOn: [...this.directories, ...(args.after ?? [])] },
     );
     networkGuard(name, this.container, networks, args.access, this);
     this.containerName = this.container.name;

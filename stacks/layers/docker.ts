@@ -198,8 +198,7 @@ export function buildDockerLayer(
     new AppImage(
       name,
       {
-        connection,
-        dockerBinary,
+        access,
         repoUrl: app.repoUrl,
         commit: app.commit,
         buildDir: app.buildDir,

@@ -6,6 +6,7 @@ import {
   dockerRunArgs,
   hostKeyLineFromPub,
   knownHostsLine,
+  runArgsHash,
   readSandboxInfo,
   sandboxDir,
   sshArgs,
@@ -150,5 +151,12 @@ describe("sandbox info", () => {
     );
     expect(readSandboxInfo(root, "hemma-sandbox-ci").port).toBe(2223);
     expect(() => readSandboxInfo(root, "hemma-sandbox")).toThrow("no sandbox info");
+  });
+});
+
+describe("runArgsHash", () => {
+  it("is 8 hex digits and stable", () => {
+    expect(runArgsHash()).toMatch(/^[0-9a-f]{8}$/);
+    expect(runArgsHash()).toBe(runArgsHash());
   });
 });

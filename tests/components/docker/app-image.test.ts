@@ -1,15 +1,15 @@
-import { installMocks, T } from "../../../scripts/mock-engine";
+import { installMocks } from "../../../scripts/mock-engine";
 import { AppImage } from "../../../components/docker/app-image";
 import { renderImageBuildScript } from "../../../components/docker/image-build-script";
-import { withTimeout } from "../../../components/actions/shell";
-import { COMMIT, CONNECTION } from "./fixtures";
+import { ACCESS, COMMIT } from "./fixtures";
 
 const h = installMocks();
 beforeEach(() => h.reset());
 
+const HOST_IMAGE = "pulumi-nodejs:dynamic/host:HostImage";
+
 const ARGS = {
-  connection: CONNECTION,
-  dockerBinary: "/snap/bin/docker",
+  access: ACCESS,
   repoUrl: "https://github.com/paunchygent/skriptoteket.git",
   commit: COMMIT,
   buildDir: "/home/paunchygent/.cache/hemma-infra/build",
@@ -25,33 +25,28 @@ test("ref is the commit tag, known without running anything", async () => {
   await h.settle();
 });
 
-test("build command: the rendered script under timeout, triggered by commit/dockerfile/target", async () => {
+test("the image is a host resource: the rendered build script for exactly that tag, with the build's own timeout", async () => {
   new AppImage("web-image", ARGS);
   await h.settle();
-  const c = h.get(T.command, "web-image-build");
-  expect(c.inputs.create).toBe(withTimeout(3600, renderImageBuildScript(ARGS)));
-  expect(c.inputs.triggers).toEqual([COMMIT, "Dockerfile", "production"]);
-  expect(c.inputs.delete).toBeUndefined();
-  expect(c.inputs.stdin).toBeUndefined();
-  expect(c.inputs.addPreviousOutputInEnv).toBe(false);
-  expect(c.inputs.logging).toBe("stdoutAndStderr");
-  expect(c.options.customTimeouts.create).toBe("3660s");
-  expect(c.options.parent).toBe(h.get("hemma:docker:AppImage", "web-image").urn);
+  const b = h.get(HOST_IMAGE, "web-image-build");
+  expect(b.inputs.ref).toBe(`skriptoteket-web:${COMMIT}`);
+  expect(b.inputs.dockerBinary).toBe("/snap/bin/docker");
+  expect(b.inputs.buildScript).toBe(renderImageBuildScript({ ...ARGS, dockerBinary: "/snap/bin/docker" }));
+  expect(b.inputs.timeoutSeconds).toBe(3600);
+  expect(b.options.customTimeouts.create).toBe("3660s");
+  expect(b.options.parent).toBe(h.get("hemma:docker:AppImage", "web-image").urn);
 });
 
-test("connection is pinned, secret, and fails fast", async () => {
+test("the connection is pinned and its key secret", async () => {
   new AppImage("web-image", ARGS);
   await h.settle();
-  const c = h.get(T.command, "web-image-build");
-  expect(c.secretPaths).toContain("connection");
-  expect(c.inputs.connection).toEqual({
+  const b = h.get(HOST_IMAGE, "web-image-build");
+  expect(b.secretPaths).toContain("connection");
+  expect(b.inputs.connection).toMatchObject({
     host: "hemma.example",
     port: 22,
     user: "deploy",
     hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
-    privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\ntest\n-----END OPENSSH PRIVATE KEY-----\n",
-    dialErrorLimit: 3,
-    perDialTimeout: 10,
   });
 });
 

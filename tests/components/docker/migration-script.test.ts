@@ -39,7 +39,7 @@ test("runs db-upgrade in a one-shot container of the new image on the network", 
   expect(r.status).toBe(0);
   const envPath = fs.readFileSync(path.join(host.dir, "state", "path"), "utf8").trim();
   expect(host.calls().map((c) => c.split("\t")[1])).toEqual([
-    `run --rm --network hule-network --env-file ${envPath} -e PYTHONPATH=/app/src --label education.hule.hemma.role=migration ${IMAGE} pdm run db-upgrade`,
+    `run --rm --pull never --network hule-network --env-file ${envPath} -e PYTHONPATH=/app/src --label education.hule.hemma.role=migration ${IMAGE} pdm run db-upgrade`,
   ]);
 });
 

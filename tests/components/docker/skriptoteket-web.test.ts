@@ -11,14 +11,14 @@ import { SPEC_DEFAULT_SETTINGS, SPEC_ENV_KEYS } from "./spec-env-keys";
 const h = installMocks();
 beforeEach(() => h.reset());
 
+const HOST_IMAGE = "pulumi-nodejs:dynamic/host:HostImage";
 const WEB_REF = `skriptoteket-web:${COMMIT}`;
 const RUNNER_REF = `skriptoteket-runner:${COMMIT}`;
 
 function build(worker = false): SkriptoteketWeb {
   const image = (repository: string, dockerfile: string, target: string) =>
     new AppImage(`${repository}-image`, {
-      connection: CONNECTION,
-      dockerBinary: "/snap/bin/docker",
+      access: ACCESS,
       repoUrl: "https://github.com/paunchygent/skriptoteket.git",
       commit: COMMIT,
       buildDir: "/srv/build",
@@ -149,7 +149,7 @@ test("ordering: migration after the web build and the database; container after 
   const m = h.get(T.command, "skriptoteket-migrate");
   expect(m.options.dependencies).toEqual(
     expect.arrayContaining([
-      urn(T.command, "skriptoteket-web-image-build"),
+      urn(HOST_IMAGE, "skriptoteket-web-image-build"),
       urn(T.container, "db-ready-stand-in"),
     ]),
   );
@@ -157,8 +157,8 @@ test("ordering: migration after the web build and the database; container after 
   expect(c.options.dependencies).toEqual(
     expect.arrayContaining([
       m.urn,
-      urn(T.command, "skriptoteket-web-image-build"),
-      urn(T.command, "skriptoteket-runner-image-build"),
+      urn(HOST_IMAGE, "skriptoteket-web-image-build"),
+      urn(HOST_IMAGE, "skriptoteket-runner-image-build"),
       urn(T.network, "net"),
     ]),
   );
