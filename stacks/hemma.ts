@@ -53,11 +53,11 @@ export function buildHemma(args: HemmaArgs, options: HemmaBuildOptions = {}): He
   const dockerLayer = run("docker") ? buildDockerLayer(args) : undefined;
   if (run("dns")) buildDnsLayer(args);
   const hostLayer = run("host") ? buildHostLayer(args) : undefined;
-  if (run("edge")) buildEdgeLayer(args);
+  const edge = run("edge") ? buildEdgeLayer(args) : undefined;
   // Its containers join the docker layer's network behind its stray guard, so it runs only with it.
   const observability =
     run("observability") && dockerLayer
-      ? buildObservabilityLayer({ ...args, docker: dockerLayer })
+      ? buildObservabilityLayer({ ...args, docker: dockerLayer, basicAuthFiles: edge?.nginx?.htpasswd ?? {} })
       : undefined;
   return {
     urls: dockerLayer ? { app: dockerLayer.web.url } : undefined,

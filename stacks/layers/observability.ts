@@ -24,6 +24,8 @@ export interface ObservabilityLayerArgs {
   readonly secrets: HemmaSecrets;
   /** The docker layer: its provider, network and stray-container guard. */
   readonly docker: DockerLayer;
+  /** The edge layer's basic-auth files by vhost: a routed container starts only after its file exists. Default none. */
+  readonly basicAuthFiles?: Readonly<Record<string, pulumi.Resource>>;
 }
 
 /** What the observability layer created, each service only when the stack runs it. */
@@ -86,6 +88,13 @@ export function buildObservabilityLayer(
     dockerBinary: config.docker.binary,
   };
   const common = { network: docker.network.name, logging, access, after: [docker.strays] };
+  // nginx-proxy writes a vhost's auth_basic only if its htpasswd file exists when the container
+  // starts (docker-gen regenerates on container events, not on file changes), so a routed
+  // container is created after its file: otherwise the route would stay open until the next event.
+  const routed = (domain: string) => {
+    const auth = args.basicAuthFiles?.[domain];
+    return { domain, after: [docker.strays, ...(auth ? [auth] : [])] };
+  };
   const resOpts: pulumi.ComponentResourceOptions = {
     ...opts,
     providers: { docker: docker.provider },
@@ -104,7 +113,7 @@ export function buildObservabilityLayer(
           configDir: dir("prometheus"),
           files: files.prometheus,
           ...published(o.prometheus.publish),
-          ...(o.prometheus.route ? { domain: config.domains.prometheus } : {}),
+          ...(o.prometheus.route ? routed(config.domains.prometheus) : {}),
         },
         resOpts,
       )
@@ -116,7 +125,7 @@ export function buildObservabilityLayer(
           ...common,
           image: o.jaeger.image,
           containerName: o.jaeger.containerName,
-          ...(o.jaeger.route ? { domain: config.domains.jaeger } : {}),
+          ...(o.jaeger.route ? routed(config.domains.jaeger) : {}),
         },
         resOpts,
       )
@@ -167,7 +176,7 @@ export function buildObservabilityLayer(
           adminPassword: secrets.grafanaAdminPassword,
           anonymousViewer: o.grafana.anonymousViewer,
           ...published(o.grafana.publish),
-          ...(o.grafana.route ? { domain: config.domains.grafana } : {}),
+          ...(o.grafana.route ? routed(config.domains.grafana) : {}),
           datasources: [prometheus, loki, jaeger].flatMap((s) => (s ? [s.container] : [])),
         },
         resOpts,

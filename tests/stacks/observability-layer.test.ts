@@ -27,6 +27,17 @@ function exposureTests(get: () => BuiltStack): void {
     }
   });
 
+  test("a routed container is created after its vhost's basic-auth file (nginx-proxy reads it only at container events)", () => {
+    const s = get();
+    const files = s.harness.ofType(HOST_FILE_TYPE).filter((f) => f.name.startsWith("edge-nginx-htpasswd-"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const vhost = (f.inputs.path as string).split("/").pop();
+      const c = obsContainers(s).find((x) => envMap(x.inputs.envs ?? []).VIRTUAL_HOST === vhost)!;
+      expect([c.name, c.options.dependencies.includes(f.urn)]).toEqual([c.name, true]);
+    }
+  });
+
   test("Prometheus scrapes the app by the network alias the web container answers to", () => {
     const s = get();
     const web = s.harness.get(
