@@ -305,18 +305,28 @@ function editDistance(a: string, b: string): number {
 /** Valid-but-questionable values: third-party images pinned by tag only, a zero-padded commit. */
 function warningsFor(areas: Record<string, unknown>): Issue[] {
   const warnings: Issue[] = [];
+  const pinned: [string, unknown][] = [];
   const images = areas.images;
   if (typeof images === "object" && images !== null) {
-    for (const [key, value] of Object.entries(images)) {
-      if (typeof value !== "string") continue;
-      const ref = parseImageReference(value);
-      if (ref?.tag && ref.tag !== "latest" && !ref.digest) {
-        warnings.push({
-          path: `hemma:images.${key}`,
-          received: describeValue(value),
-          expected: `a digest pin (${value}@sha256:<64 hex>, from \`docker buildx imagetools inspect ${value}\`); a tag can be re-pushed`,
-        });
-      }
+    for (const [key, value] of Object.entries(images)) pinned.push([`hemma:images.${key}`, value]);
+  }
+  // Observability images are written per service; a service left at its default is not warned about.
+  const observability = areas.observability;
+  if (typeof observability === "object" && observability !== null) {
+    for (const [service, value] of Object.entries(observability)) {
+      const image = valueAt(value, ["image"]);
+      if (image !== undefined) pinned.push([`hemma:observability.${service}.image`, image]);
+    }
+  }
+  for (const [path, value] of pinned) {
+    if (typeof value !== "string") continue;
+    const ref = parseImageReference(value);
+    if (ref?.tag && ref.tag !== "latest" && !ref.digest) {
+      warnings.push({
+        path,
+        received: describeValue(value),
+        expected: `a digest pin (${value}@sha256:<64 hex>, from \`docker buildx imagetools inspect ${value}\`); a tag can be re-pushed`,
+      });
     }
   }
   const commit = valueAt(areas, ["app", "commit"]);

@@ -39,6 +39,13 @@ function basicAuthNeeds(key: string): (config: HemmaConfig) => boolean {
   };
 }
 
+/** Whether the config runs Grafana (the docker layer on, `observability.grafana.enabled` not false). */
+function grafanaRuns(config: HemmaConfig): boolean {
+  // Raw (unparsed) values may omit what the schema defaults: Grafana enabled.
+  const grafana = (config.observability as Partial<HemmaConfig["observability"]> | undefined)?.grafana;
+  return config.features.docker && grafana?.enabled !== false;
+}
+
 /** Every secret the program reads. Adding one here makes validate and `loadProgramConfig` know it. */
 export const SECRETS = [
   {
@@ -114,6 +121,13 @@ export const SECRETS = [
     description: basicAuthHashDescription("Prometheus"),
     requiredIn: [],
     requiredWhen: basicAuthNeeds("prometheusBasicAuthHash"),
+  },
+  {
+    key: "grafanaAdminPassword",
+    description:
+      "password of Grafana's admin user (GF_SECURITY_ADMIN_PASSWORD); Grafana reads it only while its data volume is empty (docs/decisions/0101)",
+    requiredIn: [],
+    requiredWhen: grafanaRuns,
   },
 ] as const satisfies readonly SecretSpec[];
 

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HemmaConfig } from "../config/schema";
 import type { LayerName } from "../stacks/layer-selection";
+import { observabilityLayerEnabled } from "../stacks/layers/observability";
 import type { LayerDecision, LayerRequirement, PluginRequirement } from "./layer-plan";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -56,6 +57,13 @@ export const LAYERS: readonly ProgramLayer[] = [
     plugins: [],
     provenBy: "the sandbox e2e suite",
     enabled: (c) => c.features.host,
+  },
+  {
+    // Containers on the docker layer's network with host config files: features.docker and .host, and a service on.
+    layer: "observability",
+    plugins: [pluginOf("@pulumi/docker")],
+    provenBy: "mock tests (npm test)",
+    enabled: observabilityLayerEnabled,
   },
 ];
 

@@ -9,12 +9,17 @@ import { validateStackFile } from "../config/load";
 import { appSchema } from "../config/schema/app";
 import { dockerSchema } from "../config/schema/docker";
 import { hostSchema } from "../config/schema/host";
+import { featuresSchema } from "../config/schema/features";
+import { enabledServices, observabilitySchema } from "../config/schema/observability";
 import { postgresSchema } from "../config/schema/postgres";
+import { proxySchema } from "../config/schema/proxy";
 import type { HemmaConfig } from "../config/schema";
 import { readStackFile } from "../config/stack-file";
 import { renderEdge } from "../render/edge";
 import { hostRenderArgs, type HostLayerConfig } from "../render/host/from-config";
 import { allHostFiles, renderHost } from "../render/host";
+import { allObservabilityFiles, renderObservability } from "../render/observability";
+import { observabilityRenderArgs, type ObservabilityLayerConfig } from "../render/observability/from-config";
 import type { RenderedFile } from "../render/types";
 
 const USAGE = `usage: npm run render -- <stack> <dir> [--file <path>]
@@ -22,7 +27,9 @@ const USAGE = `usage: npm run render -- <stack> <dir> [--file <path>]
 Renders every host file stack <stack> declares (Pulumi.<stack>.yaml, or the file given with
 --file) and writes it under <dir>, mirroring host paths and modes (e.g.
 <dir>/etc/systemd/system/heartbeat-log.timer), so it can be reviewed and checked with real
-validators. Host files need only the host, docker, postgres and app areas; edge files
+validators. Host files need only the host, docker, postgres and app areas, observability's
+config files (Prometheus, alert rules, Loki, Promtail, Grafana) also the observability, proxy
+and features areas; edge files
 (sshd, ufw, fail2ban, nginx snippets) need the whole config to be valid and are skipped, with a
 note, while it is not (e.g. prod before the operator values are set).
 
@@ -39,10 +46,24 @@ const HOST_AREAS = {
   app: appSchema,
 } as const;
 
+/** The areas observability's config files need besides the host areas. */
+const OBSERVABILITY_AREAS = {
+  observability: observabilitySchema.prefault({}),
+  proxy: proxySchema,
+  features: featuresSchema,
+} as const;
+
+/** The observability files' config, with the switches that decide whether the layer runs. */
+export type ObservabilityRenderConfig = ObservabilityLayerConfig & {
+  readonly features: { readonly docker: boolean; readonly host: boolean };
+};
+
 /** What {@link loadRenderConfig} found. */
 export interface RenderConfig {
   /** Host layer config, when its areas parse. */
   readonly host?: HostLayerConfig;
+  /** Observability config, when its areas parse too. */
+  readonly observability?: ObservabilityRenderConfig;
   /** The whole validated config, when the stack file is valid (edge renderers need it). */
   readonly full?: HemmaConfig;
   /** Problems with the host areas. */
@@ -60,7 +81,7 @@ export function loadRenderConfig(file: string, stack: string): RenderConfig {
   if (!read.entries) return { issues: read.issues };
   const issues: Issue[] = [];
   const parsed: Record<string, unknown> = {};
-  for (const [area, schema] of Object.entries(HOST_AREAS)) {
+  for (const [area, schema] of Object.entries({ ...HOST_AREAS, ...OBSERVABILITY_AREAS })) {
     const key = `hemma:${area}`;
     const entry = read.entries.find((e) => e.key === key);
     const result = schema.safeParse(entry?.value);
@@ -80,6 +101,7 @@ export function loadRenderConfig(file: string, stack: string): RenderConfig {
   const full = validateStackFile(file, stack);
   return {
     host: parsed as unknown as HostLayerConfig,
+    observability: parsed as unknown as ObservabilityRenderConfig,
     issues,
     ...(full.ok && full.config
       ? { full: full.config }
@@ -96,16 +118,25 @@ function valueAt(value: unknown, keyPath: readonly PropertyKey[]): unknown {
   return v;
 }
 
-/** Every file the stack places: host files, plus edge files when the whole config is valid. */
+/**
+ * Every file the stack places: host files, observability's config files when the layer runs
+ * (docker and host features on, a service enabled), plus edge files when the whole config is valid.
+ */
 export function renderStackFiles(cfg: RenderConfig): RenderedFile[] {
   if (!cfg.host) return [];
   const host = allHostFiles(renderHost(hostRenderArgs(cfg.host)));
+  const o = cfg.observability;
+  const observability =
+    o && o.features.docker && o.features.host && enabledServices(o.observability).length > 0
+      ? allObservabilityFiles(renderObservability(observabilityRenderArgs(o)))
+      : [];
   const edge = cfg.full ? renderEdge(cfg.full) : [];
-  const seen = new Set(host.map((f) => f.path));
-  for (const f of edge) {
-    if (seen.has(f.path)) throw new Error(`host and edge renderers both produce ${f.path}`);
+  const seen = new Set<string>();
+  for (const f of [...host, ...observability, ...edge]) {
+    if (seen.has(f.path)) throw new Error(`two renderers produce ${f.path}`);
+    seen.add(f.path);
   }
-  return [...host, ...edge];
+  return [...host, ...observability, ...edge];
 }
 
 /** Writes files under `dir` at their host paths with their modes; returns the paths written. */

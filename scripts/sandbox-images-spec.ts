@@ -148,6 +148,13 @@ export const STAND_IN_IMAGES: readonly StandInImage[] = [
   },
   {
     kind: "dockerfile",
+    tag: "hemma-dev/prometheus:2.42.0",
+    dir: "prometheus",
+    base: "hemma-dev/debian:bookworm",
+    extraInputs: [],
+  },
+  {
+    kind: "dockerfile",
     tag: "hemma-dev/nginx-proxy:1.6.4",
     dir: "nginx-proxy",
     base: "hemma-dev/debian:trixie",

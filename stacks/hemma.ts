@@ -5,6 +5,7 @@ import { buildDnsLayer } from "./layers/dns";
 import { buildDockerLayer } from "./layers/docker";
 import { buildEdgeLayer } from "./layers/edge";
 import { buildHostLayer, type HostLayer } from "./layers/host";
+import { buildObservabilityLayer, type ObservabilityLayer } from "./layers/observability";
 import type { LayerName } from "./layer-selection";
 
 /** What `buildHemma` needs: one validated config and its secrets. */
@@ -39,6 +40,8 @@ export interface HemmaOutputs {
   readonly images: { readonly web: string; readonly runner: string } | undefined;
   /** Host layer notes: what a watchdog change does, when a reboot is needed, the timers placed. */
   readonly host: HostLayer["outputs"] | undefined;
+  /** Observability containers and the public URLs of the routed services. */
+  readonly observability: ObservabilityLayer["outputs"] | undefined;
 }
 
 /**
@@ -50,7 +53,12 @@ export function buildHemma(args: HemmaArgs, options: HemmaBuildOptions = {}): He
   const dockerLayer = run("docker") ? buildDockerLayer(args) : undefined;
   if (run("dns")) buildDnsLayer(args);
   const hostLayer = run("host") ? buildHostLayer(args) : undefined;
-  if (run("edge")) buildEdgeLayer(args);
+  const edge = run("edge") ? buildEdgeLayer(args) : undefined;
+  // Its containers join the docker layer's network behind its stray guard, so it runs only with it.
+  const observability =
+    run("observability") && dockerLayer
+      ? buildObservabilityLayer({ ...args, docker: dockerLayer, basicAuthFiles: edge?.nginx?.htpasswd ?? {} })
+      : undefined;
   return {
     urls: dockerLayer ? { app: dockerLayer.web.url } : undefined,
     containers: dockerLayer
@@ -64,5 +72,6 @@ export function buildHemma(args: HemmaArgs, options: HemmaBuildOptions = {}): He
       : undefined,
     images: dockerLayer ? { web: dockerLayer.webImage.ref, runner: dockerLayer.runnerImage.ref } : undefined,
     host: hostLayer?.outputs,
+    observability: observability?.outputs,
   };
 }

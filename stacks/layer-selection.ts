@@ -6,7 +6,7 @@
  */
 
 /** The program's layers, in build order. */
-export const LAYER_NAMES = ["docker", "dns", "host", "edge"] as const;
+export const LAYER_NAMES = ["docker", "dns", "host", "edge", "observability"] as const;
 
 /** One layer of the program. */
 export type LayerName = (typeof LAYER_NAMES)[number];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { dnsCrossIssues } from "./dns";
 import { publicHostnameRegistry } from "./hostname";
+import { observabilityCrossIssues } from "./observability";
 
 /** A key path inside the `hemma:` namespace, e.g. `["domains", "app"]`. */
 export type KeyPath = readonly (string | number)[];
@@ -110,7 +111,8 @@ export function duplicateHostnameIssues(found: readonly FoundHostname[]): CrossA
 
 /**
  * Checks that span areas, on raw or parsed config: duplicate public hostnames anywhere, and
- * `proxy.defaultHost` naming one of the public hostnames.
+ * `proxy.defaultHost` naming one of the public hostnames, the DNS records, and observability's
+ * links to the edge, the app and the features.
  */
 export function crossAreaIssues(schema: z.ZodType, config: unknown): CrossAreaIssue[] {
   const found = collectPublicHostnames(schema, config);
@@ -125,6 +127,7 @@ export function crossAreaIssues(schema: z.ZodType, config: unknown): CrossAreaIs
     });
   }
   issues.push(...dnsCrossIssues(config));
+  issues.push(...observabilityCrossIssues(config));
   return issues;
 }
 

@@ -13,6 +13,7 @@ import { postgresSchema } from "./postgres";
 import { proxySchema } from "./proxy";
 import { sshSchema } from "./ssh";
 import { edgeSchema } from "./edge";
+import { observabilitySchema } from "./observability";
 
 /**
  * The areas of the `hemma:` namespace: each key is a top-level config key (`hemma:ssh`, ...).
@@ -34,6 +35,8 @@ export const hemmaAreas = {
   edge: edgeSchema.prefault({}),
   /** Hemma's host setup: watchdog, crash capture, timers, backups, GPU services, host files (`config/schema/host.ts`). */
   host: hostSchema,
+  /** Prometheus, Jaeger, Loki, Promtail, Grafana and their config files; every key has a default (`config/schema/observability.ts`). */
+  observability: observabilitySchema.prefault({}),
 };
 
 /** Area schemas combined, without the cross-area checks (those run on raw input too; see `config/load.ts`). */
@@ -71,4 +74,5 @@ export type { LetsencryptConfig } from "./letsencrypt";
 export type { FeaturesConfig } from "./features";
 export type { HostConfig } from "./host";
 export type { EdgeConfig } from "./edge";
+export type { ObservabilityConfig } from "./observability";
 export type { DnsConfig, DnsRecordConfig } from "./dns";

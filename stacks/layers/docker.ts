@@ -10,6 +10,7 @@ import { type DockerHostAccess, MANAGED_LABEL } from "../../components/docker/ma
 import { SERVICE_LABEL } from "../../components/docker/skriptoteket-web";
 import { StrayContainers } from "../../providers/stray-containers";
 import { hostConnectionFromConfig } from "./host-connection";
+import { observabilityClaims } from "./observability";
 import { NginxProxy } from "../../components/docker/nginx-proxy";
 import { NGINX_PROXY_EDGE_ENV } from "../../render/edge/nginx-hardening";
 import { PostgresAppDatabase } from "../../components/docker/postgres-app-database";
@@ -122,20 +123,30 @@ export function buildDockerLayer(
   const app = config.app;
   const workerService = app.containerName.replace(/-web$/, "") + "-worker";
   // Before any container is created: a hand-made container holding a fixed name or taking the
-  // app's traffic would otherwise make the create fail or serve next to the managed one.
+  // app's traffic would otherwise make the create fail or serve next to the managed one. The
+  // observability layer's containers wait for this guard too, so their names are claimed here.
+  const obsClaims = observabilityClaims(config);
   const strays = new StrayContainers(
     "stray-containers",
     {
       connection: access.connection,
       dockerBinary,
       claims: {
-        names: [config.postgres.containerName, config.proxy.containerName, config.proxy.acmeContainerName],
+        names: [
+          config.postgres.containerName,
+          config.proxy.containerName,
+          config.proxy.acmeContainerName,
+          ...obsClaims.names,
+        ],
         labels: [app.containerName, workerService].map((value) => ({ key: SERVICE_LABEL, value })),
-        aliases: [app.containerName, config.postgres.containerName].map((alias) => ({
-          network: config.docker.network,
-          alias,
-        })),
-        virtualHosts: [config.domains.app],
+        aliases: [
+          ...[app.containerName, config.postgres.containerName].map((alias) => ({
+            network: config.docker.network,
+            alias,
+          })),
+          ...obsClaims.aliases,
+        ],
+        virtualHosts: [config.domains.app, ...obsClaims.virtualHosts],
       },
       managedLabel: MANAGED_LABEL,
       backupDir: config.docker.strayBackupDir,

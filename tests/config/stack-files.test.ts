@@ -31,7 +31,12 @@ describe("Pulumi.dev.yaml", () => {
   it("holds its dev secrets encrypted, never in plaintext", () => {
     const doc = YAML.parse(fs.readFileSync(DEV, "utf8"));
     expect(doc.encryptionsalt).toMatch(/^v1:/);
-    for (const key of ["postgresAdminPassword", "skriptoteketDbPassword", "skriptoteketSecretKey"]) {
+    for (const key of [
+      "postgresAdminPassword",
+      "skriptoteketDbPassword",
+      "skriptoteketSecretKey",
+      "prometheusBasicAuthHash",
+    ]) {
       expect(doc.config[`hemma:${key}`]).toEqual({ secure: expect.stringMatching(/^v1:/) });
     }
   });
@@ -85,7 +90,7 @@ describe("Pulumi.prod.yaml", () => {
     );
     const secrets = requiredSecrets(committedProd(), "prod");
     expect(secrets).toEqual(expect.arrayContaining(PROD_REQUIRED_SECRETS));
-    // The default basic auth (Jaeger, Prometheus) and features.dns add their secrets in prod.
+    // The default basic auth (Jaeger, Prometheus), features.dns and Grafana add their secrets in prod.
     expect(secrets).toEqual([
       "sshPrivateKey",
       "postgresAdminPassword",
@@ -97,6 +102,7 @@ describe("Pulumi.prod.yaml", () => {
       "cloudflareDdnsToken",
       "jaegerBasicAuthHash",
       "prometheusBasicAuthHash",
+      "grafanaAdminPassword",
     ]);
     expect(result.ok).toBe(false);
     expect(result.issues.map((i) => i.path)).toEqual([...operatorPaths, ...secrets.map((k) => `hemma:${k}`)]);
@@ -133,6 +139,11 @@ describe("Pulumi.prod.yaml", () => {
       "hemma:images.postgres",
       "hemma:images.nginxProxy",
       "hemma:images.acmeCompanion",
+      "hemma:observability.prometheus.image",
+      "hemma:observability.jaeger.image",
+      "hemma:observability.loki.image",
+      "hemma:observability.promtail.image",
+      "hemma:observability.grafana.image",
       "hemma:app.commit",
     ]);
   });

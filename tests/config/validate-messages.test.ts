@@ -250,6 +250,82 @@ const ROWS: readonly Row[] = [
         expected:
           "a public hostname not already used at hemma:domains.grafana (each public name may appear once)",
       },
+      {
+        // The default basic-auth entry names jaeger.hemma.hule.education, no longer Jaeger's name.
+        path: "hemma:observability.jaeger.route",
+        received: "nothing (key is missing)",
+        expected:
+          "false, or a basic-auth entry for grafana.hemma.hule.education in hemma:edge.basicAuth (written by the edge layer: features.host and edge.manage.nginx true): jaeger would answer without authentication on a public name (docs/decisions/0100)",
+      },
+    ],
+  },
+  {
+    name: "Loki published beyond loopback without saying it is meant",
+    change: (d) => ((d.config["hemma:observability"].loki.publish = { address: "0.0.0.0", port: 3100 }), d),
+    issues: [
+      {
+        path: "hemma:observability.loki.publish.address",
+        received: '"0.0.0.0"',
+        expected:
+          "a loopback address (127.0.0.1 or ::1): loki answers without authentication and Docker-published ports bypass UFW; set publish.allowUnauthenticated: true to publish it anyway (docs/decisions/0100)",
+      },
+    ],
+  },
+  {
+    name: "two services on one published host port",
+    change: (d) => ((d.config["hemma:observability"].grafana.publish = { port: 9091 }), d),
+    issues: [
+      {
+        path: "hemma:observability.grafana.publish.port",
+        received: "9091",
+        expected: "a host address and port not already published by prometheus",
+      },
+    ],
+  },
+  {
+    name: "an anonymous Grafana on its public name without basic auth",
+    change: (d) => ((d.config["hemma:observability"].grafana.anonymousViewer = true), d),
+    issues: [
+      {
+        path: "hemma:observability.grafana.route",
+        received: "nothing (key is missing)",
+        expected:
+          "false, or a basic-auth entry for grafana.hemma.hule.education in hemma:edge.basicAuth (written by the edge layer: features.host and edge.manage.nginx true): grafana would answer without authentication on a public name (docs/decisions/0100)",
+      },
+    ],
+  },
+  {
+    name: "promtail without Loki",
+    change: (d) => ((d.config["hemma:observability"].loki.enabled = false), d),
+    issues: [
+      {
+        path: "hemma:observability.promtail.enabled",
+        received: "nothing (key is missing)",
+        expected: "false while observability.loki.enabled is false: promtail only pushes to Loki",
+      },
+    ],
+  },
+  {
+    name: "tracing on while this stack runs no Jaeger",
+    change: (d) => ((d.config["hemma:observability"].jaeger = { enabled: false }), d),
+    issues: [
+      {
+        path: "hemma:app.env.otelTracingEnabled",
+        received: "nothing (key is missing)",
+        expected:
+          "false while observability.jaeger.enabled is false: the app would export traces to http://jaeger:4317, which no container answers (spec §11 invariant 16, docs/decisions/0103)",
+      },
+    ],
+  },
+  {
+    name: "tracing to somewhere else while Jaeger runs here",
+    change: (d) => ((d.config["hemma:app"].env = { otelExporterOtlpEndpoint: "http://collector:4317" }), d),
+    issues: [
+      {
+        path: "hemma:app.env.otelExporterOtlpEndpoint",
+        received: '"http://collector:4317"',
+        expected: "http://jaeger:4317, the Jaeger this stack runs (docs/decisions/0103)",
+      },
     ],
   },
   {
@@ -505,17 +581,32 @@ describe("basic-auth hash secrets", () => {
     ]);
   });
 
+  // Routed Prometheus and Jaeger need basic auth (docs/decisions/0100); these stacks do not route them.
+  const unrouted = (d: Doc, services: string[]): Doc => {
+    for (const s of services) d.config["hemma:observability"][s].route = false;
+    return d;
+  };
+
   it("are not needed when basic auth is off or the edge does not manage nginx files", () => {
-    const off = withoutHashes();
+    const off = unrouted(withoutHashes(), ["jaeger", "prometheus"]);
     off.config["hemma:edge"].basicAuth = [];
     expect(check(off).issues).toEqual([]);
-    const unmanaged = withoutHashes();
+    const unmanaged = unrouted(withoutHashes(), ["jaeger", "prometheus"]);
     unmanaged.config["hemma:edge"].manage = { nginx: false };
     expect(check(unmanaged).issues).toEqual([]);
-    const onlyJaeger = withoutHashes();
+    const onlyJaeger = unrouted(withoutHashes(), ["prometheus"]);
     onlyJaeger.config["hemma:edge"].basicAuth = [
       { vhost: "jaeger.hemma.hule.education", user: "admin", hashSecret: "jaegerBasicAuthHash" },
     ];
     expect(check(onlyJaeger).issues.map((i) => i.path)).toEqual(["hemma:jaegerBasicAuthHash"]);
+  });
+
+  it("are still needed while the routes they protect exist: off means the route is an error", () => {
+    const off = withoutHashes();
+    off.config["hemma:edge"].basicAuth = [];
+    expect(check(off).issues.map((i) => i.path)).toEqual([
+      "hemma:observability.prometheus.route",
+      "hemma:observability.jaeger.route",
+    ]);
   });
 });

@@ -77,7 +77,7 @@ describe("npm run validate (real process)", () => {
         /^ {2}hemma:proxy\.defaultHostt: got a string \(27 characters\); expected no key named 'defaultHostt' here \(did you mean 'defaultHost'\?\); known keys: /,
       ),
     ]);
-    expect(lines[lines.length - 1]).toBe(`${file}: stack 'prod' is invalid: 3 problems (4 warnings)`);
+    expect(lines[lines.length - 1]).toBe(`${file}: stack 'prod' is invalid: 3 problems (9 warnings)`);
     expectNoStackTrace(res.stderr);
   });
 
@@ -86,7 +86,7 @@ describe("npm run validate (real process)", () => {
     const res = runValidate(["prod", `--file=${file}`]);
     expect(res.status).toBe(0);
     expect(res.stderr).toBe("");
-    expect(res.stdout.trimEnd().split("\n").pop()).toBe(`${file}: stack 'prod' is valid (4 warnings)`);
+    expect(res.stdout.trimEnd().split("\n").pop()).toBe(`${file}: stack 'prod' is valid (9 warnings)`);
   });
 
   it("exits 2 on a usage error", () => {
@@ -102,7 +102,7 @@ describe("validate main()", () => {
     const res = runInProcess(["prod"], path.dirname(file));
     expect(res.status).toBe(0);
     expect(res.stdout.trimEnd().split("\n").pop()).toBe(
-      "Pulumi.prod.yaml: stack 'prod' is valid (4 warnings)",
+      "Pulumi.prod.yaml: stack 'prod' is valid (9 warnings)",
     );
   });
 
@@ -158,7 +158,7 @@ describe("validate main()", () => {
     // Dev deploys a real commit of the sandbox's app repository, so no padded-sha warning.
     expect(res.stdout).not.toContain("hemma:app.commit");
     expect(res.stdout.trimEnd().split("\n").pop()).toBe(
-      "Pulumi.dev.yaml: stack 'dev' is valid (2 pending, 3 warnings)",
+      "Pulumi.dev.yaml: stack 'dev' is valid (2 pending, 4 warnings)",
     );
   });
 });

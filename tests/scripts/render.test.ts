@@ -182,6 +182,37 @@ describe("npm run render", () => {
     );
   });
 
+  it("renders observability's config files: all five services' for prod, Prometheus's for dev", () => {
+    const obs = (stack: string) =>
+      listFiles(path.join(out, stack)).filter((f) =>
+        f.startsWith("/home/paunchygent/infrastructure/observability/"),
+      );
+    const base = "/home/paunchygent/infrastructure/observability";
+    const prometheus = [
+      `${base}/prometheus/prometheus.yml`,
+      `${base}/prometheus/rules/skriptoteket-alerts.yml`,
+    ];
+    expect(obs("dev")).toEqual(prometheus);
+    expect(obs("prod")).toEqual(
+      [
+        ...prometheus,
+        `${base}/loki/loki-config.yaml`,
+        `${base}/promtail/promtail-config.yaml`,
+        `${base}/grafana/provisioning/datasources/datasources.yaml`,
+        `${base}/grafana/provisioning/dashboards/dashboards.yaml`,
+        ...[
+          "skriptoteket-http-metrics",
+          "skriptoteket-nginx-proxy-security",
+          "skriptoteket-session-files",
+          "skriptoteket-user-activity",
+        ].map((uid) => `${base}/grafana/provisioning/dashboards/${uid}.json`),
+      ].sort(),
+    );
+    expect(fs.readFileSync(path.join(out, "dev", base, "prometheus/prometheus.yml"), "utf8")).toContain(
+      "environment: dev\n",
+    );
+  });
+
   it("names the bad key when the host config is invalid", () => {
     const text = fs
       .readFileSync(path.join(PROJECT, "Pulumi.dev.yaml"), "utf8")

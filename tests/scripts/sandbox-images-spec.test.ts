@@ -21,6 +21,7 @@ describe("STAND_IN_IMAGES", () => {
       "hemma-dev/debian:trixie",
       "hemma-dev/postgres:16.14",
       "hemma-dev/python-base:3.11-bookworm",
+      "hemma-dev/prometheus:2.42.0",
       "hemma-dev/nginx-proxy:1.6.4",
       "hemma-dev/acme-companion:2.4-selfsigned",
     ]);
@@ -239,6 +240,7 @@ describe("inputs read from disk", () => {
       "hemma-dev/debian:trixie",
       "hemma-dev/postgres:16.14",
       "hemma-dev/python-base:3.11-bookworm",
+      "hemma-dev/prometheus:2.42.0",
       "hemma-dev/nginx-proxy:1.6.4",
       "hemma-dev/acme-companion:2.4-selfsigned",
     ]) {

@@ -42,7 +42,7 @@ describe("skippedLayers", () => {
 
   it("refuses a name that is not a layer", () => {
     expect(() => skippedLayers({ [SKIP_LAYERS_ENV]: "dns,dcoker" })).toThrow(
-      'HEMMA_SKIP_LAYERS: "dcoker" is not a layer (expected docker, dns, host, edge)',
+      'HEMMA_SKIP_LAYERS: "dcoker" is not a layer (expected docker, dns, host, edge, observability)',
     );
   });
 });
@@ -50,13 +50,43 @@ describe("skippedLayers", () => {
 describe("layerRun", () => {
   it("without plugins and downloads, skips docker and dns whatever the features say", () => {
     const run = layerRun(planLayers(LAYERS, []), args.config);
-    expect(run).toEqual({ built: ["host", "edge"], switchedOff: [], skipped: ["docker", "dns"] });
+    expect(run).toEqual({
+      built: ["host", "edge"],
+      switchedOff: [],
+      skipped: ["docker", "dns", "observability"],
+    });
   });
 
   it("with every plugin, builds what the features enable and names the rest as switched off", () => {
     const all: LayerDecision[] = LAYERS.map((l) => ({ layer: l.layer, apply: true }));
     const run = layerRun(all, { ...args.config, features: { ...args.config.features, dns: false } });
-    expect(run).toEqual({ built: ["docker", "host", "edge"], switchedOff: ["dns"], skipped: [] });
+    expect(run).toEqual({
+      built: ["docker", "host", "edge", "observability"],
+      switchedOff: ["dns"],
+      skipped: [],
+    });
+  });
+
+  it("switches observability off with the docker or host layer, or when no service runs", () => {
+    const all: LayerDecision[] = LAYERS.map((l) => ({ layer: l.layer, apply: true }));
+    const c = args.config;
+    const off = (config: typeof c) => layerRun(all, config).switchedOff;
+    expect(off({ ...c, features: { ...c.features, docker: false } })).toEqual([
+      "docker",
+      "dns",
+      "observability",
+    ]);
+    expect(off({ ...c, features: { ...c.features, host: false } })).toEqual([
+      "dns",
+      "host",
+      "edge",
+      "observability",
+    ]);
+    const noPrometheus = {
+      ...c,
+      observability: { ...c.observability, prometheus: { ...c.observability.prometheus, enabled: false } },
+    };
+    expect(off(noPrometheus)).toEqual(["dns", "observability"]);
   });
 
   it("where Pulumi may download plugins, a missing plugin skips nothing", () => {
@@ -66,7 +96,7 @@ describe("layerRun", () => {
 
 describe("buildHemma with skipped layers", () => {
   it("builds no resource of a skipped layer", async () => {
-    buildHemma(args, { skipLayers: new Set(["docker", "dns"]) });
+    buildHemma(args, { skipLayers: new Set(["docker", "dns", "observability"]) });
     await harness.settle();
     expect(families()).toEqual(["host", "other"]);
     expect(harness.resources.some((r) => r.type === "hemma:edge:EdgeHardening")).toBe(true);
@@ -76,6 +106,13 @@ describe("buildHemma with skipped layers", () => {
     buildHemma(args);
     await harness.settle();
     expect(families()).toContain("docker");
+  });
+
+  it("builds no observability container when the docker layer is skipped, whatever else runs", async () => {
+    buildHemma(args, { skipLayers: new Set(["docker"]) });
+    await harness.settle();
+    expect(harness.resources.filter((r) => r.type.startsWith("hemma:observability:"))).toEqual([]);
+    expect(families()).toEqual(["host", "other"]);
   });
 });
 

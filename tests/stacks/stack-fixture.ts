@@ -32,6 +32,11 @@ export const STATEFUL_PATHS = [
   "/etc/nginx/certs",
   "/usr/share/nginx/html",
   "/etc/acme.sh",
+  // Observability (spec §3): the TSDB, Loki's chunks and index, promtail's positions, Grafana's state.
+  "/prometheus",
+  "/loki",
+  "/tmp",
+  "/var/lib/grafana",
 ];
 
 /** Every plaintext secret placeholder. */
@@ -46,8 +51,14 @@ export function nonSecretInputs(r: RecordedResource): Record<string, unknown> {
   );
 }
 
+/** Whether `r` belongs to the observability layer (a child, at any depth, of a `hemma:observability:` component). */
+export function inObservabilityLayer(r: RecordedResource): boolean {
+  return r.type.startsWith("hemma:observability:") || r.urn.includes("hemma:observability:");
+}
+
 /** Whether `r` belongs to the docker layer (a docker resource, or a child of a `hemma:docker:` component). */
 export function inDockerLayer(r: RecordedResource): boolean {
+  if (inObservabilityLayer(r)) return false;
   return (
     r.type.startsWith("docker:") ||
     r.type === T.dockerProvider ||
@@ -55,6 +66,14 @@ export function inDockerLayer(r: RecordedResource): boolean {
     r.type === "pulumi-nodejs:dynamic/host:StrayContainers" ||
     r.urn.includes("hemma:docker:")
   );
+}
+
+/** The observability-layer resources (`type name`) of a stack, sorted. */
+export function observabilityLayerResources(h: MockHarness): string[] {
+  return h.resources
+    .filter(inObservabilityLayer)
+    .map((r) => `${r.type} ${r.name}`)
+    .sort();
 }
 
 /** The docker-layer resources (`type name`) of a stack, sorted. */
