@@ -5,6 +5,8 @@ import { remoteAction } from "../actions/remote-action";
 import type { AppImage } from "./app-image";
 import type { ContainerLogging } from "./container-logging";
 import { type DockerHostAccess, MANAGED_LABEL, networkGuard, networksAdvanced } from "./managed-container";
+import { ContainerHealthGate } from "../../providers/container-health-gate";
+import { ServiceContainers } from "../../providers/service-containers";
 import { renderMigrationScript } from "./migration-script";
 import { protectedVolume } from "./protected-volume";
 import {
@@ -23,6 +25,30 @@ export const COMMIT_LABEL = "education.hule.hemma.commit";
 /** Where the artifacts volume is mounted (ARTIFACTS_ROOT). */
 export const ARTIFACTS_PATH = "/app/.artifacts";
 
+/** Seconds a stopping web or worker container gets for in-flight requests and jobs after SIGTERM. */
+export const STOP_GRACE_SECONDS = 30;
+
+/** The health gate of a new container (docs/decisions/0013). */
+function healthGate(
+  name: string,
+  container: docker.Container,
+  timeoutSeconds: number,
+  access: DockerHostAccess,
+  parent: pulumi.Resource,
+): ContainerHealthGate {
+  return new ContainerHealthGate(
+    `${name}-health`,
+    {
+      connection: access.connection,
+      dockerBinary: access.dockerBinary,
+      container: container.name,
+      timeoutSeconds,
+      stopGraceSeconds: STOP_GRACE_SECONDS,
+    },
+    { parent, dependsOn: [container] },
+  );
+}
+
 /** Web healthcheck (spec §2.2): Python `urllib` GET of `/healthz`, healthy only on 200. */
 export const WEB_HEALTHCHECK: readonly string[] = [
   "CMD",
@@ -32,7 +58,7 @@ export const WEB_HEALTHCHECK: readonly string[] = [
 ];
 
 /**
- * Worker healthcheck: healthy while a `run-execution-worker` process runs. `wait: true` needs a
+ * Worker healthcheck: healthy while a `run-execution-worker` process runs. The health gate needs a
  * healthcheck, and the worker has no HTTP endpoint and the image no procps, so /proc is read;
  * a process that exits mid-scan is skipped rather than failing the check.
  */
@@ -122,6 +148,12 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
   readonly container: docker.Container;
   /** The worker container, when enabled. */
   readonly workerContainer: docker.Container | undefined;
+  /** Passes once the new web container is healthy; the old one is retired only after it. */
+  readonly healthGate: ContainerHealthGate;
+  /** The worker's health gate, when a worker runs. */
+  readonly workerHealthGate: ContainerHealthGate | undefined;
+  /** Retires every other web and worker container once the new ones passed their gates. */
+  readonly retire: ServiceContainers;
   /** Physical container name (per deploy). */
   readonly containerName: pulumi.Output<string>;
   /** `https://<domain>`. */
@@ -174,9 +206,11 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
       logDriver: args.logging.driver,
       logOpts: { ...args.logging.options },
       removeVolumes: false,
-      wait: true,
+      // Not the provider's wait: the health gate below removes a container that never turns
+      // healthy, and a killed `up` cannot leave an untracked container behind (0013).
+      wait: false,
       // Lets uvicorn and the worker finish in-flight work after SIGTERM before Docker kills them.
-      destroyGraceSeconds: 30,
+      destroyGraceSeconds: STOP_GRACE_SECONDS,
     };
     // Deployed after the migration and after both images exist (RUNNER_IMAGE must resolve at run time).
     const after = {
@@ -189,7 +223,7 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
         ...(args.after ?? []),
       ],
     };
-    const waitTimeout = args.healthTimeoutSeconds ?? 180;
+    const healthTimeout = args.healthTimeoutSeconds ?? 180;
     const webNetworks = [{ name: args.networkName, aliases: [service] }];
 
     // No `name`: each replacement gets a fresh name, so create-before-delete never collides.
@@ -211,15 +245,15 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
           retries: 3,
           startPeriod: "10s",
         },
-        waitTimeout,
       },
       after,
     );
     networkGuard(`${service}-${sha7}`, this.container, webNetworks, args.access, this);
+    this.healthGate = healthGate(`${service}-${sha7}`, this.container, healthTimeout, args.access, this);
     this.containerName = this.container.name;
 
+    const workerService = service.replace(/-web$/, "") + "-worker";
     if (args.worker) {
-      const workerService = service.replace(/-web$/, "") + "-worker";
       const workerNetworks = [{ name: args.networkName }];
       this.workerContainer = new docker.Container(
         `${workerService}-${sha7}`,
@@ -240,12 +274,38 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
             retries: 3,
             startPeriod: "20s",
           },
-          waitTimeout,
         },
-        after,
+        // Only once the new web container proved healthy: a release that fails its gate must
+        // not leave its worker running the queue with the new code.
+        { ...after, dependsOn: [...after.dependsOn, this.healthGate] },
       );
       networkGuard(`${workerService}-${sha7}`, this.workerContainer, workerNetworks, args.access, this);
+      this.workerHealthGate = healthGate(
+        `${workerService}-${sha7}`,
+        this.workerContainer,
+        healthTimeout,
+        args.access,
+        this,
+      );
     }
+    // The retire step: after the gates, every other container of these services goes (the old
+    // release, and anything a killed run started but never recorded). Pulumi's own delete of the
+    // old containers at the end of the update then finds them gone.
+    this.retire = new ServiceContainers(
+      `${service}-retire`,
+      {
+        connection: args.access.connection,
+        dockerBinary: args.access.dockerBinary,
+        serviceLabel: SERVICE_LABEL,
+        services: [service, ...(this.workerContainer ? [workerService] : [])],
+        keep: [this.container.id, ...(this.workerContainer ? [this.workerContainer.id] : [])],
+        stopGraceSeconds: STOP_GRACE_SECONDS,
+      },
+      {
+        parent: this,
+        dependsOn: [this.healthGate, ...(this.workerHealthGate ? [this.workerHealthGate] : [])],
+      },
+    );
     this.url = `https://${args.domain}`;
     this.registerOutputs({ containerName: this.containerName, url: this.url, image: args.image.ref });
   }

@@ -11,6 +11,8 @@ import {
   removeStraysScript,
   type ContainerClaims,
 } from "../../providers/stray-containers";
+import { otherContainers, retireScript } from "../../providers/service-containers";
+import { gateScript } from "../../providers/container-health-gate";
 
 /** `docker inspect` of one container, trimmed to the fields the guards read. */
 function raw(
@@ -200,5 +202,67 @@ describe("networksDiffer", () => {
       ]),
     ).toBe(false);
     expect(networksDiffer(fromEngine, [{ name: "n2", aliases: ["a", "b"] }])).toBe(true);
+  });
+});
+
+describe("service containers", () => {
+  const label = "education.hule.hemma.service";
+  const containers = parseDockerInspect(
+    JSON.stringify([
+      raw("skriptoteket-web-new", {
+        id: "aaaaaaaaaaaa" + "1".repeat(52),
+        labels: { [label]: "skriptoteket-web" },
+      }),
+      raw("skriptoteket-web-old", {
+        id: "bbbbbbbbbbbb" + "1".repeat(52),
+        labels: { [label]: "skriptoteket-web" },
+      }),
+      raw("skriptoteket-web-orphan", {
+        id: "cccccccccccc" + "1".repeat(52),
+        labels: { [label]: "skriptoteket-web" },
+      }),
+      raw("skriptoteket-worker-new", {
+        id: "dddddddddddd" + "1".repeat(52),
+        labels: { [label]: "skriptoteket-worker" },
+      }),
+      raw("shared-postgres", { id: "eeeeeeeeeeee" + "1".repeat(52) }),
+      raw("huleedu_api", { id: "ffffffffffff" + "1".repeat(52), labels: { [label]: "huleedu-api" } }),
+    ]),
+  );
+
+  it("are every container of the services except the declared ones, matched by full or short id", () => {
+    const keep = ["aaaaaaaaaaaa" + "1".repeat(52), "dddddddddddd"];
+    expect(otherContainers(containers, label, ["skriptoteket-web", "skriptoteket-worker"], keep)).toEqual([
+      { id: "bbbbbbbbbbbb", name: "skriptoteket-web-old", service: "skriptoteket-web" },
+      { id: "cccccccccccc", name: "skriptoteket-web-orphan", service: "skriptoteket-web" },
+    ]);
+  });
+
+  it("stop together with the grace, then are removed without their volumes", () => {
+    expect(
+      retireScript(
+        "/usr/bin/docker",
+        [
+          { id: "bbbbbbbbbbbb", name: "o", service: "s" },
+          { id: "cccccccccccc", name: "p", service: "s" },
+        ],
+        30,
+      ).split("\n"),
+    ).toEqual([
+      "set -euo pipefail",
+      "'/usr/bin/docker' stop --time 30 'bbbbbbbbbbbb' 'cccccccccccc' >/dev/null",
+      "'/usr/bin/docker' rm 'bbbbbbbbbbbb' 'cccccccccccc' >/dev/null",
+    ]);
+  });
+});
+
+describe("health gate script", () => {
+  it("passes on healthy, and otherwise stops the container with the grace and removes it", () => {
+    const script = gateScript("/usr/bin/docker", "web-1", 40, 30);
+    expect(script).toContain("healthy) echo health=healthy; exit 0 ;;");
+    expect(script).toContain("deadline=$((SECONDS + 40))");
+    expect(script).toContain("'/usr/bin/docker' stop --time 30 'web-1'");
+    expect(script).toContain("'/usr/bin/docker' rm 'web-1'");
+    expect(script).toMatch(/exit 3$/);
   });
 });

@@ -7,6 +7,10 @@ import { sshPool } from "../../providers/ssh-pool";
 import { systemdUnitProvider } from "../../providers/systemd-unit";
 import { containerNetworksProvider } from "../../providers/container-networks";
 import { strayContainersProvider } from "../../providers/stray-containers";
+import { serviceContainersProvider } from "../../providers/service-containers";
+import { containerHealthGateProvider } from "../../providers/container-health-gate";
+import { hostImageProvider } from "../../providers/host-image";
+import { hostDirectoryProvider } from "../../providers/host-directory";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBTAYmazVK6yPTYHtYudlZO/w0mdA6j9nHKwusoYdMae fixture";
@@ -40,6 +44,10 @@ describe.each([
   ["SystemdUnit", systemdUnitProvider],
   ["ContainerNetworks", containerNetworksProvider],
   ["StrayContainers", strayContainersProvider],
+  ["ServiceContainers", serviceContainersProvider],
+  ["ContainerHealthGate", containerHealthGateProvider],
+  ["HostImage", hostImageProvider],
+  ["HostDirectory", hostDirectoryProvider],
 ] as const)("%s provider serialization", (_name, provider) => {
   test("holds no secret, no checkout path, and requires ssh2 as a package", async () => {
     const { text, containsSecrets } = await serialize(provider);
@@ -77,6 +85,12 @@ describe.each([
         declared: [],
         claims: { names: [], labels: [], aliases: [], virtualHosts: [] },
         managedLabel: { key: "k", value: "v" },
+        serviceLabel: "s",
+        services: [],
+        keep: [],
+        ref: "r:1",
+        owner: "root",
+        group: "root",
       }),
     ).rejects.toThrow("cannot connect to 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1");
     expect((await serialize(provider)).text).toBe(first);

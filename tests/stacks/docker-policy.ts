@@ -38,11 +38,20 @@ export function dockerPolicyTests(get: () => BuiltStack): void {
     expect(checked.some((c) => c.endsWith(":/app/.artifacts"))).toBe(true);
   });
 
-  test("every container: healthcheck, wait, restart and explicit logging", () => {
+  test("every container: healthcheck, waited for (the provider's wait or a health gate), restart and explicit logging", () => {
     const { harness: h, config } = get();
+    const gated = new Set(
+      h
+        .ofType("pulumi-nodejs:dynamic/host:ContainerHealthGate")
+        .flatMap((g) => g.options.dependencies as string[]),
+    );
     for (const c of h.ofType(T.container)) {
       expect([c.name, c.inputs.healthcheck?.tests?.length > 0]).toEqual([c.name, true]);
-      expect([c.name, c.inputs.wait, c.inputs.restart]).toEqual([c.name, true, "unless-stopped"]);
+      expect([c.name, c.inputs.wait === true || gated.has(c.urn), c.inputs.restart]).toEqual([
+        c.name,
+        true,
+        "unless-stopped",
+      ]);
       expect([c.name, c.inputs.logDriver, c.inputs.logOpts]).toEqual([
         c.name,
         config.docker.logDriver,

@@ -18,7 +18,7 @@ test("dev declares the same docker layer as prod, against the sandbox's Docker E
       "command:remote:Command skriptoteket-migrate",
     ]),
   );
-  expect(dockerLayerResources(built.harness)).toHaveLength(33);
+  expect(dockerLayerResources(built.harness)).toHaveLength(36);
   const p = built.harness.get(T.dockerProvider, "docker");
   expect(p.inputs.host).toBe("ssh://paunchygent@127.0.0.1:2222");
   const opts = JSON.parse(p.inputs.sshOpts as string) as string[];

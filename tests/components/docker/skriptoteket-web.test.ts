@@ -92,10 +92,44 @@ test("web container matches spec §2.2 exactly (except env, checked below)", asy
     logDriver: "json-file",
     logOpts: { "max-size": "10m", "max-file": "3" },
     removeVolumes: false,
-    wait: true,
-    waitTimeout: 180,
+    wait: false,
     destroyGraceSeconds: 30,
   });
+});
+
+test("the web and worker containers are health-gated: a gate per container with the health timeout and the stop grace", async () => {
+  build(true);
+  await h.settle();
+  const GATE = "pulumi-nodejs:dynamic/host:ContainerHealthGate";
+  for (const name of [webName, `skriptoteket-worker-${COMMIT.slice(0, 7)}`]) {
+    const gate = h.get(GATE, `${name}-health`);
+    expect([gate.inputs.container, gate.inputs.timeoutSeconds, gate.inputs.stopGraceSeconds]).toEqual([
+      h.get(T.container, name).inputs.name ?? gate.inputs.container,
+      180,
+      30,
+    ]);
+    expect(gate.options.dependencies).toContain(h.get(T.container, name).urn);
+    expect(gate.options.customTimeouts.create).toBe("330s");
+  }
+  // The retire step waits for both gates and keeps exactly the two new containers.
+  const retire = h.get("pulumi-nodejs:dynamic/host:ServiceContainers", "skriptoteket-web-retire");
+  expect(retire.inputs).toMatchObject({
+    serviceLabel: "education.hule.hemma.service",
+    services: ["skriptoteket-web", "skriptoteket-worker"],
+    stopGraceSeconds: 30,
+    others: [],
+  });
+  expect((retire.inputs.keep as string[]).length).toBe(2);
+  expect(retire.options.dependencies).toEqual(
+    expect.arrayContaining([
+      h.get(GATE, `${webName}-health`).urn,
+      h.get(GATE, `skriptoteket-worker-${COMMIT.slice(0, 7)}-health`).urn,
+    ]),
+  );
+  // The new worker starts only after the new web container passed its gate.
+  expect(h.get(T.container, `skriptoteket-worker-${COMMIT.slice(0, 7)}`).options.dependencies).toContain(
+    h.get(GATE, `${webName}-health`).urn,
+  );
 });
 
 test("no fixed container name: every replacement gets a fresh name (create-before-delete)", async () => {
@@ -197,7 +231,7 @@ test("without a worker there is one container; with one, a worker runs the queue
     { label: "education.hule.hemma.commit", value: COMMIT },
   ]);
   expect([w.inputs.wait, w.inputs.restart, w.inputs.logDriver]).toEqual([
-    true,
+    false,
     "unless-stopped",
     "json-file",
   ]);
