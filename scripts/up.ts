@@ -3,7 +3,9 @@
  *
  * Runs the project's own program (`index.ts`, through the Node.js language host, exactly as
  * `pulumi up --stack dev` in the repository does) with `up --refresh`, so hand-made drift is
- * repaired, on the local file backend in `.pulumi-state/backend`. Stack config: `Pulumi.dev.yaml`
+ * repaired, on the local file backend in `.pulumi-state/backend` (or the `file://` backend that
+ * `PULUMI_BACKEND_URL` names). A lock left by a run that was killed (its process is gone) is
+ * removed first and named, so the next `up` after a crash converges. Stack config: `Pulumi.dev.yaml`
  * plus the sandbox's `.sandbox/dev-overrides.yaml` (or `HEMMA_OVERRIDES_FILE`). A layer runs only
  * when this machine has or may download every provider plugin it needs; otherwise it is skipped
  * and named with the reason, and never reported as applied.
@@ -21,8 +23,10 @@ import {
   ensurePulumiCli,
   openProjectStack,
   pluginsFromSharedFolder,
+  PROJECT_NAME,
   REPO_ROOT,
 } from "./engine";
+import { clearStaleLocks } from "./stale-lock";
 import { listInstalledPlugins } from "./installed-plugins";
 import { planLayers, skipMessage } from "./layer-plan";
 import { layerRun, LAYERS, switchedOffMessage } from "./layer-program";
@@ -36,6 +40,18 @@ const USAGE = `usage: npm run up -- dev [--preview]
 exit codes: 0 ok, 1 failure, 2 usage`;
 
 class UsageError extends Error {}
+
+/** The directory of a `file://` backend URL (query such as `?no_tmp_dir=true` ignored), else undefined. */
+function fileBackendDir(url: string | undefined): string | undefined {
+  if (!url?.startsWith("file://")) {
+    if (url)
+      throw new UsageError(
+        `PULUMI_BACKEND_URL=${url}: npm run up converges the dev stack on a file:// backend only`,
+      );
+    return undefined;
+  }
+  return url.slice("file://".length).replace(/\?.*$/, "");
+}
 
 function say(line: string): void {
   process.stdout.write(`up: ${line}\n`);
@@ -70,6 +86,9 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
+  const stateDir = fileBackendDir(process.env.PULUMI_BACKEND_URL) ?? DEV_STATE_DIR;
+  for (const line of clearStaleLocks(stateDir, PROJECT_NAME, stackName)) say(line);
+
   const cli = ensurePulumiCli();
   const decisions = planLayers(LAYERS, listInstalledPlugins(cli), !pluginsFromSharedFolder());
   const run = layerRun(decisions, validation.config);
@@ -78,8 +97,8 @@ async function main(argv: string[]): Promise<number> {
 
   const stack = await openProjectStack({
     stackName,
-    stateDir: DEV_STATE_DIR,
-    passphrase: DEV_PASSPHRASE,
+    stateDir,
+    passphrase: process.env.PULUMI_CONFIG_PASSPHRASE ?? DEV_PASSPHRASE,
     create: true,
     env: { [SKIP_LAYERS_ENV]: run.skipped.join(",") },
   });
