@@ -29,7 +29,7 @@ import {
 } from "./sandbox-spec";
 import { DEV_OVERRIDES_FILE, writeDevOverrides } from "./sandbox-overrides";
 import { ensureImagesBuilt, loadImages } from "./sandbox-images";
-import { buildAppRepo, STANDARD_COMMITS, tarAppRepo } from "../sandbox/app-repo";
+import { APP_REPO_DIR, installAppRepository } from "./sandbox-app-repo";
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE_DIR = process.env.HEMMA_CACHE_DIR ?? path.join(os.homedir(), ".cache", "hemma-infra");
@@ -270,7 +270,7 @@ async function up(requestedPort: number | undefined): Promise<void> {
   // Nothing can be pulled: the stand-in images are built here and copied in (docs/decisions/0090).
   await ensureImagesBuilt();
   await loadImages(["docker", "exec", "-i", CONTAINER, "docker"]);
-  installAppRepository();
+  if (installAppRepository(CONTAINER, USER).installed) log(`installed the app repository at ${APP_REPO_DIR}`);
 
   const dir = sandboxDir(ROOT, CONTAINER);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -344,54 +344,6 @@ async function webPorts(): Promise<{ httpPort: number; httpsPort: number }> {
     httpPort: http ?? (mine ? DEFAULT_HTTP_PORT : await freeLoopbackPort()),
     httpsPort: https ?? (mine ? DEFAULT_HTTPS_PORT : await freeLoopbackPort()),
   };
-}
-
-/** Where the dev stack's `hemma:app.repoUrl` points inside the sandbox. */
-const APP_REPO_DIR = "/srv/git/skriptoteket.git";
-
-/**
- * Puts the Skriptoteket stand-in's repository at {@link APP_REPO_DIR}, owned by the login user
- * (git refuses to fetch from a repository another user owns), unless it already holds every
- * standard commit: commits a test pushed there stay (docs/decisions/0092).
- */
-function installAppRepository(): void {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-app-repo-"));
-  try {
-    const shas = buildAppRepo(path.join(work, "repo.git"), STANDARD_COMMITS);
-    const present = run(
-      "docker",
-      [
-        "exec",
-        CONTAINER,
-        "sh",
-        "-c",
-        Object.values(shas)
-          .map((sha) => `git -C ${APP_REPO_DIR} cat-file -e ${sha}^{commit}`)
-          .join(" && "),
-      ],
-      { allowFail: true },
-    );
-    if (present.status === 0) return;
-    const id = (flag: string): number =>
-      Number(run("docker", ["exec", CONTAINER, "id", flag, USER]).stdout.trim());
-    const tar = path.join(work, "repo.tar");
-    tarAppRepo(path.join(work, "repo.git"), tar, { uid: id("-u"), gid: id("-g") });
-    run(
-      "docker",
-      [
-        "exec",
-        "-i",
-        CONTAINER,
-        "sh",
-        "-c",
-        `set -e; install -d -m 0755 /srv/git; rm -rf ${APP_REPO_DIR}; tar -x -C /srv/git`,
-      ],
-      { inputBuffer: fs.readFileSync(tar) },
-    );
-    log(`installed the app repository at ${APP_REPO_DIR} (${Object.keys(shas).join(", ")})`);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
 }
 
 function down(): void {

@@ -177,6 +177,15 @@ describe("GET /metrics", () => {
   });
 });
 
+describe("the release header", () => {
+  it("names the release in a header on every response, also a refused write and a missing page", async () => {
+    expect((await get("/")).headers["x-skriptoteket-release"]).toBe("A");
+    const refused = await postJson("/notes", { text: "" });
+    expect([refused.status, refused.headers["x-skriptoteket-release"]]).toEqual([422, "A"]);
+    expect((await get("/no-such-page")).headers["x-skriptoteket-release"]).toBe("A");
+  });
+});
+
 describe("when the database goes down", () => {
   it("/healthz turns 503 and writes answer 503, while / still serves", async () => {
     world.cluster.stop();

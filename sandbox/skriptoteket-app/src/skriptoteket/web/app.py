@@ -67,6 +67,26 @@ class HttpMetricsMiddleware:
             http_metrics.finished(scope["method"], endpoint, status, time.perf_counter() - started)
 
 
+class ReleaseHeaderMiddleware:
+    """Names the release on every response, so a client under load can tell which version answered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_release(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-skriptoteket-release", RELEASE.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_release)
+
+
 def _route_template(scope: Scope) -> str:
     for route in scope["app"].router.routes:
         match, _ = route.matches(scope)
@@ -77,6 +97,7 @@ def _route_template(scope: Scope) -> str:
 
 app = FastAPI(title="Skriptoteket (sandbox stand-in)", docs_url=None, redoc_url=None, openapi_url=None)
 app.add_middleware(HttpMetricsMiddleware)
+app.add_middleware(ReleaseHeaderMiddleware)
 
 
 @app.exception_handler(psycopg2.OperationalError)
