@@ -7,8 +7,6 @@
  * the host's backup and cleanup units acting on those same containers. Tests run in order.
  */
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import { parse, stringify } from "yaml";
 import { startProjectStack, type ProjectStack, type Ran } from "./support/project-stack";
 
 const APP = "skriptoteket.hemma.test";
@@ -241,9 +239,7 @@ test("8. a row written through the app survives destroy and a new up; no named v
 });
 
 test("9. a change that replaces shared-postgres keeps its data", () => {
-  const overrides = parse(fs.readFileSync(s.overridesFile, "utf8")) as { config: Record<string, unknown> };
-  overrides.config["hemma:postgres"] = { settings: { max_connections: "120" } };
-  fs.writeFileSync(s.overridesFile, stringify(overrides), { mode: 0o600 });
+  s.override({ "hemma:postgres": { settings: { max_connections: "120" } } });
   const before = s.shOk("docker inspect -f '{{.Id}}' shared-postgres");
   const count = (): string =>
     s.shOk(
@@ -286,4 +282,58 @@ test("11. the cleanup timers' services find the web container by label and run t
     expect([unit, r.stdout.trim().split("\n")]).toEqual([unit, ["rc=0", "success"]]);
   }
   expect(s.shOk("systemctl is-enabled skriptoteket-login-events-cleanup.timer")).toBe("enabled");
+});
+
+/** Prometheus's HTTP API, from inside the sandbox (it is published on the sandbox's loopback only). */
+function prometheusApi(pathAndQuery: string): unknown {
+  return JSON.parse(s.shOk(`curl --silent --fail --max-time 10 http://127.0.0.1:9091${pathAndQuery}`));
+}
+
+test("12. Prometheus scrapes the app and itself, and its alert rules evaluate", async () => {
+  type Targets = { data: { activeTargets: { labels: { job: string }; health: string }[] } };
+  const health = (): Record<string, string> =>
+    Object.fromEntries(
+      (prometheusApi("/api/v1/targets") as Targets).data.activeTargets.map((t) => [t.labels.job, t.health]),
+    );
+  await until("both scrape targets up", 120_000, () => {
+    const h = health();
+    return h.skriptoteket === "up" && h.prometheus === "up";
+  });
+  expect(health()).toEqual({ skriptoteket: "up", prometheus: "up" });
+  type Rules = {
+    data: { groups: { name: string; rules: { name: string; health: string; lastEvaluation: string }[] }[] };
+  };
+  await until("the alert rules evaluated once", 120_000, () =>
+    (prometheusApi("/api/v1/rules") as Rules).data.groups
+      .flatMap((g) => g.rules)
+      .every((r) => !r.lastEvaluation.startsWith("0001-")),
+  );
+  const [group] = (prometheusApi("/api/v1/rules") as Rules).data.groups;
+  expect(group!.name).toBe("SkriptoteketAlerts");
+  expect(group!.rules.map((r) => [r.name, r.health]).sort()).toEqual([
+    ["SkriptoteketDown", "ok"],
+    ["SkriptoteketHighErrorRate", "ok"],
+    ["SkriptoteketHighLatency", "ok"],
+    ["SkriptoteketSessionFilesQuota", "ok"],
+  ]);
+  // The app's own series is scraped under the job the rules query.
+  type Query = { data: { result: { value: [number, string] }[] } };
+  const up = prometheusApi(`/api/v1/query?query=${encodeURIComponent('up{job="skriptoteket"}')}`) as Query;
+  expect(up.data.result.map((r) => r.value[1])).toEqual(["1"]);
+});
+
+test("13. a hand edit of a rendered observability config is drift, and up puts it back and reloads Prometheus", async () => {
+  const file = "/home/paunchygent/infrastructure/observability/prometheus/prometheus.yml";
+  const declared = s.shOk(`sha256sum ${file}`);
+  s.shOk(`sed -i 's/scrape_interval: 15s/scrape_interval: 59s/' ${file}`);
+  const d = drift();
+  expect(d.code).toBe(2);
+  expect(d.stdout).toMatch(/update urn:pulumi:dev::hemma::.*HostFile::\S*prometheus-yml\S*: .*digest/);
+  up();
+  expect(s.shOk(`sha256sum ${file}`)).toBe(declared);
+  type Config = { data: { yaml: string } };
+  await until("Prometheus to run the declared config again", 60_000, () =>
+    (prometheusApi("/api/v1/status/config") as Config).data.yaml.includes("scrape_interval: 15s"),
+  );
+  expect(drift().code).toBe(0);
 });

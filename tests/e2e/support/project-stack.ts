@@ -5,7 +5,7 @@
  * file backend in a temp dir. The sandbox's overrides file reaches the program through
  * `HEMMA_OVERRIDES_FILE`, so the tracked `Pulumi.dev.yaml` is what runs, unchanged.
  */
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -14,6 +14,8 @@ import { DEV_PASSPHRASE, engineEnv, ensurePulumiCli } from "../../../scripts/eng
 import { readSandboxInfo, sandboxDir, type SandboxInfo } from "../../../scripts/sandbox-spec";
 import { DEV_OVERRIDES_FILE } from "../../../scripts/sandbox-overrides";
 import { ROOT } from "./sandbox";
+import { parse, stringify } from "yaml";
+import { mergeValues } from "../../../config/overrides";
 
 /** Output of a finished command. */
 export interface Ran {
@@ -35,6 +37,15 @@ export interface ProjectStack {
   readonly env: NodeJS.ProcessEnv;
   /** Runs the `pulumi` CLI in the project directory (e.g. `["up", "--stack", "dev", "--yes"]`). */
   pulumi(args: string[], timeoutMs?: number): Ran;
+  /**
+   * Starts the `pulumi` CLI without blocking this process (so a load generator keeps running):
+   * the child, to signal it, and its outcome.
+   */
+  pulumiAsync(args: string[]): { child: ChildProcess; done: Promise<Ran> };
+  /** Starts `npm run up -- dev` the same way, with this stack's backend and overrides. */
+  npmUpAsync(): { child: ChildProcess; done: Promise<Ran> };
+  /** Adds or replaces keys in the overrides file (e.g. `hemma:app` → `{ commit }`); mappings merge. */
+  override(values: Record<string, unknown>): void;
   /** Runs `npm run drift -- dev` as a user would, with this stack's backend. */
   drift(): Ran;
   /** Runs bash as root inside the sandbox container (`docker exec`, independent of SSH). */
@@ -108,11 +119,44 @@ export function startProjectStack(label: string): ProjectStack {
           maxBuffer: 64 * 1024 * 1024,
         }),
       );
+    const runAsync = (cmd: string, args: string[]): { child: ChildProcess; done: Promise<Ran> } => {
+      const child = spawn(cmd, args, { cwd: ROOT, env });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on("data", (d: Buffer) => out.push(d));
+      child.stderr.on("data", (d: Buffer) => err.push(d));
+      const done = new Promise<Ran>((resolve) =>
+        child.on("close", (code) =>
+          resolve({
+            code: code ?? -1,
+            stdout: Buffer.concat(out).toString("utf8"),
+            stderr: Buffer.concat(err).toString("utf8"),
+          }),
+        ),
+      );
+      return { child, done };
+    };
+    const pulumiAsync = (args: string[]) => runAsync(cli, [...args, "--non-interactive", "--color", "never"]);
+    const npmUpAsync = () =>
+      runAsync(process.execPath, [
+        require.resolve("ts-node/dist/bin"),
+        "--transpile-only",
+        path.join(ROOT, "scripts", "up.ts"),
+        "dev",
+      ]);
+    const override = (values: Record<string, unknown>): void => {
+      const doc = parse(fs.readFileSync(overridesFile, "utf8")) as { config: Record<string, unknown> };
+      doc.config = mergeValues(doc.config, values) as Record<string, unknown>;
+      fs.writeFileSync(overridesFile, stringify(doc, { lineWidth: 0 }), { mode: 0o600 });
+    };
     return {
       info,
       overridesFile,
       env,
       pulumi,
+      pulumiAsync,
+      npmUpAsync,
+      override,
       drift: () =>
         finished(
           spawnSync(
