@@ -31,11 +31,13 @@ export interface CloudflareApiFiles {
   readonly logFile: string;
   /** What `sandbox up` started: pid, fingerprint, URLs. */
   readonly processFile: string;
-  /** The CA's key and certificate, made once. */
+  /** The CA's key, made once per sandbox directory. */
   readonly caKey: string;
+  /** The CA's certificate: what ddclient in the sandbox trusts. */
   readonly caCert: string;
-  /** The server's key and certificate, for the gateway address in {@link serverSanFile}. */
+  /** The server's key. */
   readonly serverKey: string;
+  /** The server's certificate, for the gateway address in `serverSanFile`, signed by the CA. */
   readonly serverCert: string;
   /** The address the server certificate was made for. */
   readonly serverSanFile: string;
