@@ -3,6 +3,7 @@ import type { HostConnectionArgs, HostConnectionState } from "./host-connection"
 import { connectionFailures, connectionInput } from "./host-connection";
 import {
   accountNameProblem,
+  asDeclared,
   CREATED_DIRECTORIES_REGISTRY,
   deleteFileScript,
   normalizeMode,
@@ -48,7 +49,7 @@ export function readDirectoryScript(path: string): string {
     "set -euo pipefail",
     `p=${shellQuote(path)}`,
     'if [ -d "$p" ] && [ ! -L "$p" ]; then',
-    "  echo exists=1; stat -c $'mode=%04a\\nowner=%U\\ngroup=%G' -- \"$p\"",
+    "  echo exists=1; stat -c $'mode=%04a\\nowner=%U\\nuid=%u\\ngroup=%G\\ngid=%g' -- \"$p\"",
     "else echo exists=0; fi",
   ].join("\n");
 }
@@ -91,7 +92,12 @@ async function readLive(
     readDirectoryScript(inputs.path),
   );
   const kv = parseKeyValues(res.stdout);
-  return { exists: kv.exists === "1", mode: kv.mode ?? "", owner: kv.owner ?? "", group: kv.group ?? "" };
+  return {
+    exists: kv.exists === "1",
+    mode: kv.mode ?? "",
+    owner: asDeclared(inputs.owner, kv.owner ?? "", kv.uid ?? ""),
+    group: asDeclared(inputs.group, kv.group ?? "", kv.gid ?? ""),
+  };
 }
 
 async function ensure(inputs: Inputs, created: string[]): Promise<HostDirectoryOutputs> {

@@ -12,6 +12,7 @@ import {
   pathProblem,
   readFileScript,
   writeFileScript,
+  asDeclared,
 } from "./remote-file";
 import { partialCreateError } from "./partial-create";
 import { remoteFailure, runRemote, runRemoteChecked } from "./ssh-pool";
@@ -250,7 +251,13 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
     }
     return {
       id,
-      props: { ...props, digest: live.digest, mode: live.mode, owner: live.owner, group: live.group },
+      props: {
+        ...props,
+        digest: live.digest,
+        mode: live.mode,
+        owner: asDeclared(props.owner, live.owner, live.uid),
+        group: asDeclared(props.group, live.group, live.gid),
+      },
     };
   },
 

@@ -196,7 +196,7 @@ export function readFileScript(path: string): string {
     `p=${shellQuote(path)}`,
     'if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo exists=0; exit 0; fi',
     "echo exists=1",
-    "stat --printf 'type=%F\\nmode=%a\\nowner=%U\\ngroup=%G\\n' -- \"$p\"",
+    "stat --printf 'type=%F\\nmode=%a\\nowner=%U\\nuid=%u\\ngroup=%G\\ngid=%g\\n' -- \"$p\"",
     'if [ -f "$p" ] && [ ! -L "$p" ]; then d=$(sha256sum -- "$p"); echo "digest=${d%% *}"; fi',
     "",
   ].join("\n");
@@ -205,7 +205,26 @@ export function readFileScript(path: string): string {
 /** Live state of a path; `digest` is "" unless it is a regular file (never a symlink). */
 export type FileState =
   | { exists: false }
-  | { exists: true; type: string; mode: string; owner: string; group: string; digest: string };
+  | {
+      exists: true;
+      type: string;
+      mode: string;
+      owner: string;
+      group: string;
+      /** Numeric ids, for an owner or group declared by number (a container's gid 101). */
+      uid: string;
+      gid: string;
+      digest: string;
+    };
+
+/**
+ * The live owner or group in the form it was declared: the number when the declaration is a
+ * number (whatever name the host gives that id), else the name. Otherwise a group declared as
+ * `101` would differ from the host's name for gid 101 on every refresh.
+ */
+export function asDeclared(declared: string, name: string, id: string): string {
+  return /^[0-9]+$/.test(declared) ? id : name;
+}
 
 /** Parse the output of {@link readFileScript}; throws on output it does not understand. */
 export function parseFileState(stdout: string): FileState {
@@ -226,7 +245,16 @@ export function parseFileState(stdout: string): FileState {
   if (mode === undefined) {
     throw new Error(`cannot parse file mode ${JSON.stringify(kv.mode)}`);
   }
-  return { exists: true, type: kv.type, mode, owner: kv.owner, group: kv.group, digest: kv.digest ?? "" };
+  return {
+    exists: true,
+    type: kv.type,
+    mode,
+    owner: kv.owner,
+    group: kv.group,
+    uid: kv.uid ?? "",
+    gid: kv.gid ?? "",
+    digest: kv.digest ?? "",
+  };
 }
 
 /**

@@ -10,6 +10,9 @@ export interface DockerDaemonTarget {
   readonly identityFile?: string;
 }
 
+/** Where the shared SSH connections' control sockets live (short: a unix socket path is limited). */
+export const SSH_CONTROL_DIR = "/tmp";
+
 /** Arguments for `new docker.Provider`: plain data so it is tested without the provider. */
 export interface DockerProviderSettings {
   /** Daemon URL. */
@@ -47,6 +50,14 @@ export function dockerProviderSettings(t: DockerDaemonTarget): DockerProviderSet
       "BatchMode=yes",
       "-o",
       `ConnectTimeout=${t.connectTimeoutSeconds}`,
+      // Every Docker API connection of the provider is an ssh process: share one SSH connection
+      // among them, or a burst of parallel operations exceeds sshd's MaxStartups (0037).
+      "-o",
+      "ControlMaster=auto",
+      "-o",
+      `ControlPath=${SSH_CONTROL_DIR}/hemma-ssh-%C`,
+      "-o",
+      "ControlPersist=60",
       ...(t.identityFile === undefined ? [] : ["-o", "IdentitiesOnly=yes", "-i", t.identityFile]),
     ],
   };

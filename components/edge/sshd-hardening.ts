@@ -24,6 +24,8 @@ export interface SshdHardeningArgs {
   readonly allowUsers: RenderArgs["allowUsers"];
   /** `PermitRootLogin`. */
   readonly permitRootLogin: RenderArgs["permitRootLogin"];
+  /** `MaxSessions`. Default: not set (sshd's 10). */
+  readonly maxSessions?: number;
   /** Seconds until the host reverts the drop-in unless a fresh login works. */
   readonly revertTimeoutSeconds: number;
 }

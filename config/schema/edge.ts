@@ -123,6 +123,11 @@ const sshHardeningSchema = z.strictObject({
   allowUsers: z.array(loginNameSchema).min(1).default(["root", "paunchygent"]),
   /** `PermitRootLogin`. Default `prohibit-password`. */
   permitRootLogin: z.enum(["no", "prohibit-password", "forced-commands-only"]).default("prohibit-password"),
+  /**
+   * `MaxSessions` per SSH connection: the docker provider runs one multiplexed session per Docker
+   * API connection, up to `pulumi up --parallel` at once (decision 0037). Default 32.
+   */
+  maxSessions: z.number({ error: "a whole number 1-256" }).int().min(1).max(256).default(32),
 });
 
 /** An extra UFW rule, written exactly as `ufw show added` prints it (without the leading `ufw `). */

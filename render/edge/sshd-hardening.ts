@@ -7,6 +7,11 @@ export interface SshdHardeningArgs {
   readonly allowUsers: readonly string[];
   /** `PermitRootLogin` value. */
   readonly permitRootLogin: "no" | "prohibit-password" | "forced-commands-only";
+  /**
+   * `MaxSessions`: sessions per SSH connection. The docker provider multiplexes one session per
+   * Docker API connection over one SSH connection (decision 0037). Absent: sshd's default (10).
+   */
+  readonly maxSessions?: number;
 }
 
 /** The directives of the drop-in, as `sshd -T` prints them (lower-case keyword, value). */
@@ -25,10 +30,11 @@ export function sshdHardeningDirectives(args: SshdHardeningArgs): Array<readonly
     ["PubkeyAuthentication", "yes"],
     ["PermitRootLogin", args.permitRootLogin],
     ["AllowUsers", args.allowUsers.join(" ")],
+    ...(args.maxSessions === undefined ? [] : [["MaxSessions", String(args.maxSessions)] as const]),
   ];
 }
 
-/** Renders `/etc/ssh/sshd_config.d/99-hardening.conf` (spec §7.1). */
+/** Renders `/etc/ssh/sshd_config.d/99-hardening.conf` (spec §7.1, plus `MaxSessions`). */
 export function renderSshdHardening(args: SshdHardeningArgs): string {
   const lines = [
     "# Managed by hemma-infra (render/edge/sshd-hardening.ts); local edits are reverted.",

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { sha256Hex } from "../../providers/digest";
 import {
+  asDeclared,
   deleteFileScript,
   NO_PARENT_EXIT,
   normalizeMode,
@@ -177,8 +178,16 @@ describe("readFileScript / parseFileState", () => {
       mode: "0604",
       owner: OWNER,
       group: GROUP,
+      uid: String(process.getuid!()),
+      gid: String(process.getgid!()),
       digest: sha256Hex("hello\n"),
     });
+  });
+
+  test("asDeclared answers by number for an owner or group declared by number, else by name", () => {
+    expect(asDeclared("101", "messagebus", "101")).toBe("101");
+    expect(asDeclared("root", "root", "0")).toBe("root");
+    expect(asDeclared("101", "nginx", "102")).toBe("102");
   });
 
   test("reports a missing file as gone and a symlink without a digest", () => {

@@ -20,6 +20,12 @@ test("ssh:// pins the host key and fails fast", () => {
       "BatchMode=yes",
       "-o",
       "ConnectTimeout=7",
+      "-o",
+      "ControlMaster=auto",
+      "-o",
+      "ControlPath=/tmp/hemma-ssh-%C",
+      "-o",
+      "ControlPersist=60",
     ],
   });
 });

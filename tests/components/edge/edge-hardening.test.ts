@@ -106,6 +106,7 @@ test("sshd drop-in sits between the revert Arm and the fresh-login Confirm", asy
   const content = renderSshdHardening({
     allowUsers: ["root", "paunchygent"],
     permitRootLogin: "prohibit-password",
+    maxSessions: 32,
   });
   expect(arm.inputs).toMatchObject({
     name: "sshd",

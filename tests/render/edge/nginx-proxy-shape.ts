@@ -8,8 +8,6 @@
  * 80 with the include and the ACME challenge location. nginx-proxy runs with `HSTS=off`
  * (docs/decisions/0061), so no template HSTS header appears here.
  */
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 
 /** One `VIRTUAL_HOST`. */
 export interface ShapeVhost {
@@ -164,27 +162,4 @@ http {
 ${servers.join("\n")}
 }
 `;
-}
-
-/** Writes a throw-away self-signed certificate for `app.test` as `<dir>/key.pem` and `<dir>/cert.pem`. */
-export function writeSelfSignedCert(dir: string): void {
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=app.test",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { stdio: "ignore" },
-  );
 }

@@ -14,7 +14,8 @@ import { edgeSchema } from "../../../config/schema/edge";
 import { renderHtpasswd } from "../../../render/edge/htpasswd";
 import { renderVhostFiles } from "../../../render/edge/nginx-hardening";
 import { renderProbeFilter } from "../../../render/edge/fail2ban";
-import { nginxProxyShapedConfig, writeSelfSignedCert } from "./nginx-proxy-shape";
+import { nginxProxyShapedConfig } from "./nginx-proxy-shape";
+import { writeSelfSignedCert } from "../../support/tls";
 
 const edge = edgeSchema.parse({});
 const asRoot = process.getuid?.() === 0;

@@ -17,6 +17,7 @@ describe("hemma:edge defaults", () => {
       dropInPath: "/etc/ssh/sshd_config.d/99-hardening.conf",
       allowUsers: ["root", "paunchygent"],
       permitRootLogin: "prohibit-password",
+      maxSessions: 32,
     });
     expect(edge.basicAuth.map((b) => b.vhost)).toEqual([
       "jaeger.hemma.hule.education",

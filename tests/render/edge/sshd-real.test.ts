@@ -52,6 +52,7 @@ beforeEach(() => {
   args = {
     allowUsers: ["root", "paunchygent"],
     permitRootLogin: "prohibit-password",
+    maxSessions: 32,
     dropInPath: join(etc, "sshd_config.d/99-hardening.conf"),
     sshd,
   };
@@ -59,7 +60,7 @@ beforeEach(() => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-test("the drop-in holds exactly the directives of spec §7.1", () => {
+test("the drop-in holds exactly the directives of spec §7.1, and MaxSessions for the docker provider's shared connection", () => {
   expect(renderSshdHardening(args)).toBe(
     [
       "# Managed by hemma-infra (render/edge/sshd-hardening.ts); local edits are reverted.",
@@ -68,6 +69,7 @@ test("the drop-in holds exactly the directives of spec §7.1", () => {
       "PubkeyAuthentication yes",
       "PermitRootLogin prohibit-password",
       "AllowUsers root paunchygent",
+      "MaxSessions 32",
       "",
     ].join("\n"),
   );
@@ -88,6 +90,7 @@ test("sshd -t accepts the full config with the drop-in in place, and sshd -T sho
       "pubkeyauthentication yes",
       "allowusers root",
       "allowusers paunchygent",
+      "maxsessions 32",
     ]),
   );
 });

@@ -12,7 +12,8 @@ import {
   nginxReloadCommand,
   nginxSnippetValidateCommand,
 } from "../../../render/edge/validate-commands";
-import { nginxProxyShapedConfig, writeSelfSignedCert } from "./nginx-proxy-shape";
+import { nginxProxyShapedConfig } from "./nginx-proxy-shape";
+import { writeSelfSignedCert } from "../../support/tls";
 
 const edge = edgeSchema.parse({});
 let dir: string;

@@ -2,7 +2,7 @@
  * The local Cloudflare API over loopback HTTP: every endpoint, every refusal, the envelope, paging
  * and token scoping, as a client (the provider, ddclient) sees them.
  */
-import { execFileSync } from "child_process";
+import { writeSelfSignedCert } from "../../support/tls";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -611,27 +611,7 @@ describe("startCloudflareApi", () => {
   it("serves HTTPS with a given certificate (ddclient only speaks HTTPS to Cloudflare)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfapi-tls-"));
     try {
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-days",
-          "1",
-          "-subj",
-          "/CN=127.0.0.1",
-          "-addext",
-          "subjectAltName=IP:127.0.0.1",
-          "-keyout",
-          path.join(dir, "key.pem"),
-          "-out",
-          path.join(dir, "cert.pem"),
-        ],
-        { stdio: "ignore" },
-      );
+      writeSelfSignedCert(dir, { commonName: "127.0.0.1", subjectAltName: "IP:127.0.0.1" });
       const cert = fs.readFileSync(path.join(dir, "cert.pem"));
       const tls = await startCloudflareApi({
         zones: [{ id: Z1, name: "hemma.test" }],
