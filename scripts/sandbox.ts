@@ -65,10 +65,11 @@ const USAGE = `usage: npm run sandbox -- <command>
                     (sshd on 127.0.0.1:N: --port, else $HEMMA_SANDBOX_PORT, else the running
                     sandbox's port, else ${DEFAULT_PORT}); $HEMMA_SANDBOX_NAME names another sandbox.
                     Its ports 80/443 (nginx-proxy) are published on 127.0.0.1 too: the running
-                    sandbox's, else ${DEFAULT_HTTP_PORT}/${DEFAULT_HTTPS_PORT} for the default sandbox, free ports for others
-                    Its local Cloudflare API (zone and tokens of Pulumi.dev.yaml) runs on this machine at the
-                    gateway of the sandbox's own network: HTTP :8787 for Pulumi, HTTPS :8443 for ddclient
-  down              stop the local Cloudflare API (its records stay), remove the sandbox container and network
+                    sandbox's, else ${DEFAULT_HTTP_PORT}/${DEFAULT_HTTPS_PORT} for the default sandbox, free ports for others.
+                    Its local Cloudflare API (zone and tokens of Pulumi.dev.yaml) runs on this machine
+                    at the gateway of the sandbox's own network: HTTP :8787 for Pulumi, HTTPS :8443
+                    for ddclient
+  down              stop the local Cloudflare API (its records stay), remove the container and network
   status            print running/stopped, the SSH port and the local Cloudflare API
   ssh [command...]  log in as ${USER} with the pinned host key (or run the command)
 
