@@ -18,7 +18,13 @@ export interface StackOverrides {
 export const STACK_OVERRIDES: Readonly<Record<string, StackOverrides>> = {
   dev: {
     file: ".sandbox/dev-overrides.yaml",
-    provides: ["hemma:ssh.hostKey", "hemma:sshPrivateKey"],
+    provides: [
+      "hemma:ssh.hostKey",
+      "hemma:sshPrivateKey",
+      "hemma:dns.apiBaseUrl",
+      "hemma:dns.ddclient.server",
+      "hemma:dns.ddclient.caFile",
+    ],
     writtenBy: "npm run sandbox -- up",
   },
 };

@@ -13,7 +13,11 @@ mirror="${HEMMA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 suite=bookworm
 # docker.io and iptables: hemma runs its containers on the host's own Docker Engine, so the sandbox
 # does too (docs/decisions/0035); git: the app images are built on the host from a repository.
-packages=systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,procps,docker.io,iptables,git,curl,ca-certificates,less
+# ddclient keeps the host record current (docs/decisions/0094); debootstrap installs no Recommends,
+# and without libio-socket-ssl-perl ddclient cannot speak the HTTPS its Cloudflare protocol always uses
+# (perl-openssl-defaults provides the virtual perl-openssl-abi-3 its libnet-ssleay-perl needs, which
+# debootstrap does not resolve).
+packages=systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,procps,docker.io,iptables,git,curl,ca-certificates,less,ddclient,libio-socket-ssl-perl,perl-openssl-defaults
 
 [ "$(id -u)" -eq 0 ] || { echo "build-rootfs: must run as root (debootstrap, chroot)" >&2; exit 1; }
 if ! command -v debootstrap >/dev/null; then
@@ -61,6 +65,9 @@ in_root systemctl enable docker.service containerd.service >&2
 # Left enabled, e2scrub_all.timer fails after a daemon-reload and the system reports degraded.
 in_root systemctl mask getty@tty1.service console-getty.service systemd-firstboot.service e2scrub_all.timer e2scrub_all.service e2scrub_reap.service >&2
 in_root systemctl enable ssh.service >&2
+# ddclient's package enables its daemon with a placeholder config; the dns layer writes the real one
+# and enables it, so a sandbox that runs no dns layer has no daemon polling a service it cannot reach.
+in_root systemctl disable ddclient.service >&2
 printf 'hemma-sandbox\n' >"$rootfs/etc/hostname"
 : >"$rootfs/etc/machine-id"
 in_root apt-get clean

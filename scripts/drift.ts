@@ -16,7 +16,7 @@ import type { EngineEvent, OpType, Stack, StepEventMetadata } from "@pulumi/pulu
 const USAGE = `usage: npm run drift -- <stack>
 
 Runs \`pulumi preview --refresh --expect-no-changes\` for <stack> (read-only: no state is
-written) and prints a summary line first, then the details.
+written) and prints a summary line first, then the details (the preview with --diff).
 
 Backend and secrets: PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE (or PULUMI_ACCESS_TOKEN)
 from the environment; without PULUMI_BACKEND_URL the dev stack uses the local file backend in
@@ -226,6 +226,9 @@ export async function detectDrift(stack: Stack, onOutput?: (out: string) => void
     await stack.preview({
       refresh: true,
       expectNoChanges: true,
+      // The log after the summary shows old and new values: what a record nobody declared is,
+      // where the summary can only name the field `undeclared` (docs/decisions/0095).
+      diff: true,
       color: "never",
       onEvent: (e) => events.push(e),
       ...(onOutput ? { onOutput } : {}),
@@ -324,7 +327,7 @@ async function main(): Promise<number> {
   process.stdout.write(`${formatDrift(result).join("\n")}\n`);
   // The engine's own preview text follows the summary, for whoever needs the detail.
   if (log.length > 0)
-    process.stdout.write(`\n--- pulumi preview --refresh --expect-no-changes ---\n${log.join("")}`);
+    process.stdout.write(`\n--- pulumi preview --refresh --expect-no-changes --diff ---\n${log.join("")}`);
   return result.code;
 }
 

@@ -42,7 +42,7 @@ export const LAYERS: readonly ProgramLayer[] = [
   {
     layer: "dns",
     plugins: [pluginOf("@pulumi/cloudflare")],
-    provenBy: "mock tests (npm test)",
+    provenBy: "mock tests (npm test) and, where the plugin is installed, tests/e2e/dns.e2e.test.ts",
     enabled: (c) => c.features.dns,
   },
   {

@@ -94,6 +94,8 @@ export interface PlanFill {
   readonly path: string;
   /** Placeholder of a valid shape. */
   readonly value: string;
+  /** Only for these stacks (keys an overrides file supplies there and that stay unset elsewhere). Default every stack. */
+  readonly stacks?: readonly string[];
 }
 
 function u32(n: number): Buffer {
@@ -113,24 +115,30 @@ export const PLAN_FILLS: readonly PlanFill[] = [
   { path: "hemma:ssh.hostKey", value: PLACEHOLDER_HOST_KEY },
   { path: "hemma:letsencrypt.email", value: "unset@plan.invalid" },
   { path: "hemma:dns.zoneId", value: "00000000000000000000000000000000" },
+  // The sandbox's local Cloudflare API (docs/decisions/0093); prod talks to Cloudflare itself.
+  { path: "hemma:dns.apiBaseUrl", value: "http://unset.plan.invalid/client/v4", stacks: ["dev"] },
+  { path: "hemma:dns.ddclient.server", value: "unset.plan.invalid/client/v4", stacks: ["dev"] },
+  { path: "hemma:dns.ddclient.caFile", value: "/unset.plan.invalid/ca.pem", stacks: ["dev"] },
 ];
 
 /**
  * The config entries plan checks: the committed file's entries without its secrets, plus one
  * plaintext placeholder per known secret, plus placeholders for {@link PLAN_FILLS} the file
- * lacks (only inside areas that exist). Pure.
+ * lacks (only inside areas that exist, and a fill limited to some stacks only for `stack`). Pure.
  *
  * @returns the entries and the key paths that were filled
  */
 export function planEntries(
   entries: readonly ConfigEntry[],
   fills: readonly PlanFill[] = PLAN_FILLS,
+  stack?: string,
 ): { entries: ConfigEntry[]; unset: string[] } {
   const out: ConfigEntry[] = entries
     .filter((e) => !(e.key.startsWith("hemma:") && isSecretKey(e.key.slice("hemma:".length))))
     .map((e) => ({ ...e, value: structuredClone(e.value) }));
   const unset: string[] = [];
   for (const fill of fills) {
+    if (fill.stacks !== undefined && (stack === undefined || !fill.stacks.includes(stack))) continue;
     const [top, ...rest] = fill.path.split(".");
     const entry = out.find((e) => e.key === top);
     if (entry === undefined || rest.length === 0 || !isRecord(entry.value)) continue;
@@ -372,7 +380,7 @@ export function loadPlanConfig(projectDir: string, stack: string): PlanConfig {
   if (!fs.existsSync(file)) return { ok: false, problems: [`  ${file}: no such stack file`] };
   const read = readStackFile(file, `Pulumi.${stack}.yaml`, "stack");
   if (!read.entries) return { ok: false, problems: read.issues.map(formatIssue) };
-  const planned = planEntries(read.entries);
+  const planned = planEntries(read.entries, PLAN_FILLS, stack);
   const result = checkConfig(planned.entries, stack);
   const problems = [...read.issues, ...result.issues, ...result.pending];
   if (problems.length > 0 || !result.config) return { ok: false, problems: problems.map(formatIssue) };

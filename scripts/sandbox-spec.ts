@@ -45,6 +45,8 @@ export interface SandboxRunOptions {
   readonly httpsPort: number;
   /** Build-input hash, stored as a label so `up` can tell a stale container. */
   readonly inputsHash: string;
+  /** Docker network of its own (named like the container); its gateway is where the local Cloudflare API listens. */
+  readonly network: string;
 }
 
 /**
@@ -53,7 +55,9 @@ export interface SandboxRunOptions {
  * are what systemd needs instead. NET_ADMIN lets the inner Docker Engine build its bridge and
  * iptables rules, SYS_PTRACE lets it `docker exec` into them, and /var/lib/docker is a volume of its own so the inner engine's vfs layers
  * do not sit on the container's overlay (docs/decisions/0035). sshd, HTTP and HTTPS are
- * published on 127.0.0.1 only: the sandbox must never be reachable from another machine.
+ * published on 127.0.0.1 only: the sandbox must never be reachable from another machine. The
+ * container sits on a network of its own, whose gateway address is this machine's side of it,
+ * where the sandbox's local Cloudflare API listens (docs/decisions/0093).
  */
 export function dockerRunArgs(opts: SandboxRunOptions): string[] {
   return [
@@ -63,6 +67,8 @@ export function dockerRunArgs(opts: SandboxRunOptions): string[] {
     opts.container,
     "--hostname",
     "hemma-sandbox",
+    "--network",
+    opts.network,
     "--label",
     `hemma-sandbox.inputs=${opts.inputsHash}`,
     "--cap-add",
@@ -114,6 +120,7 @@ export function runArgsHash(): string {
     httpPort: 2,
     httpsPort: 3,
     inputsHash: "h",
+    network: "n",
   });
   return createHash("sha256").update(JSON.stringify(template)).digest("hex").slice(0, 8);
 }
@@ -158,6 +165,21 @@ export interface SandboxInfo {
   readonly privateKeyPath: string;
   /** Absolute path of the known_hosts file pinning `hostKey`. */
   readonly knownHostsPath: string;
+  /** The sandbox's Docker network (absent for a sandbox started before it had one). */
+  readonly network?: string;
+  /** Its local Cloudflare API (docs/decisions/0093). */
+  readonly cloudflareApi?: {
+    /** Plain-HTTP base URL, the dev stack's `hemma:dns.apiBaseUrl`. */
+    readonly url: string;
+    /** HTTPS base URL, ddclient's `server=` with the scheme. */
+    readonly tlsUrl: string;
+    /** The CA that signed its certificate, on this machine. */
+    readonly caFile: string;
+    /** Its records file. */
+    readonly stateFile: string;
+    /** Its request log. */
+    readonly logFile: string;
+  };
 }
 
 /** Name of the developer's sandbox container (`HEMMA_SANDBOX_NAME` picks another, e.g. CI's). */

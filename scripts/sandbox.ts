@@ -3,8 +3,11 @@
  *
  * `up` starts Docker Engine when it is not running, builds the Debian bookworm image once
  * (cached, keyed by a hash of `sandbox/build-rootfs.sh` and `sandbox/rootfs/`), boots it with
- * systemd as PID 1 and sshd on a loopback port, installs a client key and pins the sandbox's
- * host key in `.sandbox/` (untracked), where the dev stack, the e2e suite and the bench read it.
+ * systemd as PID 1 and sshd on a loopback port on a Docker network of its own, installs a client
+ * key and pins the sandbox's host key in `.sandbox/` (untracked), where the dev stack, the e2e
+ * suite and the bench read it, and starts the sandbox's local Cloudflare API on that network's
+ * gateway (docs/decisions/0093). `down` stops the API (its records stay) and removes the
+ * container and its network.
  *
  * Exit codes: 0 success; 1 a step failed (message on stderr); 2 usage error;
  * `ssh` exits with the remote command's code.
@@ -28,6 +31,15 @@ import {
   type SandboxInfo,
 } from "./sandbox-spec";
 import { DEV_OVERRIDES_FILE, writeDevOverrides } from "./sandbox-overrides";
+import {
+  CloudflareApiError,
+  cloudflareApiStatus,
+  ensureCloudflareApi,
+  ensureSandboxNetwork,
+  removeSandboxNetwork,
+  stopCloudflareApi,
+} from "./sandbox-cloudflare";
+import { SANDBOX_CA_FILE, cloudflareApiFiles, dnsOverrides } from "./sandbox-cloudflare-spec";
 import { ensureImagesBuilt, loadImages } from "./sandbox-images";
 import { APP_REPO_DIR, installAppRepository } from "./sandbox-app-repo";
 
@@ -53,9 +65,12 @@ const USAGE = `usage: npm run sandbox -- <command>
                     (sshd on 127.0.0.1:N: --port, else $HEMMA_SANDBOX_PORT, else the running
                     sandbox's port, else ${DEFAULT_PORT}); $HEMMA_SANDBOX_NAME names another sandbox.
                     Its ports 80/443 (nginx-proxy) are published on 127.0.0.1 too: the running
-                    sandbox's, else ${DEFAULT_HTTP_PORT}/${DEFAULT_HTTPS_PORT} for the default sandbox, free ports for others
-  down              remove the sandbox container
-  status            print running/stopped and the SSH port
+                    sandbox's, else ${DEFAULT_HTTP_PORT}/${DEFAULT_HTTPS_PORT} for the default sandbox, free ports for others.
+                    Its local Cloudflare API (zone and tokens of Pulumi.dev.yaml) runs on this machine
+                    at the gateway of the sandbox's own network: HTTP :8787 for Pulumi, HTTPS :8443
+                    for ddclient
+  down              stop the local Cloudflare API (its records stay), remove the container and network
+  status            print running/stopped, the SSH port and the local Cloudflare API
   ssh [command...]  log in as ${USER} with the pinned host key (or run the command)
 
 exit codes: 0 ok, 1 failure, 2 usage; ssh passes the remote exit code through`;
@@ -240,8 +255,19 @@ async function up(requestedPort: number | undefined): Promise<void> {
     );
     run("docker", ["rm", "--force", "--volumes", CONTAINER]);
   }
+  const gateway = ensureSandboxNetwork(CONTAINER);
   if (!inspectContainer()) {
-    run("docker", dockerRunArgs({ container: CONTAINER, image, sshPort: port, inputsHash: hash, ...web }));
+    run(
+      "docker",
+      dockerRunArgs({
+        container: CONTAINER,
+        image,
+        sshPort: port,
+        inputsHash: hash,
+        network: CONTAINER,
+        ...web,
+      }),
+    );
   }
 
   const state = await waitFor("systemd to finish booting", BOOT_TIMEOUT_MS, () => {
@@ -301,6 +327,21 @@ async function up(requestedPort: number | undefined): Promise<void> {
   const knownHostsPath = path.join(dir, "known_hosts");
   fs.writeFileSync(knownHostsPath, knownHostsLine("127.0.0.1", port, hostKey));
 
+  const api = await ensureCloudflareApi({ sandboxDir: dir, gateway, log });
+  // ddclient trusts only this CA for the API (its ssl_ca_file=), as hemma trusts Cloudflare's.
+  run(
+    "docker",
+    [
+      "exec",
+      "-i",
+      CONTAINER,
+      "sh",
+      "-c",
+      `install -d -m 0755 ${path.posix.dirname(SANDBOX_CA_FILE)} && cat > ${SANDBOX_CA_FILE}.tmp && chmod 0644 ${SANDBOX_CA_FILE}.tmp && mv ${SANDBOX_CA_FILE}.tmp ${SANDBOX_CA_FILE}`,
+    ],
+    { input: api.caCert },
+  );
+
   const info: SandboxInfo = {
     container: CONTAINER,
     image,
@@ -311,6 +352,14 @@ async function up(requestedPort: number | undefined): Promise<void> {
     hostKey,
     privateKeyPath,
     knownHostsPath,
+    network: CONTAINER,
+    cloudflareApi: {
+      url: api.url,
+      tlsUrl: api.tlsUrl,
+      caFile: cloudflareApiFiles(dir).caCert,
+      stateFile: api.stateFile,
+      logFile: api.logFile,
+    },
   };
   // Prove the whole path (published port, sshd, key, pinned host key, sudo) before reporting success.
   await waitFor("sshd to accept the client key", 30_000, () =>
@@ -326,6 +375,7 @@ async function up(requestedPort: number | undefined): Promise<void> {
     ROOT,
     info,
     fs.readFileSync(privateKeyPath, "utf8"),
+    dnsOverrides(gateway),
     path.join(dir, DEV_OVERRIDES_FILE),
   );
   log(
@@ -346,14 +396,17 @@ async function webPorts(): Promise<{ httpPort: number; httpsPort: number }> {
   };
 }
 
-function down(): void {
-  if (!inspectContainer()) {
-    log(`down: no container ${CONTAINER}`);
-    return;
+async function down(): Promise<void> {
+  const dir = sandboxDir(ROOT, CONTAINER);
+  if (await stopCloudflareApi(dir))
+    log(`down: stopped the local Cloudflare API (records kept in ${cloudflareApiFiles(dir).stateFile})`);
+  if (!inspectContainer()) log(`down: no container ${CONTAINER}`);
+  else {
+    // --volumes: the inner Docker Engine's data (an anonymous volume) goes with the container.
+    run("docker", ["rm", "--force", "--volumes", CONTAINER]);
+    log(`down: removed ${CONTAINER}`);
   }
-  // --volumes: the inner Docker Engine's data (an anonymous volume) goes with the container.
-  run("docker", ["rm", "--force", "--volumes", CONTAINER]);
-  log(`down: removed ${CONTAINER}`);
+  removeSandboxNetwork(CONTAINER);
 }
 
 function status(): number {
@@ -367,6 +420,7 @@ function status(): number {
     process.stdout.write(
       `${c.running ? "running" : "stopped"} ${CONTAINER} ssh 127.0.0.1:${c.port ?? "?"} http 127.0.0.1:${c.httpPort ?? "?"} https 127.0.0.1:${c.httpsPort ?? "?"} image ${c.image}\n`,
     );
+  process.stdout.write(`${cloudflareApiStatus(sandboxDir(ROOT, CONTAINER))}\n`);
   return 0;
 }
 
@@ -412,7 +466,7 @@ async function main(argv: string[]): Promise<number> {
       await up(parsePort(rest));
       return 0;
     case "down":
-      down();
+      await down();
       return 0;
     case "status":
       return status();
@@ -437,7 +491,7 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     process.stderr.write(
-      `sandbox: ${err instanceof SandboxError ? err.message : String(err instanceof Error ? err.stack : err)}\n`,
+      `sandbox: ${err instanceof SandboxError || err instanceof CloudflareApiError ? err.message : String(err instanceof Error ? err.stack : err)}\n`,
     );
     process.exit(1);
   },

@@ -95,6 +95,15 @@ async function main(argv: string[]): Promise<number> {
   for (const d of decisions) if (!d.apply) say(skipMessage(d));
   for (const layer of run.switchedOff) say(switchedOffMessage(layer, stackName));
 
+  // The provider retries an unreachable API for minutes; a stopped sandbox API is said at once.
+  const apiBaseUrl = validation.config.dns?.apiBaseUrl;
+  if (run.built.includes("dns") && apiBaseUrl !== undefined && !(await answers(apiBaseUrl))) {
+    process.stderr.write(
+      `up: the Cloudflare API at ${apiBaseUrl} (hemma:dns.apiBaseUrl) does not answer: run \`npm run sandbox -- up\`\n`,
+    );
+    return 1;
+  }
+
   const stack = await openProjectStack({
     stackName,
     stateDir,
@@ -120,6 +129,16 @@ async function main(argv: string[]): Promise<number> {
   report("converged", result.summary.resourceChanges ?? {});
   say(`took ${Math.round((Date.now() - started) / 1000)} s`);
   return 0;
+}
+
+/** Whether anything answers HTTP at `baseUrl` (any status: the question is only whether it listens). */
+async function answers(baseUrl: string): Promise<boolean> {
+  try {
+    await fetch(`${baseUrl.replace(/\/+$/, "")}/user/tokens/verify`, { signal: AbortSignal.timeout(5000) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,9 +1,10 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { UndeclaredDnsRecords } from "../../providers/undeclared-dns-records";
 
 /** The host's own A record, whose address ddclient on the host keeps current. */
 export interface HostRecordArgs {
-  /** Full name, e.g. `hemma.hule.education`. */
+  /** Full name, e.g. `hemma.hule.education`, or the zone itself (dev's `hemma.test`). */
   readonly name: string;
   /** Address the record is created with; ignored after creation (ddclient owns it). */
   readonly initialAddress: string;
@@ -31,6 +32,10 @@ export interface HemmaDnsRecordsArgs {
   readonly host: HostRecordArgs;
   /** The vhost names, each a CNAME to the host record. Order does not matter. */
   readonly aliases: readonly AliasRecordArgs[];
+  /** A token that may list the zone's records, for the report of undeclared ones (secret). */
+  readonly apiToken: pulumi.Input<string>;
+  /** Base URL of the API, as the provider's `baseUrl`. Default Cloudflare's own. */
+  readonly apiBaseUrl?: string;
 }
 
 /** Comment put on every record so a person in the Cloudflare dashboard knows who owns it. */
@@ -40,9 +45,11 @@ export const HOST_COMMENT = "managed by hemma-infra (Pulumi); address kept curre
 
 /**
  * Child resource name of a record: the component name plus the record's labels below the zone,
- * dot-free (`dns-grafana-hemma`). Stable for a given name, so renaming a vhost replaces its record.
+ * dot-free (`dns-grafana-hemma`), or `-apex` for the zone itself. Stable for a given name, so
+ * renaming a vhost replaces its record.
  */
 export function recordResourceName(component: string, fullName: string, zone: string): string {
+  if (fullName === zone) return `${component}-apex`;
   if (!fullName.endsWith(`.${zone}`)) throw new Error(`DNS name ${fullName} is not inside the zone ${zone}`);
   return `${component}-${fullName.slice(0, -zone.length - 1).replace(/\./g, "-")}`;
 }
@@ -55,13 +62,16 @@ export function recordResourceName(component: string, fullName: string, zone: st
  * record's existence, TTL and proxy mode, and drift in those is reported). The vhost names are
  * CNAMEs to the host record, so they follow every address change without a second updater.
  * Names are full names: Cloudflare returns full names, and a relative one would differ on every
- * refresh. See docs/decisions/0080-cloudflare-dns-records.md.
+ * refresh. See docs/decisions/0080-cloudflare-dns-records.md. Every other record of the zone is
+ * left alone and reported once as undeclared (docs/decisions/0095).
  */
 export class HemmaDnsRecords extends pulumi.ComponentResource {
   /** The host's A record. */
   readonly hostRecord: cloudflare.DnsRecord;
   /** The vhost CNAMEs, keyed by full name. */
   readonly aliasRecords: Readonly<Record<string, cloudflare.DnsRecord>>;
+  /** The zone's records this component does not declare. */
+  readonly undeclared: UndeclaredDnsRecords;
 
   constructor(name: string, args: HemmaDnsRecordsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hemma:dns:HemmaDnsRecords", name, {}, opts);
@@ -71,6 +81,8 @@ export class HemmaDnsRecords extends pulumi.ComponentResource {
       if (seen.has(alias.name))
         throw new Error(`HemmaDnsRecords ${name}: DNS name ${alias.name} is declared twice`);
       seen.add(alias.name);
+      if (alias.name === args.zone)
+        throw new Error(`HemmaDnsRecords ${name}: ${alias.name} is the zone apex, which cannot be a CNAME`);
       if (alias.proxied && alias.ttl !== 1) {
         throw new Error(
           `HemmaDnsRecords ${name}: ${alias.name} is proxied, so its ttl must be 1 (automatic), not ${alias.ttl}`,
@@ -112,7 +124,21 @@ export class HemmaDnsRecords extends pulumi.ComponentResource {
       );
     }
     this.aliasRecords = aliasRecords;
+    this.undeclared = new UndeclaredDnsRecords(
+      `${name}-undeclared`,
+      {
+        zoneId: args.zoneId,
+        apiToken: args.apiToken,
+        ...(args.apiBaseUrl !== undefined ? { apiBaseUrl: args.apiBaseUrl } : {}),
+        declaredIds: [this.hostRecord.id, ...Object.values(aliasRecords).map((r) => r.id)],
+      },
+      { parent: this },
+    );
 
-    this.registerOutputs({ hostRecord: this.hostRecord, aliasRecords: this.aliasRecords });
+    this.registerOutputs({
+      hostRecord: this.hostRecord,
+      aliasRecords: this.aliasRecords,
+      undeclared: this.undeclared,
+    });
   }
 }

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { CrossAreaIssue } from "./cross-checks";
+import { absolutePathSchema } from "./fields";
 import { isHostname, isIpv4 } from "./hostname";
+import { ROUTED_SERVICES, observabilitySchema } from "./observability";
 
 /**
  * Cloudflare's TTL rule: 1 means "automatic", otherwise 60-86400 seconds (30 only on
@@ -29,6 +31,84 @@ export const dnsRecordSchema = z.strictObject({
   /** TTL in seconds, or 1 for automatic. Default 300. */
   ttl: ttlSchema.default(300),
 });
+
+/**
+ * A base URL of Cloudflare's v4 API (or a stand-in for it): `http(s)://host[:port][/path]`, no
+ * credentials, query or fragment.
+ */
+const apiBaseUrlSchema = z
+  .string({ error: "an http(s) URL such as https://api.cloudflare.com/client/v4" })
+  .refine(isApiBaseUrl, {
+    error: "an http(s) URL without credentials, query or fragment, such as http://172.18.0.1:8787/client/v4",
+  });
+
+/** Whether `value` is an http(s) URL with a host and nothing after the path. */
+function isApiBaseUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (
+    (url.protocol === "http:" || url.protocol === "https:") &&
+    url.hostname !== "" &&
+    url.username === "" &&
+    url.password === "" &&
+    url.search === "" &&
+    url.hash === "" &&
+    !value.includes("?") &&
+    !value.includes("#")
+  );
+}
+
+/** How ddclient learns the host's IPv4 address. */
+export const ddclientAddressSchema = z.union(
+  [
+    z.strictObject({
+      /**
+       * A lookup service that answers with the caller's public address: one of ddclient's
+       * built-in names (`ipify-ipv4`) or an http(s) URL. For a host behind NAT (hemma).
+       */
+      web: z
+        .string({ error: "a ddclient web service name such as ipify-ipv4, or an http(s) URL" })
+        .regex(/^(?:[a-z0-9][a-z0-9-]*|https?:\/\/[^\s'"]+)$/, {
+          error: "a ddclient web service name such as ipify-ipv4, or an http(s) URL",
+        }),
+    }),
+    z.strictObject({
+      /** A network interface whose first global IPv4 address is the host's address (the sandbox's `eth0`). */
+      interface: z
+        .string({ error: "a network interface name such as eth0" })
+        .regex(/^[A-Za-z0-9_.-]{1,15}$/, {
+          error: "a network interface name such as eth0 (1-15 characters)",
+        }),
+    }),
+  ],
+  { error: "{ web: <service or URL> } or { interface: <name> }" },
+);
+
+/** `hemma:dns.ddclient`: where ddclient on the host finds its address and the API. */
+export const ddclientSchema = z.strictObject({
+  /** Where the host's address comes from. Default `{ web: ipify-ipv4 }`: hemma is behind NAT. */
+  addressFrom: ddclientAddressSchema.default({ web: "ipify-ipv4" }),
+  /**
+   * ddclient's `server=`: `host[:port]/path` of the API, without a scheme, because ddclient 3.10
+   * always speaks HTTPS to Cloudflare. Default Cloudflare's own (`api.cloudflare.com/client/v4`).
+   */
+  server: z
+    .string({ error: "host[:port]/path of the API without a scheme, e.g. 172.18.0.1:8443/client/v4" })
+    .regex(/^[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~-]+)*\/?$/, {
+      error:
+        "host[:port]/path without a scheme, e.g. 172.18.0.1:8443/client/v4: ddclient always uses https for Cloudflare",
+    })
+    .optional(),
+  /** PEM file on the host with the CA ddclient trusts for `server` (`ssl_ca_file=`). Default the system's CAs. */
+  caFile: absolutePathSchema.optional(),
+});
+
+/** Parsed `hemma:dns.ddclient`. */
+export type DdclientConfig = z.output<typeof ddclientSchema>;
 
 /** `hemma:dns`: the Cloudflare zone and the records of every public name. Present only when `features.dns` is true. */
 export const dnsSchema = z.strictObject({
@@ -64,12 +144,20 @@ export const dnsSchema = z.strictObject({
       .default(300),
   }),
   /**
-   * One entry per public vhost name (the values of `hemma:domains` except `host`), keyed by the
-   * full name. Each becomes a CNAME to the host record.
+   * Public vhost names (values of `hemma:domains` except `host`) that get a record, keyed by the
+   * full name; each becomes a CNAME to the host record. Every vhost the stack serves needs one;
+   * an unserved one may have one (see {@link dnsCrossIssues}).
    */
   records: z.record(z.string(), dnsRecordSchema, {
     error: "a mapping from each public vhost name to its record",
   }),
+  /**
+   * Base URL of the Cloudflare API the Pulumi provider talks to (its `baseUrl`). Default
+   * Cloudflare's own. The dev stack's points at the sandbox's local API (docs/decisions/0093).
+   */
+  apiBaseUrl: apiBaseUrlSchema.optional(),
+  /** ddclient on the host. Default: address from ipify, Cloudflare's API, the system's CAs. */
+  ddclient: ddclientSchema.default({ addressFrom: { web: "ipify-ipv4" } }),
 });
 
 /** Parsed `hemma:dns`. */
@@ -126,8 +214,9 @@ export function dnsRecordIssues(
 
 /**
  * Checks between `hemma:dns`, `hemma:domains` and `hemma:features`, on raw or parsed config:
- * with `features.dns` true, `dns` must exist, every vhost name needs exactly one record and every
- * record a vhost, all names must lie in the zone, and proxy mode/TTL must not break HTTP-01.
+ * with `features.dns` true, `dns` must exist, every vhost the stack serves needs a record and
+ * every record a vhost name, the host is the zone or lies in it and every record lies in it,
+ * proxy mode/TTL must not break HTTP-01, and a reserved zone (`hemma.test`) needs a local API.
  * With `features.dns` false, `dns` must be absent (a stack that manages no DNS says so once).
  * Parts without the expected shape are skipped: the area schemas report those.
  */
@@ -163,23 +252,24 @@ export function dnsCrossIssues(config: unknown): CrossAreaIssue[] {
   );
   const hostName = domains[HOST_DOMAIN_KEY];
 
-  if (zone !== undefined && typeof hostName === "string" && !inZone(hostName, zone)) {
+  if (zone !== undefined && typeof hostName === "string" && !inZoneOrApex(hostName, zone)) {
     issues.push({
       path: ["domains", HOST_DOMAIN_KEY],
       input: hostName,
-      message: `a name inside the zone ${zone} (dns.zone), so its record can be managed there`,
+      message: `the zone ${zone} itself or a name inside it (dns.zone), so its record can be managed there`,
     });
   }
+  issues.push(...localApiIssues(dns, zone, features?.host !== false));
 
   const records = isPlainObject(dns.records) ? dns.records : undefined;
   if (records === undefined) return issues;
   const vhostNames = new Set(vhosts.map(([, name]) => name));
   for (const [key, name] of vhosts) {
-    if (!(name in records)) {
+    if (!(name in records) && servesVhost(config, key)) {
       issues.push({
         path: ["dns", "records"],
         input: records,
-        message: `a record for domains.${key} (${name}): every vhost needs its DNS name`,
+        message: `a record for domains.${key} (${name}): every vhost this stack serves needs its DNS name`,
       });
     }
   }
@@ -219,6 +309,75 @@ export function dnsCrossIssues(config: unknown): CrossAreaIssue[] {
 /** Whether `name` lies strictly below `zone`. */
 export function inZone(name: string, zone: string): boolean {
   return name.endsWith(`.${zone}`);
+}
+
+/** Whether `name` is `zone` itself (its apex) or lies below it. */
+export function inZoneOrApex(name: string, zone: string): boolean {
+  return name === zone || inZone(name, zone);
+}
+
+/**
+ * Top-level domains reserved for testing and documentation (RFC 2606, RFC 6761): no registrar
+ * sells them, so no zone under them can be on Cloudflare.
+ */
+export const RESERVED_TLDS = ["test", "example", "invalid", "localhost"] as const;
+
+/** Whether `zone` lies under a {@link RESERVED_TLDS reserved top-level domain}. */
+export function isReservedZone(zone: string): boolean {
+  const tld = zone.split(".").pop() ?? "";
+  return (RESERVED_TLDS as readonly string[]).includes(tld);
+}
+
+/**
+ * A zone under a reserved TLD (dev's `hemma.test`) can only live on a local stand-in for
+ * Cloudflare, so the provider and (when the host layer runs ddclient) ddclient must be pointed at
+ * one: without those keys they would send the stack's tokens to the real Cloudflare.
+ */
+function localApiIssues(
+  dns: Record<string, unknown>,
+  zone: string | undefined,
+  ddclientRuns: boolean,
+): CrossAreaIssue[] {
+  if (zone === undefined || !isReservedZone(zone)) return [];
+  const why = `${zone} is under a reserved top-level domain, so only a local Cloudflare API can serve it`;
+  const issues: CrossAreaIssue[] = [];
+  if (dns.apiBaseUrl === undefined)
+    issues.push({
+      path: ["dns", "apiBaseUrl"],
+      input: undefined,
+      message: `the local API's base URL: ${why}`,
+    });
+  if (!ddclientRuns) return issues;
+  const ddclient = isPlainObject(dns.ddclient) ? dns.ddclient : {};
+  if (ddclient.server === undefined)
+    issues.push({
+      path: ["dns", "ddclient", "server"],
+      input: undefined,
+      message: `the local API as ddclient reaches it from the host (host:port/path): ${why}`,
+    });
+  if (ddclient.caFile === undefined)
+    issues.push({
+      path: ["dns", "ddclient", "caFile"],
+      input: undefined,
+      message: `the CA file on the host for the local API's certificate: ${why}, and its certificate is not from a public CA`,
+    });
+  return issues;
+}
+
+/**
+ * Whether the stack serves `domains.<key>` through nginx-proxy: the app whenever the docker layer
+ * runs, an observability service when it is enabled and routed. On values that do not parse, true:
+ * a broken config never hides a missing record.
+ */
+export function servesVhost(config: Record<string, unknown>, key: string): boolean {
+  const features = isPlainObject(config.features) ? config.features : {};
+  if (features.docker === false) return false;
+  const service = Object.entries(ROUTED_SERVICES).find(([, domainKey]) => domainKey === key)?.[0] as
+    keyof typeof ROUTED_SERVICES | undefined;
+  if (service === undefined) return true;
+  const parsed = observabilitySchema.safeParse(config.observability ?? {});
+  if (!parsed.success) return true;
+  return parsed.data[service].enabled && parsed.data[service].route;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

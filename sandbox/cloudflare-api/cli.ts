@@ -16,18 +16,22 @@ const USAGE = `usage: npm run cloudflare-api -- --zone <name>[=<id>] --token <to
 
 Serves Cloudflare's v4 API for zones and DNS records (docs/decisions/0091-local-cloudflare-api.md).
 Prints the base URL on the first line of stdout (give it to the Pulumi provider as cloudflare:baseUrl
-or CLOUDFLARE_BASE_URL, to ddclient as server=<host:port/client/v4>), then logs each request to stderr.
-Runs until SIGINT or SIGTERM.
+or CLOUDFLARE_BASE_URL, to ddclient as server=<host:port/client/v4>), with --tls-port the HTTPS
+URL on the second, then logs each request to stderr. Runs until SIGINT or SIGTERM.
 
   --zone <name>[=<id>]        a zone to serve; without an id, one derived from the name (stable)
   --token <token>:<zones>     an API token (40-80 of A-Z a-z 0-9 - _) and the zones, by name or id,
                               it may read and edit; repeatable
+  --tokens-from-env <VAR>     more tokens from the environment variable VAR, one <token>:<zones> per
+                              line, so no token shows in the process list
   --key <email>:<key>:<zones> a legacy global API key (X-Auth-Email/X-Auth-Key); repeatable
   --host <address>            address to listen on (default 127.0.0.1)
   --port <n>                  port (default 0: any free port)
   --state <file>              load records from this JSON file and save them after every change
   --tls-cert <file>           serve HTTPS with this PEM certificate (needs --tls-key)
   --tls-key <file>            the certificate's PEM key
+  --tls-host <address>        with --tls-port: address of the HTTPS listener (default --host)
+  --tls-port <n>              serve HTTPS on this port and plain HTTP on --port (default: --port is HTTPS)
   --quiet                     do not log requests
 
 exit codes:
@@ -41,12 +45,20 @@ export interface CliOptions {
   readonly server: Omit<CloudflareApiOptions, "tls" | "onRequest">;
   /** Certificate and key files, when HTTPS is asked for. */
   readonly tlsFiles?: { readonly cert: string; readonly key: string };
+  /** The HTTPS listener next to the plain one (`--tls-host`, `--tls-port`). */
+  readonly tlsListener?: { readonly host?: string; readonly port: number };
   /** Log requests to stderr. */
   readonly logRequests: boolean;
 }
 
-/** Parses argv (without node and script); returns a usage message instead when it is wrong. */
-export function parseArgs(argv: readonly string[]): CliOptions | { usage: string; help: boolean } {
+/**
+ * Parses argv (without node and script); returns a usage message instead when it is wrong.
+ * `env` is where `--tokens-from-env` looks; a message never shows a token.
+ */
+export function parseArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): CliOptions | { usage: string; help: boolean } {
   const bad = (msg: string) => ({ usage: `${msg}\n\n${USAGE}`, help: false });
   const zones: ZoneConfig[] = [];
   const tokenSpecs: { value: string; zones: string[] }[] = [];
@@ -56,6 +68,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | { usage: string
   let state: string | undefined;
   let cert: string | undefined;
   let key: string | undefined;
+  let tlsHost: string | undefined;
+  let tlsPort: number | undefined;
   let logRequests = true;
 
   for (let i = 0; i < argv.length; i++) {
@@ -68,12 +82,15 @@ export function parseArgs(argv: readonly string[]): CliOptions | { usage: string
     const takesValue = [
       "--zone",
       "--token",
+      "--tokens-from-env",
       "--key",
       "--host",
       "--port",
       "--state",
       "--tls-cert",
       "--tls-key",
+      "--tls-host",
+      "--tls-port",
     ];
     if (!takesValue.includes(arg))
       return bad(arg.startsWith("-") ? `unknown option ${arg}` : `unexpected argument ${arg}`);
@@ -94,6 +111,21 @@ export function parseArgs(argv: readonly string[]): CliOptions | { usage: string
         tokenSpecs.push({ value: v, zones: list.split(",") });
         break;
       }
+      case "--tokens-from-env": {
+        const text = env[value];
+        if (text === undefined) return bad(`--tokens-from-env ${value}: the variable is not set`);
+        const lines = text
+          .split("\n")
+          .map((l) => l.trim())
+          .filter((l) => l !== "");
+        for (const [n, line] of lines.entries()) {
+          const [v, list] = splitOnce(line, ":");
+          if (list === undefined || list === "")
+            return bad(`--tokens-from-env ${value}: line ${n + 1} is not <token>:<zone>[,<zone>...]`);
+          tokenSpecs.push({ value: v, zones: list.split(",") });
+        }
+        break;
+      }
       case "--key": {
         const parts = value.split(":");
         if (parts.length !== 3 || parts.some((p) => p === ""))
@@ -105,9 +137,14 @@ export function parseArgs(argv: readonly string[]): CliOptions | { usage: string
         host = value;
         break;
       case "--port":
+      case "--tls-port":
         if (!/^[0-9]+$/.test(value) || Number(value) > 65535)
-          return bad(`--port ${value}: not a port number`);
-        port = Number(value);
+          return bad(`${name} ${value}: not a port number`);
+        if (name === "--port") port = Number(value);
+        else tlsPort = Number(value);
+        break;
+      case "--tls-host":
+        tlsHost = value;
         break;
       case "--state":
         state = value;
@@ -124,6 +161,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | { usage: string
   if (tokenSpecs.length === 0 && keySpecs.length === 0)
     return bad("at least one --token (or --key) is needed");
   if ((cert === undefined) !== (key === undefined)) return bad("--tls-cert and --tls-key go together");
+  if ((tlsPort !== undefined || tlsHost !== undefined) && cert === undefined)
+    return bad("--tls-port and --tls-host need --tls-cert and --tls-key");
+  if (tlsHost !== undefined && tlsPort === undefined) return bad("--tls-host needs --tls-port");
 
   const withIds = zones.map((z) => ({
     name: z.name.toLowerCase(),
@@ -155,6 +195,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | { usage: string
       ...(state !== undefined ? { stateFile: state } : {}),
     },
     ...(cert !== undefined && key !== undefined ? { tlsFiles: { cert, key } } : {}),
+    ...(tlsPort !== undefined
+      ? { tlsListener: { ...(tlsHost !== undefined ? { host: tlsHost } : {}), port: tlsPort } }
+      : {}),
     logRequests,
   };
 }
@@ -184,6 +227,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     api = await startCloudflareApi({
       ...parsed.server,
       ...(tls ? { tls } : {}),
+      ...(parsed.tlsListener ? { tlsListener: parsed.tlsListener } : {}),
       ...(parsed.logRequests ? { onRequest: (e: RequestLogEntry) => console.error(formatRequest(e)) } : {}),
     });
   } catch (err) {
@@ -191,6 +235,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   console.log(api.url);
+  if (api.tlsUrl !== undefined) console.log(api.tlsUrl);
   for (const z of api.zones) console.error(`cloudflare-api: zone ${z.name} id ${z.id}`);
   const running = api;
   return new Promise<number>((resolve) => {

@@ -35,6 +35,12 @@ export interface CloudflareApiOptions {
   readonly stateFile?: string;
   /** PEM certificate and key: serve HTTPS (ddclient 3.10 and later only speak HTTPS to Cloudflare). */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /**
+   * Serve HTTPS (with `tls`) on this second address instead of on `host`/`port`, which then stay
+   * plain HTTP: one set of records for a client that needs HTTPS (ddclient) and one that is
+   * simplest without a private CA (the Pulumi provider). Default: one listener.
+   */
+  readonly tlsListener?: { readonly host?: string; readonly port?: number };
   /** Clock for record timestamps. Default the system clock. */
   readonly now?: () => Date;
   /** Called with every request once answered (the CLI prints them). */
@@ -85,6 +91,8 @@ export interface RecordInput {
 export interface CloudflareApi {
   /** Base URL to give clients, e.g. `http://127.0.0.1:8787/client/v4` (plain `/zones/...` works too). */
   readonly url: string;
+  /** Base URL of the HTTPS listener when `tlsListener` was given, e.g. `https://172.18.0.1:8443/client/v4`. */
+  readonly tlsUrl?: string;
   /** The zones served, with their ids. */
   readonly zones: readonly { readonly id: string; readonly name: string }[];
   /** Requests answered so far, oldest first. */
@@ -145,20 +153,37 @@ export async function startCloudflareApi(options: CloudflareApiOptions): Promise
       res.end(body);
     });
   };
-  const server = options.tls
-    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener)
-    : http.createServer(listener);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.address === "0.0.0.0" || address.address === "::" ? "127.0.0.1" : address.address;
-  const shownHost = host.includes(":") ? `[${host}]` : host;
-  const url = `${options.tls ? "https" : "http"}://${shownHost}:${address.port}/client/v4`;
+  if (options.tlsListener !== undefined && options.tls === undefined)
+    throw new Error("local Cloudflare API options:\n  tlsListener needs tls (a certificate and key)");
+  const secure = options.tls ? { cert: options.tls.cert, key: options.tls.key } : undefined;
+  const servers: (http.Server | https.Server)[] = [];
+  const urls: string[] = [];
+  const listeners =
+    options.tlsListener !== undefined
+      ? [
+          { host: options.host, port: options.port, tls: false },
+          { host: options.tlsListener.host ?? options.host, port: options.tlsListener.port, tls: true },
+        ]
+      : [{ host: options.host, port: options.port, tls: secure !== undefined }];
+  try {
+    for (const l of listeners) {
+      const server = l.tls ? https.createServer(secure!, listener) : http.createServer(listener);
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(l.port ?? 0, l.host ?? "127.0.0.1", () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      servers.push(server);
+      urls.push(baseUrl(server.address() as AddressInfo, l.tls));
+    }
+  } catch (err) {
+    for (const server of servers) server.close();
+    throw err;
+  }
+  const url = urls[0]!;
+  const tlsUrl = options.tlsListener !== undefined ? urls[1] : undefined;
 
   const zoneName = (zoneId: string): string => {
     const zone = store.zone(zoneId);
@@ -168,6 +193,7 @@ export async function startCloudflareApi(options: CloudflareApiOptions): Promise
 
   return {
     url,
+    ...(tlsUrl !== undefined ? { tlsUrl } : {}),
     zones,
     get requests() {
       return [...log];
@@ -199,11 +225,23 @@ export async function startCloudflareApi(options: CloudflareApiOptions): Promise
       store.delete(zoneId, recordId);
     },
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+      Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      ).then(() => undefined),
   };
+}
+
+/** The base URL clients use for a listening server; a wildcard address is shown as loopback. */
+function baseUrl(address: AddressInfo, tls: boolean): string {
+  const host = address.address === "0.0.0.0" || address.address === "::" ? "127.0.0.1" : address.address;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return `${tls ? "https" : "http"}://${shownHost}:${address.port}/client/v4`;
 }
 
 /** Reads, parses and answers one request; never rejects and never answers 5xx. */

@@ -27,20 +27,15 @@ export interface DnsLayer {
 
 /**
  * The aliases (vhost CNAMEs) of a config: every `hemma:domains` value except the host's own
- * name, with proxy mode and TTL from `hemma:dns.records`. Pure; validation guarantees a record
- * for each vhost.
+ * name that has an entry in `hemma:dns.records`, with its proxy mode and TTL. Pure; validation
+ * guarantees a record for each vhost the stack serves and a vhost for each record.
  */
 export function aliasRecords(config: HemmaConfig): AliasRecordArgs[] {
   const dns = config.dns;
   if (dns === undefined) throw new Error("aliasRecords: hemma:dns is not set");
   return Object.entries(config.domains)
-    .filter(([key]) => key !== HOST_DOMAIN_KEY)
-    .map(([key, name]) => {
-      const record = dns.records[name];
-      if (record === undefined)
-        throw new Error(`aliasRecords: no hemma:dns.records entry for domains.${key} (${name})`);
-      return { name, proxied: record.proxied, ttl: record.ttl };
-    })
+    .filter(([key, name]) => key !== HOST_DOMAIN_KEY && dns.records[name] !== undefined)
+    .map(([, name]) => ({ name, proxied: dns.records[name]!.proxied, ttl: dns.records[name]!.ttl }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -57,10 +52,14 @@ export function buildDnsLayer(
   const dns = config.dns;
   if (dns === undefined) throw new Error("buildDnsLayer: features.dns is true but hemma:dns is not set");
 
-  // An explicit provider: its token comes from hemma: secret config, never from ambient environment.
+  // An explicit provider: its token (and, in dev, its base URL) comes from hemma: config, never
+  // from the ambient environment, so no stray CLOUDFLARE_* variable can redirect a stack.
   const provider = new cloudflare.Provider(
     "cloudflare",
-    { apiToken: secrets.cloudflareApiToken },
+    {
+      apiToken: secrets.cloudflareApiToken,
+      ...(dns.apiBaseUrl !== undefined ? { baseUrl: dns.apiBaseUrl } : {}),
+    },
     opts?.parent ? { parent: opts.parent } : undefined,
   );
   const records = new HemmaDnsRecords(
@@ -70,6 +69,8 @@ export function buildDnsLayer(
       zone: dns.zone,
       host: { name: config.domains.host, initialAddress: dns.host.initialAddress, ttl: dns.host.ttl },
       aliases: aliasRecords(config),
+      apiToken: secrets.cloudflareApiToken,
+      ...(dns.apiBaseUrl !== undefined ? { apiBaseUrl: dns.apiBaseUrl } : {}),
     },
     { ...opts, providers: { cloudflare: provider } },
   );
@@ -83,6 +84,10 @@ export function buildDnsLayer(
           ttl: dns.host.ttl,
           checkIntervalSeconds: dns.host.checkIntervalSeconds,
           apiToken: secrets.cloudflareDdnsToken,
+          hostRecordId: records.hostRecord.id,
+          addressFrom: dns.ddclient.addressFrom,
+          ...(dns.ddclient.server !== undefined ? { server: dns.ddclient.server } : {}),
+          ...(dns.ddclient.caFile !== undefined ? { caFile: dns.ddclient.caFile } : {}),
         },
         opts,
       )

@@ -138,7 +138,7 @@ describe("loadProgramConfig", () => {
     it("refuses to run while the sandbox's values are pending", () => {
       setEngineConfig(devDoc());
       expect(() => loadProgramConfig({ stack: "dev", projectDir: emptyDir() })).toThrow(
-        /hemma: the config of stack 'dev' has 2 problems[^\n]*\n {2}hemma:ssh\.hostKey: got nothing \(key is missing\);[^\n]*\n {2}hemma:sshPrivateKey: got nothing \(secret not set\);/,
+        /hemma: the config of stack 'dev' has 5 problems[^\n]*\n {2}hemma:ssh\.hostKey: got nothing \(key is missing\);[^\n]*\n {2}hemma:dns\.apiBaseUrl: got nothing \(key is missing\);[^\n]*\n {2}hemma:dns\.ddclient\.server: got nothing \(key is missing\);[^\n]*\n {2}hemma:dns\.ddclient\.caFile: got nothing \(key is missing\);[^\n]*\n {2}hemma:sshPrivateKey: got nothing \(secret not set\);/,
       );
     });
 
@@ -151,6 +151,10 @@ describe("loadProgramConfig", () => {
         YAML.stringify({
           config: {
             "hemma:ssh": { port: 2300, hostKey: hostKeyLine(3) },
+            "hemma:dns": {
+              apiBaseUrl: "http://172.18.0.1:8787/client/v4",
+              ddclient: { server: "172.18.0.1:8443/client/v4", caFile: "/etc/ca.pem" },
+            },
             "hemma:sshPrivateKey": "PRIVATE-KEY-TEXT",
           },
         }),
@@ -162,6 +166,9 @@ describe("loadProgramConfig", () => {
       expect(await pulumi.isSecret(secrets.sshPrivateKey)).toBe(true);
       expect(await unwrap(secrets.sshPrivateKey)).toBe("PRIVATE-KEY-TEXT");
       expect(await unwrap(secrets.postgresAdminPassword)).toBe("plain-postgresAdminPassword");
+      expect(config.dns?.apiBaseUrl).toBe("http://172.18.0.1:8787/client/v4");
+      expect(await pulumi.isSecret(secrets.cloudflareApiToken)).toBe(true);
+      expect(await unwrap(secrets.cloudflareApiToken)).toBe("plain-cloudflareApiToken");
     });
   });
 });

@@ -23,7 +23,13 @@ describe("Pulumi.dev.yaml", () => {
     const result = validateStackFile(DEV, "dev", { overridesFile: null });
     expect(result.issues).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(result.pending.map((i) => i.path)).toEqual(["hemma:ssh.hostKey", "hemma:sshPrivateKey"]);
+    expect(result.pending.map((i) => i.path)).toEqual([
+      "hemma:ssh.hostKey",
+      "hemma:dns.apiBaseUrl",
+      "hemma:dns.ddclient.server",
+      "hemma:dns.ddclient.caFile",
+      "hemma:sshPrivateKey",
+    ]);
     // Not complete yet, so no config for the program.
     expect(result.config).toBeUndefined();
   });
@@ -36,6 +42,8 @@ describe("Pulumi.dev.yaml", () => {
       "skriptoteketDbPassword",
       "skriptoteketSecretKey",
       "prometheusBasicAuthHash",
+      "cloudflareApiToken",
+      "cloudflareDdnsToken",
     ]) {
       expect(doc.config[`hemma:${key}`]).toEqual({ secure: expect.stringMatching(/^v1:/) });
     }
@@ -49,6 +57,13 @@ describe("Pulumi.dev.yaml", () => {
       YAML.stringify({
         config: {
           "hemma:ssh": { port: 2299, hostKey: hostKeyLine(9) },
+          "hemma:dns": {
+            apiBaseUrl: "http://172.18.0.1:8787/client/v4",
+            ddclient: {
+              server: "172.18.0.1:8443/client/v4",
+              caFile: "/etc/hemma-sandbox/cloudflare-api-ca.pem",
+            },
+          },
           "hemma:sshPrivateKey":
             "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
         },
@@ -67,7 +82,18 @@ describe("Pulumi.dev.yaml", () => {
       commandTimeoutSeconds: 120,
     });
     expect(result.config?.letsencrypt.staging).toBe(true);
-    expect(result.config?.features.dns).toBe(false);
+    expect(result.config?.features.dns).toBe(true);
+    // The sandbox's API merges into the committed zone key by key.
+    expect(result.config?.dns).toMatchObject({
+      zone: "hemma.test",
+      zoneId: "ae14c8ea262d5510ada7cc4fc0f760f1",
+      apiBaseUrl: "http://172.18.0.1:8787/client/v4",
+      ddclient: {
+        addressFrom: { interface: "eth0" },
+        server: "172.18.0.1:8443/client/v4",
+        caFile: "/etc/hemma-sandbox/cloudflare-api-ca.pem",
+      },
+    });
   });
 
   it("reports a broken overrides file by its path", () => {

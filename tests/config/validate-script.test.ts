@@ -158,7 +158,7 @@ describe("validate main()", () => {
     // Dev deploys a real commit of the sandbox's app repository, so no padded-sha warning.
     expect(res.stdout).not.toContain("hemma:app.commit");
     expect(res.stdout.trimEnd().split("\n").pop()).toBe(
-      "Pulumi.dev.yaml: stack 'dev' is valid (2 pending, 4 warnings)",
+      "Pulumi.dev.yaml: stack 'dev' is valid (5 pending, 4 warnings)",
     );
   });
 });

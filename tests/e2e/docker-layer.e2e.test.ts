@@ -1,12 +1,13 @@
 /**
  * hemma's Docker layer converged by the real engine through the `pulumi` CLI on the project
  * directory, on a sandbox of this file's own that runs its own Docker Engine like hemma:
- * a fresh `up` of every layer but dns, the app through the real nginx-proxy over HTTP and HTTPS,
+ * a fresh `up` of every layer (dns on the sandbox's local Cloudflare API included), the app through the real nginx-proxy over HTTP and HTTPS,
  * an empty refreshing preview, hand changes to containers reported by `npm run drift` (exit 2)
  * and repaired by `up`, data that survives `destroy` and a replacement of shared-postgres, and
  * the host's backup and cleanup units acting on those same containers. Tests run in order.
  */
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { startProjectStack, type ProjectStack, type Ran } from "./support/project-stack";
 
 const APP = "skriptoteket.hemma.test";
@@ -92,9 +93,24 @@ beforeAll(() => {
 
 afterAll(() => s?.remove());
 
-test("1. a fresh sandbox converges every layer but dns in one `pulumi up`", () => {
+test("1. a fresh sandbox converges every layer in one `pulumi up`", () => {
   const out = up();
   expect(out).toMatch(/Resources:\n\s+\+ \d+ created/);
+  // The dns layer ran too: the host record and the four vhost CNAMEs are in the local API's zone.
+  const zone = JSON.parse(fs.readFileSync(s.info.cloudflareApi!.stateFile, "utf8")) as {
+    zones: Record<string, { records: { name: string; type: string }[] }>;
+  };
+  expect(
+    Object.values(zone.zones)
+      .flatMap((z) => z.records.map((r) => `${r.type} ${r.name}`))
+      .sort(),
+  ).toEqual([
+    "A hemma.test",
+    "CNAME grafana.hemma.test",
+    "CNAME jaeger.hemma.test",
+    "CNAME prometheus.hemma.test",
+    "CNAME skriptoteket.hemma.test",
+  ]);
   for (const name of ["shared-postgres", "nginx-proxy", "acme-companion"])
     expect(s.shOk(`docker inspect -f '{{.State.Health.Status}}' ${name}`)).toBe("healthy");
   expect(containersWith(WEB)).toHaveLength(1);

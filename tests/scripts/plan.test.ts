@@ -170,10 +170,16 @@ describe("npm run plan (the program under mocks, as a child process)", () => {
     for (const c of ciphertexts) expect(devWithOverride.stdout).not.toContain(c);
   });
 
-  it("creates no DNS record and no ddclient in dev", async () => {
+  it("plans dev's DNS on the sandbox's local API, whose addresses are left unset", async () => {
     const [, , , dev] = await runs;
-    expect(dev.stdout).toContain("# unset: hemma:ssh.hostKey\n");
-    expect(dev.stdout).not.toMatch(/cloudflare|ddclient/);
+    expect(dev.stdout).toContain(
+      "# unset: hemma:ssh.hostKey, hemma:dns.apiBaseUrl, hemma:dns.ddclient.server, hemma:dns.ddclient.caFile\n",
+    );
+    expect(dev.stdout).toContain("== cloudflare:index/dnsRecord:DnsRecord dns-apex\n");
+    expect(dev.stdout).toMatch(
+      /== pulumi:providers:cloudflare cloudflare\n(?:.*\n)*? {2}baseUrl: "\[unset\]"\n/,
+    );
+    expect(dev.stdout).toContain("server=[unset]\nssl_ca_file=[unset]\nzone=hemma.test\n");
   });
 });
 
@@ -188,7 +194,8 @@ describe("a vhost without a record", () => {
       path: "hemma:dns.records",
       received:
         "a mapping with keys skriptoteket.hule.education, grafana.hemma.hule.education, prometheus.hemma.hule.education",
-      expected: "a record for domains.jaeger (jaeger.hemma.hule.education): every vhost needs its DNS name",
+      expected:
+        "a record for domains.jaeger (jaeger.hemma.hule.education): every vhost this stack serves needs its DNS name",
     });
   });
 
@@ -198,7 +205,7 @@ describe("a vhost without a record", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("plan: the config of stack 'prod' is invalid:");
     expect(result.stderr).toContain(
-      "  hemma:dns.records: got a mapping with keys skriptoteket.hule.education, grafana.hemma.hule.education, prometheus.hemma.hule.education; expected a record for domains.jaeger (jaeger.hemma.hule.education): every vhost needs its DNS name",
+      "  hemma:dns.records: got a mapping with keys skriptoteket.hule.education, grafana.hemma.hule.education, prometheus.hemma.hule.education; expected a record for domains.jaeger (jaeger.hemma.hule.education): every vhost this stack serves needs its DNS name",
     );
   });
 });
@@ -252,6 +259,14 @@ describe("planEntries", () => {
       origin: "overrides",
     });
     expect(entries.some((e) => e.value === "v1:cipher")).toBe(false);
+  });
+
+  it("fills a value limited to some stacks only for those (dev's local API, never prod's)", () => {
+    const dns = [{ key: "hemma:dns", value: { zone: "z" }, secure: false, origin: "stack" as const }];
+    const fills = [{ path: "hemma:dns.apiBaseUrl", value: "FILL", stacks: ["dev"] }];
+    expect(planEntries(dns, fills, "dev").unset).toEqual(["hemma:dns.apiBaseUrl"]);
+    expect(planEntries(dns, fills, "prod").unset).toEqual([]);
+    expect(planEntries(dns, fills).unset).toEqual([]);
   });
 
   it("gives hash secrets a hash nginx accepts and tokens token characters", () => {

@@ -1,6 +1,7 @@
 import { parse } from "yaml";
 import { renderDevOverrides } from "../../scripts/sandbox-overrides";
 import { STACK_OVERRIDES } from "../../config/overrides";
+import { dnsOverrides } from "../../scripts/sandbox-cloudflare-spec";
 
 const info = {
   container: "hemma-sandbox",
@@ -18,7 +19,9 @@ const KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
 describe("renderDevOverrides", () => {
-  const doc = parse(renderDevOverrides(info, KEY)) as { config: Record<string, unknown> };
+  const doc = parse(renderDevOverrides(info, KEY, dnsOverrides("172.18.0.1"))) as {
+    config: Record<string, unknown>;
+  };
 
   it("overrides hemma:ssh with the sandbox address, user and pinned key, on one line", () => {
     expect(doc.config["hemma:ssh"]).toEqual({
@@ -33,6 +36,13 @@ describe("renderDevOverrides", () => {
     expect(doc.config["hemma:docker"]).toEqual({
       host: "ssh://paunchygent@127.0.0.1:2222",
       sshIdentityFile: "/r/.sandbox/id_ed25519",
+    });
+  });
+
+  it("points the provider (plain HTTP) and ddclient (HTTPS, with the sandbox's CA file) at the local Cloudflare API on the gateway", () => {
+    expect(doc.config["hemma:dns"]).toEqual({
+      apiBaseUrl: "http://172.18.0.1:8787/client/v4",
+      ddclient: { server: "172.18.0.1:8443/client/v4", caFile: "/etc/hemma-sandbox/cloudflare-api-ca.pem" },
     });
   });
 

@@ -52,11 +52,17 @@ describe("dockerRunArgs", () => {
     httpPort: 8080,
     httpsPort: 8443,
     inputsHash: "abc",
+    network: "hs",
   });
 
   it("publishes sshd, HTTP and HTTPS on loopback only", () => {
     const published = args.flatMap((v, i) => (v === "--publish" ? [args[i + 1]] : []));
     expect(published).toEqual(["127.0.0.1:2222:22", "127.0.0.1:8080:80", "127.0.0.1:8443:443"]);
+  });
+
+  it("puts the sandbox on its own network, whose gateway the local Cloudflare API listens on", () => {
+    const pairs = args.map((v, i) => `${v} ${args[i + 1]}`);
+    expect(pairs).toContain("--network hs");
   });
 
   it("gives the inner Docker Engine its network grant and a data volume of its own", () => {

@@ -57,6 +57,15 @@ describe("layerRun", () => {
     });
   });
 
+  it("with every plugin, dev builds every layer and switches none off (nothing is 'NOT applied')", () => {
+    const all: LayerDecision[] = LAYERS.map((l) => ({ layer: l.layer, apply: true }));
+    expect(layerRun(all, args.config)).toEqual({
+      built: ["docker", "dns", "host", "edge", "observability"],
+      switchedOff: [],
+      skipped: [],
+    });
+  });
+
   it("with every plugin, builds what the features enable and names the rest as switched off", () => {
     const all: LayerDecision[] = LAYERS.map((l) => ({ layer: l.layer, apply: true }));
     const run = layerRun(all, { ...args.config, features: { ...args.config.features, dns: false } });
@@ -71,13 +80,8 @@ describe("layerRun", () => {
     const all: LayerDecision[] = LAYERS.map((l) => ({ layer: l.layer, apply: true }));
     const c = args.config;
     const off = (config: typeof c) => layerRun(all, config).switchedOff;
-    expect(off({ ...c, features: { ...c.features, docker: false } })).toEqual([
-      "docker",
-      "dns",
-      "observability",
-    ]);
+    expect(off({ ...c, features: { ...c.features, docker: false } })).toEqual(["docker", "observability"]);
     expect(off({ ...c, features: { ...c.features, host: false } })).toEqual([
-      "dns",
       "host",
       "edge",
       "observability",
@@ -86,7 +90,7 @@ describe("layerRun", () => {
       ...c,
       observability: { ...c.observability, prometheus: { ...c.observability.prometheus, enabled: false } },
     };
-    expect(off(noPrometheus)).toEqual(["dns", "observability"]);
+    expect(off(noPrometheus)).toEqual(["observability"]);
   });
 
   it("where Pulumi may download plugins, a missing plugin skips nothing", () => {
@@ -112,7 +116,7 @@ describe("buildHemma with skipped layers", () => {
     buildHemma(args, { skipLayers: new Set(["docker"]) });
     await harness.settle();
     expect(harness.resources.filter((r) => r.type.startsWith("hemma:observability:"))).toEqual([]);
-    expect(families()).toEqual(["host", "other"]);
+    expect(families()).toEqual(["cloudflare", "host", "other"]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { HemmaAreasSchema } from "../../../config/schema";
 import { crossAreaIssues } from "../../../config/schema/cross-checks";
-import { dnsCrossIssues, dnsRecordIssues, dnsSchema } from "../../../config/schema/dns";
+import { dnsCrossIssues, dnsRecordIssues, dnsSchema, isReservedZone } from "../../../config/schema/dns";
 
 const domains = {
   app: "skriptoteket.hule.education",
@@ -40,7 +40,21 @@ describe("hemma:dns schema", () => {
       ...dns,
       host: { initialAddress: "83.252.61.217", ttl: 300, checkIntervalSeconds: 300 },
       records: Object.fromEntries(Object.keys(dns.records).map((k) => [k, { proxied: false, ttl: 300 }])),
+      ddclient: { addressFrom: { web: "ipify-ipv4" } },
     });
+  });
+
+  it("takes a local API: the provider's base URL, ddclient's server, CA file and interface", () => {
+    const local = {
+      ...dns,
+      apiBaseUrl: "http://172.18.0.1:8787/client/v4",
+      ddclient: {
+        addressFrom: { interface: "eth0" },
+        server: "172.18.0.1:8443/client/v4",
+        caFile: "/etc/hemma-sandbox/cloudflare-api-ca.pem",
+      },
+    };
+    expect(dnsSchema.parse(local)).toMatchObject({ apiBaseUrl: local.apiBaseUrl, ddclient: local.ddclient });
   });
 
   it.each([
@@ -68,6 +82,32 @@ describe("hemma:dns schema", () => {
     [
       { records: { "skriptoteket.hule.education": { proxy: true } } },
       ["records", "skriptoteket.hule.education"],
+      undefined,
+    ],
+    [
+      { apiBaseUrl: "ftp://172.18.0.1/client/v4" },
+      ["apiBaseUrl"],
+      "an http(s) URL without credentials, query or fragment, such as http://172.18.0.1:8787/client/v4",
+    ],
+    [
+      { apiBaseUrl: "https://user:pw@api.example/client/v4" },
+      ["apiBaseUrl"],
+      "an http(s) URL without credentials, query or fragment, such as http://172.18.0.1:8787/client/v4",
+    ],
+    [
+      { ddclient: { server: "https://172.18.0.1:8443/client/v4" } },
+      ["ddclient", "server"],
+      "host[:port]/path without a scheme, e.g. 172.18.0.1:8443/client/v4: ddclient always uses https for Cloudflare",
+    ],
+    [{ ddclient: { caFile: "ca.pem" } }, ["ddclient", "caFile"], undefined],
+    [
+      { ddclient: { addressFrom: { interface: "eth0 && true" } } },
+      ["ddclient", "addressFrom", "interface"],
+      "a network interface name such as eth0 (1-15 characters)",
+    ],
+    [
+      { ddclient: { addressFrom: { web: "ipify-ipv4", interface: "eth0" } } },
+      ["ddclient", "addressFrom"],
       undefined,
     ],
   ])("rejects %p at %p", (over, path, message) => {
@@ -116,13 +156,50 @@ describe("dnsCrossIssues", () => {
     ]);
   });
 
-  it("reports a vhost without a record", () => {
+  it("reports a vhost the stack serves without a record", () => {
     const records = without(dns.records, "jaeger.hemma.hule.education");
     expect(dnsCrossIssues(config({ dns: { ...dns, records } }))).toEqual([
       {
         path: ["dns", "records"],
         input: records,
-        message: "a record for domains.jaeger (jaeger.hemma.hule.education): every vhost needs its DNS name",
+        message:
+          "a record for domains.jaeger (jaeger.hemma.hule.education): every vhost this stack serves needs its DNS name",
+      },
+    ]);
+  });
+
+  it.each([
+    ["switched off", { jaeger: { enabled: false } }],
+    ["not routed", { jaeger: { route: false } }],
+  ])("lets a vhost go without a record when its service is %s", (_what, observability) => {
+    const records = without(dns.records, "jaeger.hemma.hule.education");
+    expect(dnsCrossIssues(config({ dns: { ...dns, records }, observability }))).toEqual([]);
+  });
+
+  it("needs no app record without the docker layer, and still a record for a vhost whose observability config is broken", () => {
+    const noApp = without(dns.records, "skriptoteket.hule.education");
+    expect(
+      dnsCrossIssues(
+        config({ dns: { ...dns, records: noApp }, features: { docker: false, host: true, dns: true } }),
+      ),
+    ).toEqual([]);
+    const noJaeger = without(dns.records, "jaeger.hemma.hule.education");
+    expect(
+      dnsCrossIssues(
+        config({ dns: { ...dns, records: noJaeger }, observability: { jaeger: { enabled: "no" } } }),
+      ).map((i) => i.path),
+    ).toEqual([["dns", "records"]]);
+  });
+
+  it("accepts the host record at the zone apex (dev's hemma.test) and rejects one outside the zone", () => {
+    const apex = config({ domains: { ...domains, host: "hule.education" } });
+    expect(dnsCrossIssues(apex)).toEqual([]);
+    expect(dnsCrossIssues(config({ domains: { ...domains, host: "hemma.example.org" } }))).toEqual([
+      {
+        path: ["domains", "host"],
+        input: "hemma.example.org",
+        message:
+          "the zone hule.education itself or a name inside it (dns.zone), so its record can be managed there",
       },
     ]);
   });
@@ -177,7 +254,69 @@ describe("dnsCrossIssues", () => {
     const records = without(dns.records, "jaeger.hemma.hule.education");
     const issues = crossAreaIssues(HemmaAreasSchema, config({ dns: { ...dns, records } }));
     expect(issues.map((i) => i.message)).toContain(
-      "a record for domains.jaeger (jaeger.hemma.hule.education): every vhost needs its DNS name",
+      "a record for domains.jaeger (jaeger.hemma.hule.education): every vhost this stack serves needs its DNS name",
     );
+  });
+
+  describe("a zone under a reserved TLD (only a local API can serve it)", () => {
+    const testDomains = {
+      app: "skriptoteket.hemma.test",
+      grafana: "grafana.hemma.test",
+      prometheus: "prometheus.hemma.test",
+      jaeger: "jaeger.hemma.test",
+      host: "hemma.test",
+    };
+    const testDns = {
+      ...dns,
+      zone: "hemma.test",
+      records: Object.fromEntries(
+        Object.values(testDomains)
+          .filter((n) => n !== "hemma.test")
+          .map((n) => [n, {}]),
+      ),
+    };
+    const why =
+      "hemma.test is under a reserved top-level domain, so only a local Cloudflare API can serve it";
+
+    it("needs the provider's base URL, and ddclient's server and CA file when ddclient runs", () => {
+      expect(dnsCrossIssues(config({ domains: testDomains, dns: testDns }))).toEqual([
+        { path: ["dns", "apiBaseUrl"], input: undefined, message: `the local API's base URL: ${why}` },
+        {
+          path: ["dns", "ddclient", "server"],
+          input: undefined,
+          message: `the local API as ddclient reaches it from the host (host:port/path): ${why}`,
+        },
+        {
+          path: ["dns", "ddclient", "caFile"],
+          input: undefined,
+          message: `the CA file on the host for the local API's certificate: ${why}, and its certificate is not from a public CA`,
+        },
+      ]);
+    });
+
+    it("needs only the base URL without the host layer, and nothing once all are set", () => {
+      expect(
+        dnsCrossIssues(
+          config({ domains: testDomains, dns: testDns, features: { docker: true, host: false, dns: true } }),
+        ).map((i) => i.path),
+      ).toEqual([["dns", "apiBaseUrl"]]);
+      const local = {
+        ...testDns,
+        apiBaseUrl: "http://172.18.0.1:8787/client/v4",
+        ddclient: { server: "172.18.0.1:8443/client/v4", caFile: "/etc/ca.pem" },
+      };
+      expect(dnsCrossIssues(config({ domains: testDomains, dns: local }))).toEqual([]);
+    });
+
+    it.each([
+      ["hemma.test", true],
+      ["a.example", true],
+      ["x.invalid", true],
+      ["dev.localhost", true],
+      ["hule.education", false],
+      ["test.hule.education", false],
+    ])("%s reserved: %p", (zone, reserved) => {
+      expect(isReservedZone(zone)).toBe(reserved);
+    });
   });
 });

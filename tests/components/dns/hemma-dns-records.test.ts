@@ -10,7 +10,9 @@ import {
 } from "../../../components/dns/hemma-dns-records";
 
 const RECORD = "cloudflare:index/dnsRecord:DnsRecord";
+const UNDECLARED = "pulumi-nodejs:dynamic/dns:UndeclaredDnsRecords";
 const ZONE_ID = "0123456789abcdef0123456789abcdef";
+const TOKEN = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AB";
 
 const args = {
   zoneId: ZONE_ID,
@@ -20,6 +22,7 @@ const args = {
     { name: "skriptoteket.hule.education", proxied: true, ttl: 1 },
     { name: "grafana.hemma.hule.education", proxied: false, ttl: 300 },
   ],
+  apiToken: TOKEN,
 };
 
 describe("HemmaDnsRecords", () => {
@@ -86,7 +89,56 @@ describe("HemmaDnsRecords", () => {
     ]);
   });
 
-  it("refuses a proxied alias with a fixed TTL and a name declared twice", () => {
+  it("reports the zone's other records through one UndeclaredDnsRecords that knows every declared record's id", async () => {
+    new HemmaDnsRecords("dns", { ...args, apiBaseUrl: "http://172.18.0.1:8787/client/v4" });
+    await harness.settle();
+    const [audit] = harness.ofType(UNDECLARED);
+    // The mock engine gives every resource the id `<name>-id`: the ids of the three records, in order.
+    const ids = ["dns-hemma-id", "dns-grafana-hemma-id", "dns-skriptoteket-id"];
+    expect([audit!.name, audit!.inputs]).toEqual([
+      "dns-undeclared",
+      {
+        apiBaseUrl: "http://172.18.0.1:8787/client/v4",
+        apiToken: TOKEN,
+        zoneId: ZONE_ID,
+        declaredIds: ids,
+        undeclared: [],
+        __provider: expect.any(String),
+      },
+    ]);
+    expect(audit!.secretPaths).toContain("apiToken");
+    expect(audit!.options.additionalSecretOutputs).toEqual(["apiToken"]);
+    expect(audit!.options.parent).toBe(harness.get("hemma:dns:HemmaDnsRecords", "dns").urn);
+  });
+
+  it("lists through Cloudflare's own API when no base URL is given", async () => {
+    new HemmaDnsRecords("dns", args);
+    await harness.settle();
+    expect(harness.ofType(UNDECLARED)[0]!.inputs.apiBaseUrl).toBe("https://api.cloudflare.com/client/v4");
+  });
+
+  it("names a host record at the zone apex `-apex` (dev's hemma.test)", async () => {
+    new HemmaDnsRecords("dns", {
+      ...args,
+      zone: "hemma.test",
+      host: { name: "hemma.test", initialAddress: "198.51.100.1", ttl: 300 },
+      aliases: [{ name: "grafana.hemma.test", proxied: false, ttl: 300 }],
+    });
+    await harness.settle();
+    expect(harness.ofType(RECORD).map((r) => [r.name, r.inputs.name, r.inputs.type])).toEqual([
+      ["dns-apex", "hemma.test", "A"],
+      ["dns-grafana", "grafana.hemma.test", "CNAME"],
+    ]);
+  });
+
+  it("refuses a proxied alias with a fixed TTL, a name declared twice and an alias at the apex", () => {
+    expect(
+      () =>
+        new HemmaDnsRecords("c", {
+          ...args,
+          aliases: [{ name: "hule.education", proxied: false, ttl: 300 }],
+        }),
+    ).toThrow("HemmaDnsRecords c: hule.education is the zone apex, which cannot be a CNAME");
     expect(
       () =>
         new HemmaDnsRecords("a", {
@@ -109,6 +161,7 @@ describe("recordResourceName", () => {
     ["hemma.hule.education", "dns-hemma"],
     ["grafana.hemma.hule.education", "dns-grafana-hemma"],
     ["skriptoteket.hule.education", "dns-skriptoteket"],
+    ["hule.education", "dns-apex"],
   ])("%s -> %s", (fullName, expected) => {
     expect(recordResourceName("dns", fullName, "hule.education")).toBe(expected);
   });

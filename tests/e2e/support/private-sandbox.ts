@@ -92,14 +92,16 @@ export async function startPrivateSandbox(label: string): Promise<PrivateSandbox
     // A network of its own, so this container needs nothing from the default bridge.
     docker(["network", "create", container]);
     const web = { httpPort: await freePort(), httpsPort: await freePort() };
-    const run = dockerRunArgs({
-      container,
-      image: shared.image,
-      sshPort: port,
-      inputsHash: `${label}-e2e`,
-      ...web,
-    });
-    docker([run[0]!, "--network", container, ...run.slice(1)]);
+    docker(
+      dockerRunArgs({
+        container,
+        image: shared.image,
+        sshPort: port,
+        inputsHash: `${label}-e2e`,
+        network: container,
+        ...web,
+      }),
+    );
     await until("systemd in the private sandbox", 60_000, () => {
       const r = spawnSync("docker", ["exec", container, "systemctl", "is-system-running"], {
         encoding: "utf8",

@@ -35,6 +35,8 @@ export interface ProjectStack {
   readonly overridesFile: string;
   /** Environment of every CLI run: backend, passphrase, CLI on PATH, overrides. */
   readonly env: NodeJS.ProcessEnv;
+  /** Directory of the stack's file backend (its stored state, history and backups). */
+  readonly stateDir: string;
   /** Runs the `pulumi` CLI in the project directory (e.g. `["up", "--stack", "dev", "--yes"]`). */
   pulumi(args: string[], timeoutMs?: number): Ran;
   /**
@@ -52,7 +54,7 @@ export interface ProjectStack {
   sh(script: string, timeoutMs?: number): Ran;
   /** {@link sh}, failing unless it exits 0; returns trimmed stdout. */
   shOk(script: string, timeoutMs?: number): string;
-  /** Removes the sandbox container, its files and the backend. */
+  /** `npm run sandbox -- down` for the sandbox (its local Cloudflare API, container and network), then its files and the backend. */
   remove(): void;
 }
 
@@ -61,33 +63,44 @@ function finished(r: SpawnSyncReturns<string>): Ran {
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-/** Starts sandbox `hemma-sandbox-<label>-<random>` (images and app repository loaded) and a fresh stack `dev` for it. */
-export function startProjectStack(label: string): ProjectStack {
+/**
+ * Starts sandbox `hemma-sandbox-<label>-<random>` (images and app repository loaded) and a fresh
+ * stack `dev` for it. `env` is added to every CLI and drift run (e.g. `HEMMA_SKIP_LAYERS`).
+ */
+export function startProjectStack(
+  label: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+): ProjectStack {
   const container = `hemma-sandbox-${label}-${randomBytes(3).toString("hex")}`;
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `hemma-${label}-state-`));
   const dir = sandboxDir(ROOT, container);
-  const remove = (): void => {
-    spawnSync("docker", ["rm", "--force", "--volumes", container]);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(stateDir, { recursive: true, force: true });
-  };
-  try {
-    const up = spawnSync(
+  const sandbox = (command: string, env: NodeJS.ProcessEnv = {}, timeout = 120_000) =>
+    spawnSync(
       process.execPath,
       [
         require.resolve("ts-node/dist/bin"),
         "--transpile-only",
         path.join(ROOT, "scripts", "sandbox.ts"),
-        "up",
+        command,
       ],
       {
         cwd: ROOT,
         encoding: "utf8",
-        // A free SSH port; the web ports are picked free by `sandbox up` for a named sandbox.
-        env: { ...process.env, HEMMA_SANDBOX_NAME: container, HEMMA_SANDBOX_PORT: String(freePort()) },
-        timeout: 900_000,
+        env: { ...process.env, HEMMA_SANDBOX_NAME: container, ...env },
+        timeout,
       },
     );
+  const remove = (): void => {
+    // `down` stops the sandbox's local Cloudflare API too; the docker commands cover a half-made sandbox.
+    sandbox("down");
+    spawnSync("docker", ["rm", "--force", "--volumes", container]);
+    spawnSync("docker", ["network", "rm", container]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    // A free SSH port; the web ports are picked free by `sandbox up` for a named sandbox.
+    const up = sandbox("up", { HEMMA_SANDBOX_PORT: String(freePort()) }, 900_000);
     if (up.status !== 0) throw new Error(`sandbox up ${container} failed:\n${up.stderr}`);
     const info = readSandboxInfo(ROOT, container);
     const overridesFile = path.join(dir, DEV_OVERRIDES_FILE);
@@ -97,6 +110,7 @@ export function startProjectStack(label: string): ProjectStack {
       ...engineEnv(stateDir, DEV_PASSPHRASE),
       PATH: `${path.dirname(cli)}${path.delimiter}${process.env.PATH ?? ""}`,
       HEMMA_OVERRIDES_FILE: overridesFile,
+      ...extraEnv,
     };
     const pulumi = (args: string[], timeoutMs = 900_000): Ran =>
       finished(
@@ -153,6 +167,7 @@ export function startProjectStack(label: string): ProjectStack {
       info,
       overridesFile,
       env,
+      stateDir,
       pulumi,
       pulumiAsync,
       npmUpAsync,

@@ -620,14 +620,45 @@ describe("startCloudflareApi", () => {
       });
       try {
         expect(tls.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
+        expect(tls.tlsUrl).toBeUndefined();
         const reply = await call(tls.url, "GET", "/zones/?name=hemma.test", { token: T1, ca: cert });
         expect(reply.status).toBe(200);
         expect((reply.body.result as { id: string }[])[0]!.id).toBe(Z1);
       } finally {
         await tls.close();
       }
+
+      // With a TLS listener of its own: plain HTTP for the provider, HTTPS for ddclient, one set of records.
+      const both = await startCloudflareApi({
+        zones: [{ id: Z1, name: "hemma.test" }],
+        tokens: [{ value: T1, zoneIds: [Z1] }],
+        tls: { cert, key: fs.readFileSync(path.join(dir, "key.pem")) },
+        tlsListener: { port: 0 },
+      });
+      try {
+        expect(both.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
+        expect(both.tlsUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
+        const created = await call(both.url, "POST", `/zones/${Z1}/dns_records`, {
+          token: T1,
+          body: { name: "hemma.test", type: "A", content: "192.0.2.1" },
+        });
+        expect(created.status).toBe(200);
+        const seen = await call(both.tlsUrl!, "GET", `/zones/${Z1}/dns_records?type=A&name=hemma.test`, {
+          token: T1,
+          ca: cert,
+        });
+        expect(seen.body.result).toEqual([created.body.result]);
+      } finally {
+        await both.close();
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("refuses a TLS listener without a certificate", async () => {
+    await expect(
+      startCloudflareApi({ zones: [{ id: Z1, name: "hemma.test" }], tokens: [], tlsListener: { port: 0 } }),
+    ).rejects.toThrow("local Cloudflare API options:\n  tlsListener needs tls (a certificate and key)");
   });
 });

@@ -51,6 +51,56 @@ describe("parseArgs", () => {
     });
   });
 
+  it("reads tokens from an environment variable, one per line, and a second listener for HTTPS", () => {
+    const env = { CF_TOKENS: `${T1}:hemma.test\n\n  ${T1.toLowerCase()}:${Z1}\n` };
+    const parsed = parseArgs(
+      [
+        "--zone",
+        "hemma.test",
+        "--zone",
+        `other.test=${Z1}`,
+        "--tokens-from-env",
+        "CF_TOKENS",
+        "--tls-cert",
+        "c.pem",
+        "--tls-key",
+        "k.pem",
+        "--tls-host",
+        "172.18.0.1",
+        "--tls-port",
+        "8443",
+      ],
+      env,
+    );
+    expect(parsed).toMatchObject({
+      server: {
+        tokens: [
+          { value: T1, zoneIds: [DEV] },
+          { value: T1.toLowerCase(), zoneIds: [Z1] },
+        ],
+      },
+      tlsFiles: { cert: "c.pem", key: "k.pem" },
+      tlsListener: { host: "172.18.0.1", port: 8443 },
+    });
+  });
+
+  it.each<[string[], Record<string, string>, string]>([
+    [["--tokens-from-env", "NOPE"], {}, "--tokens-from-env NOPE: the variable is not set"],
+    [
+      ["--tokens-from-env", "T"],
+      { T: `${T1}:hemma.test\n${T1}` },
+      "--tokens-from-env T: line 2 is not <token>:<zone>[,<zone>...]",
+    ],
+    [["--tls-port", "8443"], {}, "--tls-port and --tls-host need --tls-cert and --tls-key"],
+    [["--tls-cert", "c", "--tls-key", "k", "--tls-host", "h"], {}, "--tls-host needs --tls-port"],
+    [["--tls-cert", "c", "--tls-key", "k", "--tls-port", "x"], {}, "--tls-port x: not a port number"],
+  ])("%j with %j -> %s", (argv, env, message) => {
+    const parsed = parseArgs(["--zone", "hemma.test", "--token", `${T1}:hemma.test`, ...argv], env);
+    expect((parsed as { usage: string }).usage.split("\n")[0]).toBe(message);
+    // A message never shows a token, not even a malformed line's.
+    expect((parsed as { usage: string }).usage).not.toContain(T1);
+  });
+
   it.each<[string[], string]>([
     [[], "at least one --zone is needed"],
     [["--zone", "hemma.test"], "at least one --token (or --key) is needed"],
