@@ -8,6 +8,7 @@ import {
   normalizeMode,
   ON_CHANGE_FAILED_EXIT,
   parseFileState,
+  asDeclared,
   parseWriteResult,
   pathProblem,
   readFileScript,
@@ -250,7 +251,13 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
     }
     return {
       id,
-      props: { ...props, digest: live.digest, mode: live.mode, owner: live.owner, group: live.group },
+      props: {
+        ...props,
+        digest: live.digest,
+        mode: live.mode,
+        owner: asDeclared(props.owner, live.owner, live.uid),
+        group: asDeclared(props.group, live.group, live.gid),
+      },
     };
   },
 

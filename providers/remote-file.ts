@@ -196,7 +196,7 @@ export function readFileScript(path: string): string {
     `p=${shellQuote(path)}`,
     'if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo exists=0; exit 0; fi',
     "echo exists=1",
-    "stat --printf 'type=%F\\nmode=%a\\nowner=%U\\ngroup=%G\\n' -- \"$p\"",
+    "stat --printf 'type=%F\\nmode=%a\\nowner=%U\\ngroup=%G\\nuid=%u\\ngid=%g\\n' -- \"$p\"",
     'if [ -f "$p" ] && [ ! -L "$p" ]; then d=$(sha256sum -- "$p"); echo "digest=${d%% *}"; fi',
     "",
   ].join("\n");
@@ -205,7 +205,16 @@ export function readFileScript(path: string): string {
 /** Live state of a path; `digest` is "" unless it is a regular file (never a symlink). */
 export type FileState =
   | { exists: false }
-  | { exists: true; type: string; mode: string; owner: string; group: string; digest: string };
+  | {
+      exists: true;
+      type: string;
+      mode: string;
+      owner: string;
+      group: string;
+      uid: string;
+      gid: string;
+      digest: string;
+    };
 
 /** Parse the output of {@link readFileScript}; throws on output it does not understand. */
 export function parseFileState(stdout: string): FileState {
@@ -218,6 +227,8 @@ export function parseFileState(stdout: string): FileState {
     kv.mode === undefined ||
     kv.owner === undefined ||
     kv.group === undefined ||
+    kv.uid === undefined ||
+    kv.gid === undefined ||
     kv.type === undefined
   ) {
     throw new Error(`cannot parse file state: ${JSON.stringify(stdout)}`);
@@ -226,7 +237,25 @@ export function parseFileState(stdout: string): FileState {
   if (mode === undefined) {
     throw new Error(`cannot parse file mode ${JSON.stringify(kv.mode)}`);
   }
-  return { exists: true, type: kv.type, mode, owner: kv.owner, group: kv.group, digest: kv.digest ?? "" };
+  return {
+    exists: true,
+    type: kv.type,
+    mode,
+    owner: kv.owner,
+    group: kv.group,
+    uid: kv.uid,
+    gid: kv.gid,
+    digest: kv.digest ?? "",
+  };
+}
+
+/**
+ * The live owner or group in the form it was declared: the numeric id when `declared` is one
+ * (the nginx workers' gid 101 has a name on some hosts, `messagebus` on the sandbox), else the
+ * name, so a file that has what was asked for never reads as drift.
+ */
+export function asDeclared(declared: string, name: string, id: string): string {
+  return /^[0-9]+$/.test(declared) ? id : name;
 }
 
 /**

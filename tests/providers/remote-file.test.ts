@@ -9,6 +9,7 @@ import {
   normalizeMode,
   parentDirectory,
   parseFileState,
+  asDeclared,
   parseWriteResult,
   pathProblem,
   readFileScript,
@@ -177,8 +178,17 @@ describe("readFileScript / parseFileState", () => {
       mode: "0604",
       owner: OWNER,
       group: GROUP,
+      uid: String(process.getuid!()),
+      gid: String(process.getgid!()),
       digest: sha256Hex("hello\n"),
     });
+  });
+
+  test("an owner or group declared as a number reads back as the number, a name as the name", () => {
+    expect(asDeclared("101", "messagebus", "101")).toBe("101");
+    expect(asDeclared("101", "messagebus", "102")).toBe("102");
+    expect(asDeclared("root", "root", "0")).toBe("root");
+    expect(asDeclared("nginx", "messagebus", "101")).toBe("messagebus");
   });
 
   test("reports a missing file as gone and a symlink without a digest", () => {
