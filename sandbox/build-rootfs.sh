@@ -33,6 +33,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The edge hardening as on hemma (docs/decisions/0064, 0065, 0067): ufw, fail2ban with the
+# journal reader its sshd jail needs (backend = systemd), nft for its ban actions.
+packages="$packages,ufw,fail2ban,python3-systemd,nftables"
+
 log="$out.debootstrap.log"
 echo "build-rootfs: debootstrap $suite from $mirror (first run only, a few minutes; log $log)" >&2
 if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$log" 2>&1; then
