@@ -87,21 +87,30 @@ export function parseJailsState(stdout: string, wanted: readonly JailLog[]): Jai
   };
 }
 
-/** What differs from the wanted state, one phrase each; empty when nothing does. */
+/** One difference from the wanted state: the output field it shows in, and what it is. */
+export interface JailsDrift {
+  /** `active`, `enabled`, `running` or `watched`. */
+  readonly field: keyof JailsState;
+  /** One phrase, e.g. `jail sshd is not running`. */
+  readonly detail: string;
+}
+
+/** What differs from the wanted state; empty when nothing does. */
 export function jailsDrift(
   live: JailsState,
   want: { jails: readonly string[]; logs: readonly JailLog[] },
-): string[] {
-  const detail: string[] = [];
-  if (!live.active) detail.push("fail2ban is not running");
-  if (!live.enabled) detail.push("fail2ban is not enabled");
+): JailsDrift[] {
+  const drift: JailsDrift[] = [];
+  if (!live.active) drift.push({ field: "active", detail: "fail2ban is not running" });
+  if (!live.enabled) drift.push({ field: "enabled", detail: "fail2ban is not enabled" });
+  if (!live.active) return drift;
   for (const j of want.jails)
-    if (live.active && !live.running.includes(j)) detail.push(`jail ${j} is not running`);
+    if (!live.running.includes(j)) drift.push({ field: "running", detail: `jail ${j} is not running` });
   for (const l of want.logs) {
-    if (live.active && !live.watched.some((w) => w.jail === l.jail && w.path === l.path))
-      detail.push(`jail ${l.jail} does not follow ${l.path}`);
+    if (!live.watched.some((w) => w.jail === l.jail && w.path === l.path))
+      drift.push({ field: "watched", detail: `jail ${l.jail} does not follow ${l.path}` });
   }
-  return detail;
+  return drift;
 }
 
 /**
@@ -141,7 +150,9 @@ async function converge(news: JailsInputs): Promise<JailsOutputs> {
   const after = await readLive(news);
   const left = jailsDrift(after, news);
   if (left.length > 0) {
-    throw new Error(`fail2ban on ${news.connection.host}: after converging, still ${left.join("; ")}`);
+    throw new Error(
+      `fail2ban on ${news.connection.host}: after converging, still ${left.map((d) => d.detail).join("; ")}`,
+    );
   }
   return { ...news, ...after };
 }
@@ -163,7 +174,9 @@ export const fail2banJailsProvider: pulumi.dynamic.ResourceProvider<JailsInputs,
       (Array.isArray(news.logs) && news.logs.some((l) => isUnknown(l) || isUnknown(l.path)))
     )
       return { changes: true };
-    return { changes: jailsDrift(olds, news).length > 0 };
+    // The fields name what drifted in previews and in `npm run drift`.
+    const diffs = [...new Set(jailsDrift(olds, news).map((d) => d.field))];
+    return { changes: diffs.length > 0, diffs };
   },
   async create(news) {
     return { id: `${news.connection.host}:${news.connection.port}:fail2ban`, outs: await converge(news) };

@@ -136,15 +136,21 @@ test("read: a stopped jail is missing from the list; a stopped fail2ban lists no
   });
 });
 
-test("drift names each difference", () => {
+test("drift names each difference and the field it shows in", () => {
   const live: JailsState = { active: true, enabled: true, running: ["recidive", "sshd"], watched: [] };
   expect(jailsDrift(live, { jails: JAILS, logs: [PROXY_LOG] })).toEqual([
-    "jail nginx-proxy-probe is not running",
-    `jail nginx-proxy-probe does not follow ${PROXY_LOG.path}`,
+    { field: "running", detail: "jail nginx-proxy-probe is not running" },
+    { field: "watched", detail: `jail nginx-proxy-probe does not follow ${PROXY_LOG.path}` },
   ]);
   expect(
-    jailsDrift({ active: false, enabled: false, running: [], watched: [] }, { jails: JAILS, logs: [] }),
-  ).toEqual(["fail2ban is not running", "fail2ban is not enabled"]);
+    jailsDrift(
+      { active: false, enabled: false, running: [], watched: [] },
+      { jails: JAILS, logs: [PROXY_LOG] },
+    ),
+  ).toEqual([
+    { field: "active", detail: "fail2ban is not running" },
+    { field: "enabled", detail: "fail2ban is not enabled" },
+  ]);
   expect(
     jailsDrift(
       { active: true, enabled: true, running: JAILS, watched: [PROXY_LOG] },
@@ -208,9 +214,14 @@ test("diff: a log path not known yet (a container still to be made) is a change;
   await expect(diff({ logs: [{ jail: PROXY_LOG.jail, path: UNKNOWN_VALUE }] })).resolves.toEqual({
     changes: true,
   });
-  await expect(diff({})).resolves.toEqual({ changes: false });
+  await expect(diff({})).resolves.toEqual({ changes: false, diffs: [] });
   const replaced = { jail: PROXY_LOG.jail, path: "/var/lib/docker/containers/def/def-json.log" };
-  await expect(diff({ logs: [replaced] })).resolves.toEqual({ changes: true });
+  await expect(diff({ logs: [replaced] })).resolves.toEqual({ changes: true, diffs: ["watched"] });
+  const stopped = { ...olds, running: ["nginx-proxy-probe", "recidive"] };
+  await expect(fail2banJailsProvider.diff!("id", stopped, olds as never)).resolves.toEqual({
+    changes: true,
+    diffs: ["running"],
+  });
 });
 
 test("check refuses a jail name that is not a plain word", async () => {
