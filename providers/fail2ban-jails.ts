@@ -31,7 +31,11 @@ export interface Fail2banJailsArgs {
   logs: pulumi.Input<pulumi.Input<JailLog>[]>;
 }
 
-interface JailsInputs {
+/**
+ * The wanted state sits in the same fields the live state is read into (as UfwRules keeps its
+ * rules), so a preview and `npm run drift` name the field that drifted.
+ */
+interface JailsInputs extends Partial<JailsState> {
   connection: HostConnectionState;
   jails: string[];
   logs: JailLog[];
@@ -87,28 +91,19 @@ export function parseJailsState(stdout: string, wanted: readonly JailLog[]): Jai
   };
 }
 
-/** One difference from the wanted state: the output field it shows in, and what it is. */
-export interface JailsDrift {
-  /** `active`, `enabled`, `running` or `watched`. */
-  readonly field: keyof JailsState;
-  /** One phrase, e.g. `jail sshd is not running`. */
-  readonly detail: string;
-}
-
-/** What differs from the wanted state; empty when nothing does. */
+/** What differs from the wanted state, one phrase each; empty when nothing does. */
 export function jailsDrift(
   live: JailsState,
   want: { jails: readonly string[]; logs: readonly JailLog[] },
-): JailsDrift[] {
-  const drift: JailsDrift[] = [];
-  if (!live.active) drift.push({ field: "active", detail: "fail2ban is not running" });
-  if (!live.enabled) drift.push({ field: "enabled", detail: "fail2ban is not enabled" });
+): string[] {
+  const drift: string[] = [];
+  if (!live.active) drift.push("fail2ban is not running");
+  if (!live.enabled) drift.push("fail2ban is not enabled");
   if (!live.active) return drift;
-  for (const j of want.jails)
-    if (!live.running.includes(j)) drift.push({ field: "running", detail: `jail ${j} is not running` });
+  for (const j of want.jails) if (!live.running.includes(j)) drift.push(`jail ${j} is not running`);
   for (const l of want.logs) {
     if (!live.watched.some((w) => w.jail === l.jail && w.path === l.path))
-      drift.push({ field: "watched", detail: `jail ${l.jail} does not follow ${l.path}` });
+      drift.push(`jail ${l.jail} does not follow ${l.path}`);
   }
   return drift;
 }
@@ -150,9 +145,7 @@ async function converge(news: JailsInputs): Promise<JailsOutputs> {
   const after = await readLive(news);
   const left = jailsDrift(after, news);
   if (left.length > 0) {
-    throw new Error(
-      `fail2ban on ${news.connection.host}: after converging, still ${left.map((d) => d.detail).join("; ")}`,
-    );
+    throw new Error(`fail2ban on ${news.connection.host}: after converging, still ${left.join("; ")}`);
   }
   return { ...news, ...after };
 }
@@ -174,9 +167,7 @@ export const fail2banJailsProvider: pulumi.dynamic.ResourceProvider<JailsInputs,
       (Array.isArray(news.logs) && news.logs.some((l) => isUnknown(l) || isUnknown(l.path)))
     )
       return { changes: true };
-    // The fields name what drifted in previews and in `npm run drift`.
-    const diffs = [...new Set(jailsDrift(olds, news).map((d) => d.field))];
-    return { changes: diffs.length > 0, diffs };
+    return { changes: jailsDrift(olds, news).length > 0 };
   },
   async create(news) {
     return { id: `${news.connection.host}:${news.connection.port}:fail2ban`, outs: await converge(news) };
@@ -214,10 +205,10 @@ export class Fail2banJails extends pulumi.dynamic.Resource {
         connection: connectionInput(args.connection),
         jails: args.jails,
         logs: args.logs,
-        active: undefined,
-        enabled: undefined,
-        running: undefined,
-        watched: undefined,
+        active: true,
+        enabled: true,
+        running: [...args.jails].sort(),
+        watched: args.logs,
       },
       opts,
       "host",

@@ -177,6 +177,13 @@ test("fail2ban's running jails are read back after the files; with the docker la
   await h.settle();
   const jails = h.get(JAILS, "edge-fail2ban-jails");
   expect(jails.inputs.jails).toEqual(["nginx-proxy-probe", "recidive", "sshd"]);
+  // The wanted live state, in the fields the provider reads the live one into.
+  expect(jails.inputs).toMatchObject({
+    active: true,
+    enabled: true,
+    running: ["nginx-proxy-probe", "recidive", "sshd"],
+  });
+  expect(jails.inputs.watched).toEqual(jails.inputs.logs);
   expect(jails.inputs.logs).toEqual([
     {
       jail: "nginx-proxy-probe",
