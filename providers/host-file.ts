@@ -8,11 +8,11 @@ import {
   normalizeMode,
   ON_CHANGE_FAILED_EXIT,
   parseFileState,
+  asDeclared,
   parseWriteResult,
   pathProblem,
   readFileScript,
   writeFileScript,
-  asDeclared,
 } from "./remote-file";
 import { partialCreateError } from "./partial-create";
 import { remoteFailure, runRemote, runRemoteChecked } from "./ssh-pool";

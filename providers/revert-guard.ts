@@ -186,22 +186,51 @@ export function freshAccessAttempt(conn: HostConnectionState): Promise<string | 
   });
 }
 
+/** How a series of fresh logins went. */
+export interface FreshAccess {
+  /** The first failed login's error, if any failed. */
+  readonly firstError?: string;
+  /** The last login's error; undefined when a login worked. */
+  readonly lastError?: string;
+}
+
 /**
  * Fresh logins until one works or `attempts` have failed, `delayMs` apart (sshd re-execs on
- * reload, so the first try right after a change may meet a closed port). Returns the last error.
+ * reload, so the first try right after a change may meet a closed port).
  */
 export async function proveFreshAccess(
   conn: HostConnectionState,
   attempts: number,
   delayMs: number,
-): Promise<string | undefined> {
+): Promise<FreshAccess> {
+  let first: string | undefined;
   let last: string | undefined;
   for (let i = 0; i < attempts; i++) {
     last = await freshAccessAttempt(conn);
-    if (last === undefined) return undefined;
+    if (last === undefined) return first === undefined ? {} : { firstError: first };
+    first ??= last;
     await new Promise((r) => setTimeout(r, delayMs));
   }
-  return last;
+  return {
+    ...(first === undefined ? {} : { firstError: first }),
+    ...(last === undefined ? {} : { lastError: last }),
+  };
+}
+
+/**
+ * What a login that finally worked means, given whether the revert of this arming had run
+ * and whether the host still holds the wanted state: `ok`; `lockout` when logins failed until
+ * the revert put the previous state back (the change cut access; a firewall that drops the
+ * login makes each try last the whole connect timeout, so the revert may fire while they run);
+ * `slow` when nothing failed but the run outlasted the timeout.
+ */
+export function confirmOutcome(
+  access: FreshAccess,
+  reverted: boolean,
+  holdsWantedState: boolean,
+): "ok" | "lockout" | "slow" {
+  if (!reverted || holdsWantedState) return "ok";
+  return access.firstError === undefined ? "slow" : "lockout";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,14 +418,22 @@ export function lockoutMessage(
 }
 
 async function confirm(news: ConfirmInputs): Promise<void> {
-  const loginError = await proveFreshAccess(news.connection, 5, 2000);
+  const access = await proveFreshAccess(news.connection, 5, 2000);
+  const loginError = access.lastError;
   if (loginError === undefined) {
     const result = await runRemoteChecked(
       news.connection,
       `disarm revert ${news.name}`,
       disarmScript(news.name, news.armId),
     );
-    if (parseKeyValues(result.stdout).reverted === "yes" && (await liveDigest(news)) !== news.desiredDigest) {
+    const reverted = parseKeyValues(result.stdout).reverted === "yes";
+    const outcome = confirmOutcome(
+      access,
+      reverted,
+      !reverted || (await liveDigest(news)) === news.desiredDigest,
+    );
+    if (outcome === "lockout") throw new Error(lockoutMessage(news, access.firstError!, true));
+    if (outcome === "slow") {
       throw new Error(
         `${news.description}: the host reverted the change before access was confirmed (the run took longer than ` +
           `${news.timeoutSeconds} s between arming and confirming); raise hemma:edge.revertTimeoutSeconds and run up again`,

@@ -37,6 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The edge hardening as on hemma (docs/decisions/0064, 0065, 0067): ufw, fail2ban with the
+# journal reader its sshd jail needs (backend = systemd), nft for its ban actions.
+packages="$packages,ufw,fail2ban,python3-systemd,nftables"
+
 log="$out.debootstrap.log"
 echo "build-rootfs: debootstrap $suite from $mirror (first run only, a few minutes; log $log)" >&2
 if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$log" 2>&1; then
@@ -61,6 +65,10 @@ rm -f "$rootfs"/etc/ssh/ssh_host_*
 # etc/docker/daemon.json), started at boot like hemma's. The login user is in the `docker` group
 # because the docker provider's ssh:// transport runs `docker system dial-stdio` as that user.
 in_root systemctl enable docker.service containerd.service >&2
+# fail2ban runs once a stack has written its jails (the edge layer enables it, as on hemma):
+# Debian's stock sshd jail would ban the Docker gateway, which is where the program's own logins
+# come from, in a sandbox whose test refuses those logins on purpose (docs/decisions/0065).
+in_root systemctl disable fail2ban.service >&2
 # Units that need a real console, or block devices a container does not have (e2scrub).
 # Left enabled, e2scrub_all.timer fails after a daemon-reload and the system reports degraded.
 in_root systemctl mask getty@tty1.service console-getty.service systemd-firstboot.service e2scrub_all.timer e2scrub_all.service e2scrub_reap.service >&2

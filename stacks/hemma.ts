@@ -53,7 +53,12 @@ export function buildHemma(args: HemmaArgs, options: HemmaBuildOptions = {}): He
   const dockerLayer = run("docker") ? buildDockerLayer(args) : undefined;
   if (run("dns")) buildDnsLayer(args);
   const hostLayer = run("host") ? buildHostLayer(args) : undefined;
-  const edge = run("edge") ? buildEdgeLayer(args) : undefined;
+  const edge = run("edge")
+    ? buildEdgeLayer({
+        ...args,
+        ...(dockerLayer ? { proxyContainerId: dockerLayer.proxy.container.id } : {}),
+      })
+    : undefined;
   // Its containers join the docker layer's network behind its stray guard, so it runs only with it.
   const observability =
     run("observability") && dockerLayer

@@ -1,8 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EdgeConfig } from "../../config/schema/edge";
 import type { HostConnectionArgs } from "../../providers/host-connection";
-import { renderFail2banFiles } from "../../render/edge/fail2ban";
+import {
+  dockerContainerLog,
+  FAIL2BAN_JAILS,
+  PROBE_JAIL,
+  renderFail2banFiles,
+} from "../../render/edge/fail2ban";
 import { renderVhostFiles } from "../../render/edge/nginx-hardening";
+import { allowUsersName } from "../../render/edge/sshd-hardening";
 import type { BasicAuthFile } from "./nginx-edge";
 import { NginxEdge } from "./nginx-edge";
 import { SshdHardening } from "./sshd-hardening";
@@ -25,6 +31,8 @@ export interface EdgeHardeningArgs {
   readonly dockerBin: string;
   /** Hashes for `edge.basicAuth`, by secret key name; secret Outputs. */
   readonly basicAuthHashes: Readonly<Record<string, pulumi.Input<string>>>;
+  /** The nginx-proxy container's id, when the docker layer runs: the probe jail must follow its log. Default none. */
+  readonly proxyContainerId?: pulumi.Input<string>;
 }
 
 /** hemma's edge and access hardening: nginx-proxy snippets and basic auth, sshd, UFW and fail2ban (spec §4, §7). */
@@ -37,7 +45,9 @@ export class EdgeHardening extends pulumi.ComponentResource {
   constructor(name: string, args: EdgeHardeningArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hemma:edge:EdgeHardening", name, {}, opts);
     const { edge, connection } = args;
-    if (edge.manage.sshd && !edge.ssh.allowUsers.includes(connection.user)) {
+    // Only the name is checked here: whether a `name@host` entry matches the address the program
+    // comes from is known on the host alone, so the revert guard catches that (docs/decisions/0066).
+    if (edge.manage.sshd && !edge.ssh.allowUsers.map(allowUsersName).includes(connection.user)) {
       throw new Error(
         `hemma:edge.ssh.allowUsers is [${edge.ssh.allowUsers.join(", ")}] but the program logs in as hemma:ssh.user ` +
           `'${connection.user}': add it, or the sshd hardening would lock the program out`,
@@ -89,7 +99,21 @@ export class EdgeHardening extends pulumi.ComponentResource {
     if (edge.manage.fail2ban) {
       this.fail2ban = new Fail2ban(
         `${name}-fail2ban`,
-        { connection, files: renderFail2banFiles(edge.fail2ban) },
+        {
+          connection,
+          files: renderFail2banFiles(edge.fail2ban),
+          jails: FAIL2BAN_JAILS,
+          ...(args.proxyContainerId === undefined
+            ? {}
+            : {
+                logs: [
+                  pulumi.output(args.proxyContainerId).apply((id) => ({
+                    jail: PROBE_JAIL,
+                    path: dockerContainerLog(edge.fail2ban.dockerContainersDir, id),
+                  })),
+                ],
+              }),
+        },
         { parent: this },
       );
     }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import { HostFile } from "../../providers/host-file";
+import { Fail2banJails, type JailLog } from "../../providers/fail2ban-jails";
 import type { RenderedFile } from "../../render/types";
 import { fail2banValidateCommand } from "../../render/edge/validate-commands";
 
@@ -13,15 +14,22 @@ export interface Fail2banArgs {
   readonly connection: HostConnectionArgs;
   /** The files of `renderFail2banFiles`: jails and filter under /etc/fail2ban, and the placeholder log. */
   readonly files: readonly RenderedFile[];
+  /** Jails that must be running (`FAIL2BAN_JAILS`). */
+  readonly jails: readonly string[];
+  /** Logs a jail must follow (nginx-proxy's, once the docker layer made the container). Default none. */
+  readonly logs?: pulumi.Input<pulumi.Input<JailLog>[]>;
 }
 
 /**
  * The `sshd`, `recidive` and `nginx-proxy-probe` jails and the probe filter, each validated on a
- * copy of the live fail2ban config before the swap, then fail2ban restarted (docs/decisions/0065).
+ * copy of the live fail2ban config before the swap, then fail2ban restarted; and fail2ban's
+ * running state read back: service, jails and followed logs (docs/decisions/0065).
  */
 export class Fail2ban extends pulumi.ComponentResource {
   /** Files by host path. */
   readonly files: Record<string, HostFile> = {};
+  /** The running service and jails. */
+  readonly running: Fail2banJails;
 
   constructor(name: string, args: Fail2banArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hemma:edge:Fail2ban", name, {}, opts);
@@ -63,6 +71,11 @@ export class Fail2ban extends pulumi.ComponentResource {
         { parent: this, dependsOn: before },
       );
     }
-    this.registerOutputs({ files: Object.keys(this.files) });
+    this.running = new Fail2banJails(
+      `${name}-jails`,
+      { connection: args.connection, jails: [...args.jails], logs: args.logs ?? [] },
+      { parent: this, dependsOn: Object.values(this.files) },
+    );
+    this.registerOutputs({ files: Object.keys(this.files), jails: this.running.running });
   }
 }

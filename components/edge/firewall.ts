@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HostConnectionArgs } from "../../providers/host-connection";
+import { HostFile } from "../../providers/host-file";
 import { probeDigest } from "../../providers/revert-guard";
 import {
   UFW_PROBE_COMMAND,
@@ -9,6 +10,11 @@ import {
   ufwProbeExpected,
 } from "../../providers/ufw-rules";
 import { renderUfwRules, type UfwRulesArgs } from "../../render/edge/ufw-rules";
+import {
+  DOCKER_INGRESS_APPLY_COMMAND,
+  renderDockerIngressHook,
+  type ContainerIngress,
+} from "../../render/edge/docker-ingress";
 import { guardedChange } from "./guarded";
 
 /** Arguments of {@link Firewall}. */
@@ -19,19 +25,39 @@ export interface FirewallArgs extends UfwRulesArgs {
   readonly revertTimeoutSeconds: number;
   /** Resources to finish first (another guard's Confirm): one guarded change at a time. */
   readonly after?: pulumi.Resource[];
+  /** What reaches containers from outside the host (`/etc/ufw/after.init`, docs/decisions/0067). */
+  readonly containerIngress: ContainerIngress;
 }
 
 /**
  * UFW: default deny incoming plus the rule set of spec §7.2 (docs/decisions/0064) as one
- * resource that reads the live rules back, guarded against lockout (docs/decisions/0066).
+ * resource that reads the live rules back, guarded against lockout (docs/decisions/0066), and
+ * ufw's hook that keeps routed traffic off containers' own addresses (docs/decisions/0067).
  */
 export class Firewall extends pulumi.ComponentResource {
   /** The rule set resource. */
   readonly rules: UfwRules;
+  /** `/etc/ufw/after.init`. */
+  readonly dockerIngress: HostFile;
 
   constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hemma:edge:Firewall", name, {}, opts);
     const rules = renderUfwRules(args);
+    const hook = renderDockerIngressHook(args.containerIngress);
+    // Outside the guard: it filters forwarded traffic only, never the host's own SSH. Placed
+    // first, so the `ufw enable` of a first run already runs it.
+    this.dockerIngress = new HostFile(
+      `${name}-docker-ingress`,
+      {
+        connection: args.connection,
+        path: hook.path,
+        content: hook.content,
+        mode: hook.mode,
+        validate: "sh -n {}",
+        onChange: DOCKER_INGRESS_APPLY_COMMAND,
+      },
+      { parent: this },
+    );
     const { changed } = guardedChange(
       name,
       args.connection,
@@ -43,7 +69,7 @@ export class Firewall extends pulumi.ComponentResource {
         desiredDigest: probeDigest(ufwProbeExpected(rules)),
         timeoutSeconds: args.revertTimeoutSeconds,
         description: "the UFW rule set",
-        ...(args.after ? { after: args.after } : {}),
+        after: [...(args.after ?? []), this.dockerIngress],
       },
       this,
       (dependsOn) => [
@@ -51,6 +77,6 @@ export class Firewall extends pulumi.ComponentResource {
       ],
     );
     this.rules = changed[0]!;
-    this.registerOutputs({ rules: this.rules.rules });
+    this.registerOutputs({ rules: this.rules.rules, dockerIngress: this.dockerIngress.path });
   }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { hostnameSchema, isIpv4, isIpv6 } from "./hostname";
 import { absolutePathSchema, portSchema, secondsSchema } from "./fields";
+import { ALLOW_USERS_ENTRY } from "../../render/edge/sshd-hardening";
 
 /**
  * Probe paths nginx-proxy drops with 444 (docs/decisions/0060). PCRE, matched case-insensitively
@@ -38,9 +39,14 @@ const fail2banTimeSchema = z
     error: "a fail2ban duration such as 600, 10m, 1h, 7d, or -1 for forever",
   });
 
-const loginNameSchema = z
-  .string({ error: "a login name" })
-  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "a login name: lower-case letters, digits, '_' or '-'" });
+/**
+ * One `AllowUsers` entry: a login name, or `name@host` where the host part is an address, a
+ * CIDR network or a pattern sshd matches against the client (`root@192.168.0.0/24`).
+ */
+const allowUsersEntrySchema = z.string({ error: "a login name" }).regex(ALLOW_USERS_ENTRY, {
+  error:
+    "a login name (lower-case letters, digits, '_' or '-'), optionally @ an address, CIDR network or host pattern",
+});
 
 /** `hemma:edge.nginx`: the vhost.d snippets nginx-proxy includes in every server block. */
 const nginxSchema = z.strictObject({
@@ -119,8 +125,8 @@ const basicAuthSchema = z.strictObject({
 const sshHardeningSchema = z.strictObject({
   /** Drop-in path. Default `/etc/ssh/sshd_config.d/99-hardening.conf`. */
   dropInPath: absolutePathSchema.default("/etc/ssh/sshd_config.d/99-hardening.conf"),
-  /** `AllowUsers`; must contain the user the program logs in as (`hemma:ssh.user`). Default root paunchygent. */
-  allowUsers: z.array(loginNameSchema).min(1).default(["root", "paunchygent"]),
+  /** `AllowUsers` (`name` or `name@host`); must name the user the program logs in as (`hemma:ssh.user`). Default root paunchygent. */
+  allowUsers: z.array(allowUsersEntrySchema).min(1).default(["root", "paunchygent"]),
   /** `PermitRootLogin`. Default `prohibit-password`. */
   permitRootLogin: z.enum(["no", "prohibit-password", "forced-commands-only"]).default("prohibit-password"),
   /**
@@ -154,14 +160,32 @@ const firewallSchema = z.strictObject({
   denyFrom: z.array(cidrSchema).default([]),
   /** Further rules, appended after the built-in ones. Default none. */
   extraRules: z.array(ufwRuleSchema).default([]),
+  /**
+   * What reaches containers from outside the host: `published-ports` (only connections Docker
+   * forwarded for a port it publishes on a host address; a packet routed to a container's own
+   * address is dropped) or `docker-default` (Docker's rules alone). Default `published-ports`
+   * (docs/decisions/0067).
+   */
+  containerIngress: z.enum(["published-ports", "docker-default"]).default("published-ports"),
 });
 
 /** `hemma:edge.fail2ban`: jails `sshd`, `recidive`, `nginx-proxy-probe`. */
 const fail2banSchema = z.strictObject({
   /** Docker's `containers` directory holding `<id>/<id>-json.log` (snap path on hemma). */
   dockerContainersDir: absolutePathSchema.default("/var/snap/docker/common/var-lib-docker/containers"),
-  /** Addresses never banned in addition to loopback and RFC 1918/4193 (always included). Default none. */
+  /**
+   * Never ban loopback, RFC 1918 and IPv6 ULA sources (spec §11 invariant 18). Default true;
+   * only a sandbox whose LAN stand-in must be bannable turns it off (docs/decisions/0065).
+   */
+  ignorePrivateRanges: z.boolean().default(true),
+  /** Addresses never banned besides loopback and, with `ignorePrivateRanges`, the private ranges: the program's own source belongs here. Default none. */
   extraIgnoreIp: z.array(cidrSchema).default([]),
+  /** sshd: failed logins within sshdFindTime that trigger a ban. Default 5 (spec §7.3). */
+  sshdMaxRetry: z.number().int().min(1).default(5),
+  /** sshd findtime. Default `10m` (spec §7.3). */
+  sshdFindTime: fail2banTimeSchema.default("10m"),
+  /** sshd bantime. Default `1h` (spec §7.3). */
+  sshdBanTime: fail2banTimeSchema.default("1h"),
   /** nginx-proxy-probe: hits within findTime that trigger a ban. Default 10. */
   probeMaxRetry: z.number().int().min(1).default(10),
   /** nginx-proxy-probe findtime. Default `10m`. */

@@ -1,14 +1,13 @@
 import type { RenderedFile } from "../types";
 
-/** Never banned, whatever extra addresses config adds: loopback, RFC 1918 and IPv6 ULA (spec §11 invariant 18). */
-export const ALWAYS_IGNORED = [
-  "127.0.0.0/8",
-  "::1",
-  "10.0.0.0/8",
-  "172.16.0.0/12",
-  "192.168.0.0/16",
-  "fc00::/7",
-] as const;
+/** Never banned on any stack: loopback. */
+export const LOOPBACK = ["127.0.0.0/8", "::1"] as const;
+
+/** Never banned unless `ignorePrivateRanges` is off: RFC 1918 and IPv6 ULA (spec §11 invariant 18). */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"] as const;
+
+/** What prod never bans, whatever extra addresses config adds: loopback and the private ranges. */
+export const ALWAYS_IGNORED = [...LOOPBACK, ...PRIVATE_RANGES] as const;
 
 /**
  * Ban action for jails whose offenders reach nginx-proxy: Docker DNATs published ports in
@@ -21,12 +20,31 @@ export const ALWAYS_IGNORED = [
 export const PREROUTING_BANACTION =
   "nftables[type=allports, table=f2b-edge, chain_hook=prerouting, chain_priority=-150, blocktype=drop]";
 
+/** The jails {@link renderFail2banFiles} declares, as `fail2ban-client status` lists them. */
+export const FAIL2BAN_JAILS = ["nginx-proxy-probe", "recidive", "sshd"] as const;
+
+/** The jail that reads nginx-proxy's log. */
+export const PROBE_JAIL = "nginx-proxy-probe";
+
+/** Docker's json-file log of container `id` under the `containers` directory `dir`. */
+export function dockerContainerLog(dir: string, id: string): string {
+  return `${dir}/${id}/${id}-json.log`;
+}
+
 /** Arguments of {@link renderFail2banFiles}. */
 export interface Fail2banArgs {
   /** Docker's `containers` directory, holding `<id>/<id>-json.log`. */
   readonly dockerContainersDir: string;
-  /** Addresses never banned in addition to {@link ALWAYS_IGNORED}. */
+  /** Whether the private ranges are never banned (prod); off only where a private LAN stand-in must be bannable. */
+  readonly ignorePrivateRanges: boolean;
+  /** Addresses never banned in addition to loopback (and the private ranges). */
   readonly extraIgnoreIp: readonly string[];
+  /** sshd `maxretry`. */
+  readonly sshdMaxRetry: number;
+  /** sshd `findtime`. */
+  readonly sshdFindTime: string;
+  /** sshd `bantime`. */
+  readonly sshdBanTime: string;
   /** nginx-proxy-probe `maxretry`. */
   readonly probeMaxRetry: number;
   /** nginx-proxy-probe `findtime`. */
@@ -44,9 +62,10 @@ export interface Fail2banArgs {
  */
 export const PROBE_PLACEHOLDER_LOG = "/var/log/hemma/nginx-proxy-probe.placeholder.log";
 
-/** The `ignoreip` value: the fixed private ranges, then config extras, without repeats. */
-export function fail2banIgnoreIp(extra: readonly string[]): string {
-  return [...new Set([...ALWAYS_IGNORED, ...extra])].join(" ");
+/** The `ignoreip` value: loopback, the private ranges unless switched off, then config extras, without repeats. */
+export function fail2banIgnoreIp(extra: readonly string[], ignorePrivateRanges: boolean): string {
+  const fixed = ignorePrivateRanges ? ALWAYS_IGNORED : LOOPBACK;
+  return [...new Set([...fixed, ...extra])].join(" ");
 }
 
 /**
@@ -92,7 +111,7 @@ function jail(name: string, settings: ReadonlyArray<readonly [string, string | n
  * address banned by `sshd` or `recidive` would close the break-glass path (docs/decisions/0065).
  */
 export function renderFail2banFiles(args: Fail2banArgs): RenderedFile[] {
-  const ignoreip = fail2banIgnoreIp(args.extraIgnoreIp);
+  const ignoreip = fail2banIgnoreIp(args.extraIgnoreIp, args.ignorePrivateRanges);
   const placeholder = args.placeholderLog ?? PROBE_PLACEHOLDER_LOG;
   const file = (path: string, content: string): RenderedFile => ({
     path,
@@ -106,9 +125,9 @@ export function renderFail2banFiles(args: Fail2banArgs): RenderedFile[] {
       jail("sshd", [
         ["enabled", "true"],
         ["backend", "systemd"],
-        ["maxretry", 5],
-        ["findtime", "10m"],
-        ["bantime", "1h"],
+        ["maxretry", args.sshdMaxRetry],
+        ["findtime", args.sshdFindTime],
+        ["bantime", args.sshdBanTime],
         ["ignoreip", ignoreip],
       ]),
     ),

@@ -1,20 +1,22 @@
 import type { HemmaConfig } from "../../config/schema";
 import type { RenderedFile } from "../types";
+import { renderDockerIngressHook } from "./docker-ingress";
 import { renderFail2banFiles } from "./fail2ban";
 import { renderVhostFiles } from "./nginx-hardening";
 import { renderSshdHardeningFile } from "./sshd-hardening";
 
 /**
  * Every non-secret host file of the edge layer that `hemma:edge.manage` turns on: the two
- * nginx-proxy vhost.d snippets, the sshd hardening drop-in and the fail2ban jails and filter. The htpasswd files hold secrets and are
- * rendered by the component from secret config (`renderHtpasswdFile`); the UFW rule set is not a
- * file (`renderUfwRules`).
+ * nginx-proxy vhost.d snippets, the sshd hardening drop-in, ufw's `after.init` hook and the
+ * fail2ban jails and filter. The htpasswd files hold secrets and are rendered by the component
+ * from secret config (`renderHtpasswdFile`); the UFW rule set is not a file (`renderUfwRules`).
  */
 export function renderEdge(config: HemmaConfig): RenderedFile[] {
   const { edge } = config;
   return [
     ...(edge.manage.nginx ? renderVhostFiles({ ...edge.nginx, hostVhostDir: config.proxy.vhostDir }) : []),
     ...(edge.manage.sshd ? [renderSshdHardeningFile(edge.ssh.dropInPath, edge.ssh)] : []),
+    ...(edge.manage.firewall ? [renderDockerIngressHook(edge.firewall.containerIngress)] : []),
     ...(edge.manage.fail2ban ? renderFail2banFiles(edge.fail2ban) : []),
   ];
 }
@@ -47,3 +49,9 @@ export {
   ALWAYS_IGNORED,
   PROBE_FAILREGEX,
 } from "./fail2ban";
+export {
+  renderDockerIngressHook,
+  dockerIngressRules,
+  DOCKER_INGRESS_APPLY_COMMAND,
+  UFW_AFTER_INIT,
+} from "./docker-ingress";

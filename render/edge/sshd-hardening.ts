@@ -1,9 +1,21 @@
 import type { RenderedFile } from "../types";
 import { shellQuote } from "../../providers/shell";
 
+/**
+ * One `AllowUsers` entry: a login name, optionally `@` a host part sshd matches against the
+ * client (an address, a CIDR network, or a pattern with `*`, `?` and `!`).
+ */
+export const ALLOW_USERS_ENTRY = /^[a-z_][a-z0-9_-]{0,31}(@[A-Za-z0-9.:/*?!_-]+)?$/;
+
+/** The login name of an `AllowUsers` entry (`paunchygent@192.168.0.0/24` → `paunchygent`). */
+export function allowUsersName(entry: string): string {
+  const at = entry.indexOf("@");
+  return at === -1 ? entry : entry.slice(0, at);
+}
+
 /** Arguments of {@link renderSshdHardening}. */
 export interface SshdHardeningArgs {
-  /** `AllowUsers`, in order. */
+  /** `AllowUsers` entries (`name` or `name@host`), in order. */
   readonly allowUsers: readonly string[];
   /** `PermitRootLogin` value. */
   readonly permitRootLogin: "no" | "prohibit-password" | "forced-commands-only";
@@ -20,8 +32,8 @@ export function sshdHardeningDirectives(args: SshdHardeningArgs): Array<readonly
     throw new Error("sshd hardening: AllowUsers must name at least one user, or nobody can log in");
   }
   for (const user of args.allowUsers) {
-    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) {
-      throw new Error(`sshd hardening: '${user}' is not a login name`);
+    if (!ALLOW_USERS_ENTRY.test(user)) {
+      throw new Error(`sshd hardening: '${user}' is not a login name or name@host`);
     }
   }
   return [

@@ -10,6 +10,8 @@ export interface EdgeLayerArgs {
   readonly config: HemmaConfig;
   /** The stack's secrets (`sshPrivateKey` and the `edge.basicAuth` hash keys are used). */
   readonly secrets: HemmaSecrets;
+  /** The nginx-proxy container's id when the docker layer runs (the probe jail follows its log). */
+  readonly proxyContainerId?: pulumi.Input<string>;
 }
 
 /**
@@ -45,6 +47,7 @@ export function buildEdgeLayer(
       proxyContainer: config.proxy.containerName,
       dockerBin: config.docker.binary,
       basicAuthHashes,
+      ...(args.proxyContainerId === undefined ? {} : { proxyContainerId: args.proxyContainerId }),
     },
     opts,
   );

@@ -3,8 +3,8 @@
  * this file's own (same image as `npm run sandbox`, its own name and port): a lockout test must
  * not cut off other suites that share the default sandbox. Tests run in order and share one stack.
  *
- * Not covered here: UFW and fail2ban (the sandbox image has neither, and no NET_ADMIN); those are
- * proven with the real programs in tests/render/edge and tests/providers.
+ * UFW and fail2ban, and the guard against them, are enforced through the dev stack in
+ * tests/e2e/firewall.e2e.test.ts.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";

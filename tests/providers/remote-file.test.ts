@@ -4,12 +4,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { sha256Hex } from "../../providers/digest";
 import {
-  asDeclared,
   deleteFileScript,
   NO_PARENT_EXIT,
   normalizeMode,
   parentDirectory,
   parseFileState,
+  asDeclared,
   parseWriteResult,
   pathProblem,
   readFileScript,
@@ -184,10 +184,11 @@ describe("readFileScript / parseFileState", () => {
     });
   });
 
-  test("asDeclared answers by number for an owner or group declared by number, else by name", () => {
+  test("an owner or group declared as a number reads back as the number, a name as the name", () => {
     expect(asDeclared("101", "messagebus", "101")).toBe("101");
+    expect(asDeclared("101", "messagebus", "102")).toBe("102");
     expect(asDeclared("root", "root", "0")).toBe("root");
-    expect(asDeclared("101", "nginx", "102")).toBe("102");
+    expect(asDeclared("nginx", "messagebus", "101")).toBe("messagebus");
   });
 
   test("reports a missing file as gone and a symlink without a digest", () => {

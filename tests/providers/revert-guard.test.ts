@@ -17,12 +17,14 @@ import { tmpdir } from "os";
 import { join } from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ufwProvider } from "../../providers/ufw-rules";
+import { fail2banJailsProvider } from "../../providers/fail2ban-jails";
 import { sshPool } from "../../providers/ssh-pool";
 import {
   armProvider,
   confirmProvider,
   freshAccessAttempt,
   armScript,
+  confirmOutcome,
   diffArm,
   disarmScript,
   guardNameProblem,
@@ -187,6 +189,21 @@ test("names and messages", () => {
   );
 });
 
+test.each([
+  // [firstError, reverted, holds the wanted state, outcome]
+  [undefined, false, false, "ok"],
+  ["connect ECONNREFUSED", false, false, "ok"], // sshd re-exec: one refused try, then in
+  [undefined, true, true, "ok"], // a stale revert put back what the change had written anyway
+  ["Timed out while waiting for handshake", true, true, "ok"],
+  ["Timed out while waiting for handshake", true, false, "lockout"], // dropped logins until the revert
+  [undefined, true, false, "slow"], // in at once, but the run outlasted the timeout
+] as const)(
+  "a login that finally worked after first error %j, reverted %j, wanted state held %j: %s",
+  (first, reverted, holds, outcome) => {
+    expect(confirmOutcome(first === undefined ? {} : { firstError: first }, reverted, holds)).toBe(outcome);
+  },
+);
+
 describe("serialized providers (what dynamic resources store in state)", () => {
   const root = join(__dirname, "..", "..");
   async function serialize(provider: unknown): Promise<{ text: string; containsSecrets: boolean }> {
@@ -203,6 +220,7 @@ describe("serialized providers (what dynamic resources store in state)", () => {
     ["RevertGuardArm", armProvider],
     ["RevertGuardConfirm", confirmProvider],
     ["UfwRules", ufwProvider],
+    ["Fail2banJails", fail2banJailsProvider],
   ] as const)("%s holds no secret and no checkout path, and revives", async (_name, provider) => {
     const { text, containsSecrets } = await serialize(provider);
     expect(containsSecrets).toBe(false);

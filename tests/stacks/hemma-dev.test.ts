@@ -47,3 +47,20 @@ test("nginx-proxy runs with exactly the edge env: the edge's HSTS only, no downs
     "TRUST_DOWNSTREAM_PROXY=false",
   ]);
 });
+
+test("dev enforces the edge like prod: prod's rule set with the program's SSH on eth0, jails that ban the LAN but not the Docker networks", () => {
+  const h = built.harness;
+  expect(h.get("pulumi-nodejs:dynamic/host:UfwRules", "edge-firewall-rules").inputs.rules).toEqual([
+    "allow 80/tcp",
+    "allow 443/tcp",
+    "allow in on eth0 to any port 22 proto tcp",
+    "allow from 192.168.0.0/24 to any port 22 proto tcp",
+    "allow from 172.16.0.0/12 to any port 8082 proto tcp comment 'LLM server for Docker'",
+  ]);
+  const sshd = h.get("pulumi-nodejs:dynamic/host:HostFile", "edge-fail2ban-sshd-local").inputs.content;
+  expect(sshd).toContain("\nignoreip = 127.0.0.0/8 ::1 172.16.0.0/12\n");
+  // The probe jail follows the log of the nginx-proxy container the docker layer made, under the sandbox's own Docker.
+  expect(h.get("pulumi-nodejs:dynamic/host:Fail2banJails", "edge-fail2ban-jails").inputs.logs).toEqual([
+    { jail: "nginx-proxy-probe", path: "/var/lib/docker/containers/nginx-proxy-id/nginx-proxy-id-json.log" },
+  ]);
+});

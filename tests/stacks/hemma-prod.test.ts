@@ -98,3 +98,20 @@ test("nginx-proxy runs with exactly the edge env: the edge's HSTS only, no downs
     "TRUST_DOWNSTREAM_PROXY=false",
   ]);
 });
+
+test("prod's jails never ban a private address nor the tailnet the program logs in from", () => {
+  const h = built.harness;
+  for (const jail of ["sshd", "recidive", "nginx-proxy-probe"]) {
+    expect(
+      h.get("pulumi-nodejs:dynamic/host:HostFile", `edge-fail2ban-${jail}-local`).inputs.content,
+    ).toContain(
+      "\nignoreip = 127.0.0.0/8 ::1 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7 100.64.0.0/10 fd7a:115c:a1e0::/48\n",
+    );
+  }
+  expect(h.get("pulumi-nodejs:dynamic/host:Fail2banJails", "edge-fail2ban-jails").inputs.logs).toEqual([
+    {
+      jail: "nginx-proxy-probe",
+      path: "/var/snap/docker/common/var-lib-docker/containers/nginx-proxy-id/nginx-proxy-id-json.log",
+    },
+  ]);
+});

@@ -6,6 +6,7 @@ import { edgeSchema } from "../../../config/schema/edge";
 import { probeDigest } from "../../../providers/revert-guard";
 import { renderSshdHardening } from "../../../render/edge/sshd-hardening";
 import { renderUfwRules } from "../../../render/edge/ufw-rules";
+import { renderDockerIngressHook } from "../../../render/edge/docker-ingress";
 
 const h = installMocks();
 beforeEach(() => h.reset());
@@ -14,6 +15,7 @@ const HOST_FILE = "pulumi-nodejs:dynamic/host:HostFile";
 const ARM = "pulumi-nodejs:dynamic/host:RevertGuardArm";
 const CONFIRM = "pulumi-nodejs:dynamic/host:RevertGuardConfirm";
 const UFW = "pulumi-nodejs:dynamic/host:UfwRules";
+const JAILS = "pulumi-nodejs:dynamic/host:Fail2banJails";
 const APR1 = "$apr1$kGQ5b0pD$Hn2qQ5gvRjPqv8T7s8oK7/";
 
 function args(over: Partial<EdgeHardeningArgs> = {}): EdgeHardeningArgs {
@@ -52,6 +54,7 @@ test("every part: snippets, htpasswd, guarded sshd and ufw, fail2ban", async () 
     "edge-fail2ban-nginx-proxy-probe-placeholder-log",
     "edge-fail2ban-recidive-local",
     "edge-fail2ban-sshd-local",
+    "edge-firewall-docker-ingress",
     "edge-nginx-htpasswd-jaeger-hemma-hule-education",
     "edge-nginx-htpasswd-prometheus-hemma-hule-education",
     "edge-nginx-vhost-default",
@@ -61,6 +64,7 @@ test("every part: snippets, htpasswd, guarded sshd and ufw, fail2ban", async () 
   expect(names(ARM)).toEqual(["edge-firewall-revert-arm", "edge-sshd-revert-arm"]);
   expect(names(CONFIRM)).toEqual(["edge-firewall-revert-confirm", "edge-sshd-revert-confirm"]);
   expect(names(UFW)).toEqual(["edge-firewall-rules"]);
+  expect(names(JAILS)).toEqual(["edge-fail2ban-jails"]);
   for (const c of ["NginxEdge", "SshdHardening", "Firewall", "Fail2ban"]) {
     expect(h.ofType(`hemma:edge:${c}`)).toHaveLength(1);
   }
@@ -147,6 +151,60 @@ test("the firewall is guarded the same way and follows the sshd change", async (
   );
 });
 
+test("ufw's after.init hook: executable, syntax-checked, applied when ufw runs, placed before the guarded rule change", async () => {
+  new EdgeHardening("edge", args());
+  await h.settle();
+  const hook = h.get(HOST_FILE, "edge-firewall-docker-ingress");
+  expect(hook.inputs).toMatchObject({
+    path: "/etc/ufw/after.init",
+    content: renderDockerIngressHook("published-ports").content,
+    mode: "0750",
+    validate: "sh -n {}",
+    onChange: "if iptables -n -L ufw-user-input >/dev/null 2>&1; then /etc/ufw/after.init start; fi",
+  });
+  expect(h.get(ARM, "edge-firewall-revert-arm").options.dependencies).toContain(hook.urn);
+  new EdgeHardening(
+    "other",
+    args({ edge: edgeSchema.parse({ firewall: { containerIngress: "docker-default" } }) }),
+  );
+  await h.settle();
+  expect(h.get(HOST_FILE, "other-firewall-docker-ingress").inputs.content).toBe(
+    renderDockerIngressHook("docker-default").content,
+  );
+});
+
+test("fail2ban's running jails are read back after the files; with the docker layer the probe jail must follow the proxy's log", async () => {
+  new EdgeHardening("edge", args({ proxyContainerId: pulumi.output("0123abcd") }));
+  await h.settle();
+  const jails = h.get(JAILS, "edge-fail2ban-jails");
+  expect(jails.inputs.jails).toEqual(["nginx-proxy-probe", "recidive", "sshd"]);
+  // The wanted live state, in the fields the provider reads the live one into.
+  expect(jails.inputs).toMatchObject({
+    active: true,
+    enabled: true,
+    running: ["nginx-proxy-probe", "recidive", "sshd"],
+  });
+  expect(jails.inputs.watched).toEqual(jails.inputs.logs);
+  expect(jails.inputs.logs).toEqual([
+    {
+      jail: "nginx-proxy-probe",
+      path: "/var/snap/docker/common/var-lib-docker/containers/0123abcd/0123abcd-json.log",
+    },
+  ]);
+  expect(jails.options.dependencies).toEqual(
+    expect.arrayContaining(
+      h
+        .ofType(HOST_FILE)
+        .filter((r) => r.name.startsWith("edge-fail2ban-"))
+        .map((r) => r.urn),
+    ),
+  );
+  h.reset();
+  new EdgeHardening("edge", args());
+  await h.settle();
+  expect(h.get(JAILS, "edge-fail2ban-jails").inputs.logs).toEqual([]);
+});
+
 test("fail2ban: validated on a config copy, restarted on change; jails after their filter and placeholder", async () => {
   new EdgeHardening("edge", args());
   await h.settle();
@@ -173,6 +231,17 @@ test("an AllowUsers without the program's login user is refused before anything 
   );
 });
 
+test("an AllowUsers entry name@host counts for its name: the guard, not this check, judges the host part", async () => {
+  new EdgeHardening(
+    "edge",
+    args({ edge: edgeSchema.parse({ ssh: { allowUsers: ["root", "paunchygent@192.168.0.0/24"] } }) }),
+  );
+  await h.settle();
+  expect(h.get(HOST_FILE, "edge-sshd-drop-in").inputs.content).toContain(
+    "AllowUsers root paunchygent@192.168.0.0/24\n",
+  );
+});
+
 test("manage flags decide which parts exist", async () => {
   new EdgeHardening(
     "edge",
@@ -180,5 +249,6 @@ test("manage flags decide which parts exist", async () => {
   );
   await h.settle();
   expect(h.ofType(UFW)).toEqual([]);
+  expect(h.ofType(JAILS)).toEqual([]);
   expect(h.ofType(HOST_FILE).map((r) => r.name)).toEqual(["edge-sshd-drop-in"]);
 });

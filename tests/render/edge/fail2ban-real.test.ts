@@ -106,7 +106,11 @@ function renderedConfig(withContainerLog = true): string {
   for (const f of renderFail2banFiles({
     placeholderLog: join(dir, "placeholder.log"),
     dockerContainersDir: containers,
+    ignorePrivateRanges: true,
     extraIgnoreIp: ["100.64.0.0/10", "10.0.0.0/8"],
+    sshdMaxRetry: 5,
+    sshdFindTime: "10m",
+    sshdBanTime: "1h",
     probeMaxRetry: 10,
     probeFindTime: "10m",
     probeBanTime: "1h",

@@ -5,7 +5,8 @@ import type { HemmaConfig } from "../../../config/schema";
 import { renderEdge } from "../../../render/edge";
 import { htpasswdHashScheme, renderHtpasswd, renderHtpasswdFile } from "../../../render/edge/htpasswd";
 import { renderGlobalHardening, renderVhostDefault } from "../../../render/edge/nginx-hardening";
-import { fail2banIgnoreIp } from "../../../render/edge/fail2ban";
+import { fail2banIgnoreIp, renderFail2banFiles } from "../../../render/edge/fail2ban";
+import { allowUsersName, renderSshdHardening } from "../../../render/edge/sshd-hardening";
 
 const edge = edgeSchema.parse({});
 
@@ -24,7 +25,31 @@ describe("hemma:edge defaults", () => {
       "prometheus.hemma.hule.education",
     ]);
     expect(edge.firewall.lanSubnet).toBe("192.168.0.0/24");
+    expect(edge.firewall.containerIngress).toBe("published-ports");
+    expect(edge.fail2ban).toEqual({
+      dockerContainersDir: "/var/snap/docker/common/var-lib-docker/containers",
+      ignorePrivateRanges: true,
+      extraIgnoreIp: [],
+      sshdMaxRetry: 5,
+      sshdFindTime: "10m",
+      sshdBanTime: "1h",
+      probeMaxRetry: 10,
+      probeFindTime: "10m",
+      probeBanTime: "1h",
+    });
     expect(edge.htpasswdGroup).toBe("101");
+  });
+
+  test("AllowUsers takes a login name or name@host, and a name@host entry counts for its name", () => {
+    const allowUsers = ["root@192.168.0.0/24", "paunchygent", "ops@10.*", "ci@fd7a:115c:a1e0::/48"];
+    expect(edgeSchema.parse({ ssh: { allowUsers } }).ssh.allowUsers).toEqual(allowUsers);
+    expect(allowUsers.map(allowUsersName)).toEqual(["root", "paunchygent", "ops", "ci"]);
+    expect(renderSshdHardening({ allowUsers, permitRootLogin: "no" })).toContain(
+      "\nAllowUsers root@192.168.0.0/24 paunchygent ops@10.* ci@fd7a:115c:a1e0::/48\n",
+    );
+    expect(() => renderSshdHardening({ allowUsers: ["root@"], permitRootLogin: "no" })).toThrow(
+      "sshd hardening: 'root@' is not a login name or name@host",
+    );
   });
 
   test.each([
@@ -59,6 +84,22 @@ describe("hemma:edge defaults", () => {
       "a fail2ban duration such as 600, 10m, 1h, 7d, or -1 for forever",
     ],
     [{ ssh: { allowUsers: [] } }, ["ssh", "allowUsers"], "expected array to have >=1 items"],
+    [
+      { ssh: { allowUsers: ["root@host name"] } },
+      ["ssh", "allowUsers", 0],
+      "a login name (lower-case letters, digits, '_' or '-'), optionally @ an address, CIDR network or host pattern",
+    ],
+    [
+      { firewall: { containerIngress: "open" } },
+      ["firewall", "containerIngress"],
+      'expected one of "published-ports"|"docker-default"',
+    ],
+    [
+      { fail2ban: { sshdBanTime: "soon" } },
+      ["fail2ban", "sshdBanTime"],
+      "a fail2ban duration such as 600, 10m, 1h, 7d, or -1 for forever",
+    ],
+    [{ fail2ban: { ignorePrivateRanges: "no" } }, ["fail2ban", "ignorePrivateRanges"], "expected boolean"],
     [
       { ssh: { permitRootLogin: "yes" } },
       ["ssh", "permitRootLogin"],
@@ -189,10 +230,37 @@ describe("htpasswd", () => {
   });
 });
 
-test("fail2ban ignoreip always holds loopback and the private ranges, extras after, no repeats", () => {
-  expect(fail2banIgnoreIp(["100.64.0.0/10", "192.168.0.0/16"])).toBe(
+test("fail2ban ignoreip holds loopback and the private ranges, extras after, no repeats", () => {
+  expect(fail2banIgnoreIp(["100.64.0.0/10", "192.168.0.0/16"], true)).toBe(
     "127.0.0.0/8 ::1 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 fc00::/7 100.64.0.0/10",
   );
+});
+
+test("without ignorePrivateRanges, ignoreip is loopback and the extras only", () => {
+  expect(fail2banIgnoreIp(["172.16.0.0/12"], false)).toBe("127.0.0.0/8 ::1 172.16.0.0/12");
+});
+
+test("the sshd jail takes its limits and ignoreip from config; every jail gets the same ignoreip", () => {
+  const files = renderFail2banFiles({
+    ...edgeSchema.parse({
+      fail2ban: { ignorePrivateRanges: false, extraIgnoreIp: ["172.16.0.0/12"], sshdBanTime: "45s" },
+    }).fail2ban,
+  });
+  expect(files.find((f) => f.path === "/etc/fail2ban/jail.d/sshd.local")!.content).toBe(
+    [
+      "# Managed by hemma-infra (render/edge/fail2ban.ts); local edits are reverted.",
+      "[sshd]",
+      "enabled = true",
+      "backend = systemd",
+      "maxretry = 5",
+      "findtime = 10m",
+      "bantime = 45s",
+      "ignoreip = 127.0.0.0/8 ::1 172.16.0.0/12",
+      "",
+    ].join("\n"),
+  );
+  for (const f of files.filter((f) => f.path.startsWith("/etc/fail2ban/jail.d/")))
+    expect(f.content).toContain("\nignoreip = 127.0.0.0/8 ::1 172.16.0.0/12\n");
 });
 
 test("renderEdge places every non-secret edge file at its host path with its mode", () => {
@@ -201,6 +269,7 @@ test("renderEdge places every non-secret edge file at its host path with its mod
     ["/srv/vhost.d/global-hardening.conf", "0644", "config"],
     ["/srv/vhost.d/default", "0644", "config"],
     ["/etc/ssh/sshd_config.d/99-hardening.conf", "0644", "config"],
+    ["/etc/ufw/after.init", "0750", "script"],
     ["/etc/fail2ban/jail.d/sshd.local", "0644", "config"],
     ["/etc/fail2ban/jail.d/recidive.local", "0644", "config"],
     ["/etc/fail2ban/jail.d/nginx-proxy-probe.local", "0644", "config"],
@@ -210,7 +279,7 @@ test("renderEdge places every non-secret edge file at its host path with its mod
 });
 
 test("renderEdge leaves out what hemma:edge.manage turns off", () => {
-  const off = edgeSchema.parse({ manage: { nginx: false, fail2ban: false } });
+  const off = edgeSchema.parse({ manage: { nginx: false, fail2ban: false, firewall: false } });
   const config = { edge: off, proxy: { vhostDir: "/srv/vhost.d" } } as unknown as HemmaConfig;
   expect(renderEdge(config).map((f) => f.path)).toEqual(["/etc/ssh/sshd_config.d/99-hardening.conf"]);
 });
