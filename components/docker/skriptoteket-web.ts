@@ -112,8 +112,12 @@ export interface SkriptoteketWebArgs {
     readonly name: string;
     readonly user: string;
   };
-  /** Resource that makes the database and role exist (the PostgresAppDatabase); migrations wait for it. */
-  readonly databaseReady: pulumi.Resource;
+  /**
+   * Resource that makes the database and role exist (the PostgresAppDatabase's command);
+   * migrations wait for it and run again when it is replaced: a new database server may hold an
+   * empty database.
+   */
+  readonly databaseReady: pulumi.CustomResource;
   /** Run an execution-queue worker container; RUNNER_QUEUE_ENABLED follows this. */
   readonly worker: boolean;
   /** Log driver and options. */
@@ -189,7 +193,9 @@ export class SkriptoteketWeb extends pulumi.ComponentResource {
         }),
         timeoutSeconds: args.migrationTimeoutSeconds ?? 600,
         stdin: envFileContent(internalEnv),
-        triggers: [args.image.ref],
+        // The database ensure's id changes when it runs again (a new server, role or database):
+        // an empty database gets its schema even when the image is the same.
+        triggers: [args.image.ref, args.databaseReady.id],
         logOutput: false,
       },
       { parent: this, dependsOn: [args.image.build, args.databaseReady, args.network] },

@@ -155,7 +155,7 @@ test("env: the spec's 56 keys, RUNNER_IMAGE is the runner tag, secrets stay secr
   expect(c.secretPaths).toEqual(["envs"]);
 });
 
-test("migration: new image, env on stdin without proxy keys, secret, triggered by the image", async () => {
+test("migration: new image, env on stdin without proxy keys, secret, triggered by the image and the database ensure", async () => {
   build();
   await h.settle();
   const m = h.get(T.command, "skriptoteket-migrate");
@@ -165,7 +165,7 @@ test("migration: new image, env on stdin without proxy keys, secret, triggered b
       renderMigrationScript({ dockerBinary: "/snap/bin/docker", network: "hule-network", image: WEB_REF }),
     ),
   );
-  expect(m.inputs.triggers).toEqual([WEB_REF]);
+  expect(m.inputs.triggers).toEqual([WEB_REF, "db-ready-stand-in-id"]);
   expect(m.secretPaths).toContain("stdin");
   expect(m.inputs.logging).toBe("none");
   expect(m.inputs.delete).toBeUndefined();
