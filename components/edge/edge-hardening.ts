@@ -25,6 +25,8 @@ export interface EdgeHardeningArgs {
   readonly dockerBin: string;
   /** Hashes for `edge.basicAuth`, by secret key name; secret Outputs. */
   readonly basicAuthHashes: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Public vhost names nginx-proxy serves (`hemma:domains` but `host`); see `NginxEdgeArgs.servedHosts`. */
+  readonly servedHosts: readonly string[];
 }
 
 /** hemma's edge and access hardening: nginx-proxy snippets and basic auth, sshd, UFW and fail2ban (spec §4, §7). */
@@ -61,6 +63,7 @@ export class EdgeHardening extends pulumi.ComponentResource {
           htpasswdDir: args.htpasswdDir,
           htpasswdGroup: edge.htpasswdGroup,
           basicAuth,
+          servedHosts: args.servedHosts,
           proxy: { dockerBin: args.dockerBin, container: args.proxyContainer },
         },
         { parent: this },

@@ -114,7 +114,7 @@ describe("diffSystemdUnit", () => {
 });
 
 describe("checkSystemdUnit", () => {
-  test("defaults the directory and recomputes the digest", () => {
+  test("defaults the directory, the unit-file check and its declared drop-ins, and recomputes the digest", () => {
     expect(checkSystemdUnit({ connection: conn, name: "a.service", content: UNIT, digest: "stale" })).toEqual(
       {
         inputs: {
@@ -123,10 +123,20 @@ describe("checkSystemdUnit", () => {
           content: UNIT,
           digest: sha256Hex(UNIT),
           directory: "/etc/systemd/system",
+          checkUnitFiles: true,
+          declaredDropIns: [],
         },
         failures: [],
       },
     );
+    const dropIn = checkSystemdUnit({ connection: conn, name: "a.service.d/10-x.conf", content: UNIT });
+    expect([dropIn.inputs.checkUnitFiles, dropIn.inputs.declaredDropIns]).toEqual([false, []]);
+    expect(
+      checkSystemdUnit({ connection: conn, name: "a.service", content: UNIT, declaredDropIns: ["x.conf"] })
+        .failures,
+    ).toEqual([
+      { property: "declaredDropIns", reason: 'declaredDropIns must be absolute paths, got ["x.conf"]' },
+    ]);
   });
 
   test("a timer with content is enabled and started unless told otherwise", () => {

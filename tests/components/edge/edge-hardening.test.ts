@@ -34,6 +34,7 @@ function args(over: Partial<EdgeHardeningArgs> = {}): EdgeHardeningArgs {
       jaegerBasicAuthHash: pulumi.secret(APR1),
       prometheusBasicAuthHash: pulumi.secret(APR1),
     },
+    servedHosts: ["app.example.org", "grafana.example.org"],
     ...over,
   };
 }
