@@ -42,6 +42,21 @@ export function captureDeclared(
 }
 
 /**
+ * In a drift run, records which fields the provider's diff found changed for the host file
+ * `filePath` (`content`, `mode`, ...): the engine's events show a secret content's digest only
+ * as `[secret]`, so without this a drifted secret file could not be named.
+ */
+export function captureFields(conn: HostConnectionState, filePath: string, fields: readonly string[]): void {
+  const dir = process.env[DRIFT_CAPTURE_ENV];
+  if (dir === undefined || dir === "" || fields.length === 0 || !fs.existsSync(dir)) return;
+  fs.writeFileSync(
+    path.join(dir, `${captureStem(conn.host, conn.port, filePath)}.fields`),
+    JSON.stringify(fields),
+    { mode: 0o600 },
+  );
+}
+
+/**
  * In a drift run, reads the live content of `filePath` (read only, batched with the other reads)
  * and writes it next to its declared side, only when the program recorded that side: a secret
  * file's live content is never fetched. Never fails the diff: a file that cannot be read just

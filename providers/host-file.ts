@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "./dynamic-resource";
 import { sha256Hex } from "./digest";
-import { captureDeclared, captureLive } from "./drift-capture";
+import { captureDeclared, captureFields, captureLive } from "./drift-capture";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import {
@@ -283,8 +283,9 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
 
   async diff(_id, olds, news) {
     const d = diffHostFile(olds, news);
-    if (d.changed.includes("content") && !isUnknown(news.path)) {
-      await captureLive(olds.connection, news.path);
+    if (d.changes && !isUnknown(news.path)) {
+      captureFields(olds.connection, news.path, d.changed);
+      if (d.changed.includes("content")) await captureLive(olds.connection, news.path);
     }
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },

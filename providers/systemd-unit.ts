@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "./dynamic-resource";
 import { sha256Hex } from "./digest";
-import { captureDeclared, captureLive } from "./drift-capture";
+import { captureDeclared, captureFields, captureLive } from "./drift-capture";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import {
@@ -438,8 +438,10 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
 
   async diff(_id, olds, news) {
     const d = diffSystemdUnit(olds, news);
-    if (d.changed.includes("content") && !isUnknown(news.name) && !isUnknown(news.directory)) {
-      await captureLive(olds.connection, unitFilePath(news.directory, news.name));
+    if (d.changes && !isUnknown(news.name) && !isUnknown(news.directory)) {
+      const filePath = unitFilePath(news.directory, news.name);
+      captureFields(olds.connection, filePath, d.changed);
+      if (d.changed.includes("content")) await captureLive(olds.connection, filePath);
     }
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },
