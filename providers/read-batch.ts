@@ -35,24 +35,25 @@ export const MAX_BATCH = 200;
 /**
  * The bash script running `scripts` in order, each in a subshell with stdin from /dev/null and
  * its stdout and stderr captured, then printing per script one header line
- * `hemma-batch <index> <exit code> <stdout bytes> <stderr bytes>` followed by those bytes.
+ * `hemma-batch <index> <exit code> <stdout bytes> <stderr bytes>` followed by those bytes. The
+ * whole stream goes out base64-encoded: byte counts must survive output that is not UTF-8.
  */
 export function batchScript(scripts: readonly string[]): string {
-  const lines = ["set -u", "w=$(mktemp -d) || exit 1", "trap 'rm -rf -- \"$w\"' EXIT"];
+  const lines = ["set -u", "w=$(mktemp -d) || exit 1", "trap 'rm -rf -- \"$w\"' EXIT", "{"];
   scripts.forEach((s, i) => {
     lines.push(
-      `rc=0; ( eval ${shellQuote(s)} ) </dev/null >"$w/o" 2>"$w/e" || rc=$?`,
-      `printf 'hemma-batch ${i} %s %s %s\\n' "$rc" "$(wc -c <"$w/o")" "$(wc -c <"$w/e")"`,
-      'cat -- "$w/o" "$w/e"',
+      `  rc=0; ( eval ${shellQuote(s)} ) </dev/null >"$w/o" 2>"$w/e" || rc=$?`,
+      `  printf 'hemma-batch ${i} %s %s %s\\n' "$rc" "$(stat -c %s -- "$w/o")" "$(stat -c %s -- "$w/e")"`,
+      '  cat -- "$w/o" "$w/e"',
     );
   });
-  lines.push("");
+  lines.push('} > "$w/all"', 'base64 -w0 -- "$w/all"', "");
   return lines.join("\n");
 }
 
 /** Splits {@link batchScript} output into one result per script; throws when it is cut short. */
 export function parseBatchOutput(stdout: string, count: number): RemoteResult[] {
-  const bytes = Buffer.from(stdout, "utf8");
+  const bytes = Buffer.from(stdout.trim(), "base64");
   const results: RemoteResult[] = [];
   let at = 0;
   for (let i = 0; i < count; i++) {

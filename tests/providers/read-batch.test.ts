@@ -1,0 +1,104 @@
+import { spawnSync } from "node:child_process";
+import type { HostConnectionState } from "../../providers/host-connection";
+import {
+  batchScript,
+  parseBatchOutput,
+  runRemoteRead,
+  runRemoteReadChecked,
+} from "../../providers/read-batch";
+import type { RemoteResult } from "../../providers/ssh-pool";
+
+// The batches go through runRemote; here a local bash stands in for the host (Jest hoists the mock).
+const mockCalls: string[] = [];
+jest.mock("../../providers/ssh-pool", () => {
+  const actual = jest.requireActual("../../providers/ssh-pool");
+  return {
+    ...actual,
+    runRemote: jest.fn(async (_conn: unknown, _label: string, script: string): Promise<RemoteResult> => {
+      mockCalls.push(script);
+      const r = spawnSync("bash", ["-c", script], { encoding: "utf8" });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    }),
+  };
+});
+
+const conn: HostConnectionState = {
+  host: "127.0.0.1",
+  port: 2222,
+  user: "paunchygent",
+  hostKey: "ssh-ed25519 AAAA",
+  privateKey: "KEY",
+  connectTimeoutSeconds: 10,
+  commandTimeoutSeconds: 120,
+};
+
+beforeEach(() => {
+  mockCalls.length = 0;
+});
+
+describe("batchScript and parseBatchOutput", () => {
+  test("each script's exit code, stdout and stderr come back apart, bytes intact", () => {
+    const scripts = [
+      "echo one; echo err >&2",
+      "exit 3",
+      "printf 'no newline'",
+      // Not UTF-8, an empty line, and a NUL: the byte counts must still hold.
+      "printf '\\377\\376\\n\\n\\000x'",
+      "printf 'hemma-batch 9 0 0 0\\n'",
+      "",
+      "read -r x || echo stdin-is-empty",
+    ];
+    const res = spawnSync("bash", ["-c", batchScript(scripts)], { encoding: "utf8" });
+    expect(res.status).toBe(0);
+    const results = parseBatchOutput(res.stdout, scripts.length);
+    expect(results.map((r) => r.code)).toEqual([0, 3, 0, 0, 0, 0, 0]);
+    expect(results[0]).toEqual({ code: 0, stdout: "one\n", stderr: "err\n" });
+    expect(results[2]!.stdout).toBe("no newline");
+    expect(Buffer.from(results[3]!.stdout, "utf8").length).toBeGreaterThan(0);
+    expect(results[3]!.stdout.endsWith("\n\n\u0000x")).toBe(true);
+    expect(results[4]!.stdout).toBe("hemma-batch 9 0 0 0\n");
+    expect(results[5]).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(results[6]!.stdout).toBe("stdin-is-empty\n");
+  });
+
+  test("output cut short is an error, not a wrong answer", () => {
+    const res = spawnSync("bash", ["-c", batchScript(["echo a", "echo b"])], { encoding: "utf8" });
+    const bytes = Buffer.from(res.stdout.trim(), "base64");
+    const cut = bytes.subarray(0, bytes.length - 1).toString("base64");
+    expect(() => parseBatchOutput(cut, 2)).toThrow("batched read: output of script 1 of 2 is cut short");
+    expect(() => parseBatchOutput(res.stdout, 3)).toThrow("batched read: output of script 2 of 3 is missing");
+  });
+});
+
+describe("runRemoteRead", () => {
+  test("reads issued in the same tick share one remote run; a lone read runs as it is", async () => {
+    const results = await Promise.all([
+      runRemoteRead(conn, "echo a"),
+      runRemoteRead(conn, "echo b; exit 4"),
+      runRemoteRead(conn, "echo c >&2"),
+    ]);
+    expect(mockCalls).toHaveLength(1);
+    expect(results).toEqual([
+      { code: 0, stdout: "a\n", stderr: "" },
+      { code: 4, stdout: "b\n", stderr: "" },
+      { code: 0, stdout: "", stderr: "c\n" },
+    ]);
+    expect(await runRemoteRead(conn, "echo alone")).toEqual({ code: 0, stdout: "alone\n", stderr: "" });
+    expect(mockCalls[1]).toBe("echo alone");
+  });
+
+  test("reads arriving while a batch runs go out together in the next one", async () => {
+    const first = runRemoteRead(conn, "echo 1");
+    await new Promise((r) => setTimeout(r, 5));
+    const later = [runRemoteRead(conn, "echo 2"), runRemoteRead(conn, "echo 3")];
+    expect((await first).stdout).toBe("1\n");
+    expect((await Promise.all(later)).map((r) => r.stdout)).toEqual(["2\n", "3\n"]);
+    expect(mockCalls).toHaveLength(2);
+  });
+
+  test("runRemoteReadChecked names the step and the host when a read fails", async () => {
+    await expect(runRemoteReadChecked(conn, "read /etc/x", "echo nope >&2; exit 2")).rejects.toThrow(
+      "read /etc/x on 127.0.0.1:2222 failed (exit 2): nope",
+    );
+  });
+});
