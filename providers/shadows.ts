@@ -60,8 +60,11 @@ function settingsAwk(separator: "space" | "equals"): string {
   return `awk '/^[ \\t]*([#;]|$)/ { next } { ${split}; gsub(/^[ \\t]+|[ \\t]+$/, "", v); printf "set=%s\\t%s\\t%s\\n", FILENAME, k, v }'`;
 }
 
-/** Bash lines printing the candidates of `check` for the managed file `path`. */
-export function shadowScript(path: string, check: ShadowCheck): string[] {
+/**
+ * Bash lines printing the candidates of `check` for the managed file `path`. `root` prefixes the
+ * fixed sysctl directories (tests run it on a tree of their own).
+ */
+export function shadowScript(path: string, check: ShadowCheck, root = ""): string[] {
   const dir = path.slice(0, path.lastIndexOf("/"));
   if (check.kind === "sshd") {
     return [
@@ -74,8 +77,8 @@ export function shadowScript(path: string, check: ShadowCheck): string[] {
   if (check.kind === "sysctl") {
     return [
       `for f in ${sysctlDirs()
-        .map((d) => `${shellQuote(d)}/*.conf`)
-        .join(" ")} /etc/sysctl.conf; do`,
+        .map((d) => `${shellQuote(`${root}${d}`)}/*.conf`)
+        .join(" ")} ${shellQuote(`${root}/etc/sysctl.conf`)}; do`,
       `  [ -f "$f" ] && [ "$f" != ${shellQuote(path)} ] && ${settingsAwk("equals")} "$f"`,
       "done",
       "true",

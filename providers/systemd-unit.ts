@@ -176,10 +176,13 @@ export function diffSystemdUnit(olds: SystemdUnitOutputs, news: SystemdUnitInput
       changed.push(field);
     }
   }
-  for (const field of ["declaredDropIns", "checkUnitFiles"] as const) {
-    if (JSON.stringify(olds[field] ?? null) !== JSON.stringify(news[field] ?? null)) {
-      changed.push(field);
-    }
+  // Absent in state written before the fields existed: no drop-ins declared, a unit checks.
+  if (JSON.stringify(olds.declaredDropIns ?? []) !== JSON.stringify(news.declaredDropIns ?? [])) {
+    changed.push("declaredDropIns");
+  }
+  const checks = (v: boolean | undefined, name: string): boolean => v ?? parseUnitName(name)?.kind === "unit";
+  if (checks(olds.checkUnitFiles, olds.name) !== checks(news.checkUnitFiles, news.name)) {
+    changed.push("checkUnitFiles");
   }
   // Refresh and delete run the code stored with the resource: a new version is stored by an
   // update (which touches the host only where something else changed).
@@ -603,7 +606,7 @@ export class SystemdUnit extends DynamicResource {
         masked: args.masked,
         validate: args.validate,
         declaredDropIns: args.declaredDropIns ?? [],
-        checkUnitFiles: args.checkUnitFiles,
+        checkUnitFiles: args.checkUnitFiles ?? parseUnitName(args.name)?.kind !== "dropin",
         extraUnitFiles: [],
         extraDropIns: [],
         backups: undefined,

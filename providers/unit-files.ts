@@ -66,10 +66,11 @@ export function unitLookupNames(unit: string): { unitFiles: string[]; dropInDirs
  * Bash lines printing, for `unit`, one `unitfile=<path>\t<symlink target>` line per unit file
  * (target empty for a regular file) and one `dropin=<path>` line per drop-in, across the whole
  * search path. A directory reached twice (/lib is /usr/lib on merged-/usr systems) is listed once.
+ * `root` prefixes every directory (tests run it on a tree of their own).
  */
-export function listUnitFilesScript(unit: string): string[] {
+export function listUnitFilesScript(unit: string, root = ""): string[] {
   const names = unitLookupNames(unit);
-  const dirs = unitSearchPath().map((d) => shellQuote(d.dir));
+  const dirs = unitSearchPath().map((d) => shellQuote(`${root}${d.dir}`));
   return [
     "seen=' '",
     `for d in ${dirs.join(" ")}; do`,

@@ -67,6 +67,20 @@ describe("diffSystemdUnit", () => {
     ["disabled by hand", { enabled: false }, {}, ["enabled"]],
     ["now desired stopped", {}, { active: false }, ["active"]],
     ["validator added", {}, { validate: "systemd-analyze verify {}" }, ["validate"]],
+    [
+      "a hand-made drop-in and a runtime copy",
+      { extraDropIns: ["/run/systemd/system/hemma-web.service.d/x.conf"], extraUnitFiles: ["/run/x"] },
+      {},
+      ["extraUnitFiles", "extraDropIns"],
+    ],
+    [
+      "a drop-in declared",
+      {},
+      { declaredDropIns: ["/etc/systemd/system/hemma-web.service.d/a.conf"] },
+      ["declaredDropIns"],
+    ],
+    ["its unit files no longer checked", {}, { checkUnitFiles: false }, ["checkUnitFiles"]],
+    ["a new version of the provider code", { __provider: "old" }, { __provider: "new" }, ["__provider"]],
   ])("%s", (_case, o, n, changed) => {
     expect(diffSystemdUnit({ ...olds, ...o }, { ...news, ...n })).toEqual({
       changes: true,
@@ -74,6 +88,18 @@ describe("diffSystemdUnit", () => {
       deleteBeforeReplace: false,
       changed,
     });
+  });
+
+  test("state written before the unit-file check existed reads as its defaults, not as a change", () => {
+    expect(
+      diffSystemdUnit(olds, { ...news, declaredDropIns: [], checkUnitFiles: true, extraDropIns: [] }).changes,
+    ).toBe(false);
+    expect(
+      diffSystemdUnit(
+        { ...olds, name: "a.service.d/x.conf" },
+        { ...news, name: "a.service.d/x.conf", checkUnitFiles: false },
+      ).changes,
+    ).toBe(false);
   });
 
   test("unmanaged fields never diff: enabled/active absent", () => {
