@@ -170,7 +170,9 @@ describe("revived providers behave like the originals", () => {
 
 test("a provider that captures a secret is refused: it would sit in clear in state", async () => {
   const token = pulumi.secret("s3cret");
-  const leaky: pulumi.dynamic.ResourceProvider = { read: async (id) => ({ id, props: { token } }) };
+  const leaky: pulumi.dynamic.ResourceProvider = {
+    create: async () => ({ id: "x", outs: { token } }),
+  };
   await expect(serialize(leaky)).rejects.toThrow(
     "a dynamic provider must not capture a secret: it would be stored in clear in state",
   );

@@ -64,7 +64,10 @@ describe("installCheapSdkPromiseStacks", () => {
   });
 
   test("in this Jest realm (setupFilesAfterEnv), a real SDK promise trace is plain and short, any other still mapped", async () => {
-    const { debuggablePromise } = await import("@pulumi/pulumi/runtime/debuggable");
+    // Internal to the SDK (no typings): the function whose traces this is about.
+    const { debuggablePromise } = (await import("@pulumi/pulumi/runtime/debuggable")) as unknown as {
+      debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown>;
+    };
     const given = Promise.resolve(1) as Promise<number> & { _debugStackTrace?: string };
     await debuggablePromise(given, "test");
     const trace = given._debugStackTrace!.split("\n");
