@@ -18,7 +18,7 @@ import {
   writeFileScript,
 } from "./remote-file";
 import { partialCreateError } from "./partial-create";
-import { runRemoteReadChecked } from "./read-batch";
+import { readFileStateBatched, runRemoteReadChecked } from "./read-batch";
 import type { ShadowCheck } from "./shadows";
 import { parseShadows, shadowCheckProblem, shadowScript } from "./shadows";
 import { remoteFailure, runRemote, runRemoteChecked } from "./ssh-pool";
@@ -323,11 +323,14 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
     }
     const shadows = props.shadows;
     // A missing file ends the script early: it is recreated whole, whatever shadows it.
-    const script =
+    const result =
       shadows === undefined
-        ? readFileScript(props.path)
-        : [readFileScript(props.path), ...shadowScript(props.path, shadows), ""].join("\n");
-    const result = await runRemoteReadChecked(props.connection, `read ${props.path}`, script);
+        ? await readFileStateBatched(props.connection, props.path)
+        : await runRemoteReadChecked(
+            props.connection,
+            `read ${props.path}`,
+            [readFileScript(props.path), ...shadowScript(props.path, shadows), ""].join("\n"),
+          );
     const live = parseFileState(result.stdout);
     if (!live.exists) {
       return { id: "" };

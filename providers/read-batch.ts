@@ -8,37 +8,44 @@ import { remoteFailure, runRemote } from "./ssh-pool";
  * Read-only remote scripts of one host, run together: the engine refreshes resources a few at
  * a time, each refresh a small read; one `sudo bash` per read costs more than the read itself.
  * Scripts that arrive while the host is busy with the previous batch (or in the same tick) go
- * out as one remote run, and each caller gets its own exit code, stdout and stderr back.
+ * out as one remote run, and each caller gets its own exit code, stdout and stderr back. The
+ * state of plain files (what `readFileScript` prints) is read for the whole batch with one
+ * `stat` and one `sha256sum`, so a refresh of many files costs a few processes on the host, not
+ * a few per file.
  *
  * Only for scripts that change nothing on the host: one batch runs them one after the other,
  * so a failing or slow one delays the others of its batch. The queue lives on `globalThis`, like
  * the pool, since this module is serialized into the providers (docs/decisions/0020, 0110).
  */
 
-/** One script waiting for a batch. */
+/** One read waiting for a batch: a script, or the state of one file. */
 interface Pending {
-  script: string;
+  script?: string;
+  file?: string;
   resolve: (r: RemoteResult) => void;
   reject: (e: Error) => void;
 }
 
-/** The queue of one host: scripts waiting, and whether a batch is on its way. */
+/** The queue of one host: reads waiting, and whether a batch is on its way. */
 interface HostQueue {
   pending: Pending[];
   running: boolean;
   scheduled: boolean;
 }
 
-/** Most scripts in one batch; more wait for the next (a huge batch would only delay the first answers). */
+/** Most reads in one batch; more wait for the next (a huge batch would only delay the first answers). */
 export const MAX_BATCH = 200;
 
 /**
  * The bash script running `scripts` in order, each in a subshell with stdin from /dev/null and
- * its stdout and stderr captured, then printing per script one header line
- * `hemma-batch <index> <exit code> <stdout bytes> <stderr bytes>` followed by those bytes. The
- * whole stream goes out base64-encoded: byte counts must survive output that is not UTF-8.
+ * its stdout and stderr captured, printing per script one header line
+ * `hemma-batch <index> <exit code> <stdout bytes> <stderr bytes>` followed by those bytes; then
+ * the state of each of `files` (normalized paths, as providers accept them): one
+ * `S\t<path>\t<type>\t<mode>\t<owner>\t<group>` line per existing path and one
+ * `<sha256>  <path>` line per regular file. The whole stream goes out base64-encoded: byte counts
+ * must survive output that is not UTF-8.
  */
-export function batchScript(scripts: readonly string[]): string {
+export function batchScript(scripts: readonly string[], files: readonly string[] = []): string {
   const lines = ["set -u", "w=$(mktemp -d) || exit 1", "trap 'rm -rf -- \"$w\"' EXIT", "{"];
   scripts.forEach((s, i) => {
     lines.push(
@@ -47,12 +54,30 @@ export function batchScript(scripts: readonly string[]): string {
       '  cat -- "$w/o" "$w/e"',
     );
   });
+  if (files.length > 0) {
+    lines.push(
+      `  ex=(); re=(); for p in ${files.map(shellQuote).join(" ")}; do`,
+      '    if [ -e "$p" ] || [ -L "$p" ]; then ex+=("$p"); if [ -f "$p" ] && [ ! -L "$p" ]; then re+=("$p"); fi; fi',
+      "  done",
+      "  printf 'hemma-files\\n'",
+      '  if [ "${#ex[@]}" -gt 0 ]; then stat --printf \'S\\t%n\\t%F\\t%a\\t%U\\t%G\\n\' -- "${ex[@]}"; fi',
+      '  if [ "${#re[@]}" -gt 0 ]; then sha256sum -- "${re[@]}"; fi',
+    );
+  }
   lines.push('} > "$w/all"', 'base64 -w0 -- "$w/all"', "");
   return lines.join("\n");
 }
 
-/** Splits {@link batchScript} output into one result per script; throws when it is cut short. */
-export function parseBatchOutput(stdout: string, count: number): RemoteResult[] {
+/**
+ * Splits {@link batchScript} output into one result per script, then one per file in the form
+ * `readFileScript` prints (`exists=0`, or `exists=1`, type, mode, owner, group and a regular
+ * file's digest); throws when the output is cut short.
+ */
+export function parseBatchOutput(
+  stdout: string,
+  count: number,
+  files: readonly string[] = [],
+): RemoteResult[] {
   const bytes = Buffer.from(stdout.trim(), "base64");
   const results: RemoteResult[] = [];
   let at = 0;
@@ -75,6 +100,32 @@ export function parseBatchOutput(stdout: string, count: number): RemoteResult[] 
       stderr: bytes.subarray(start + outLen, start + outLen + errLen).toString("utf8"),
     });
     at = start + outLen + errLen;
+  }
+  if (files.length === 0) return results;
+  const rest = bytes.subarray(at).toString("utf8").split("\n");
+  if (rest[0] !== "hemma-files") throw new Error("batched read: the file states are missing");
+  const stat = new Map<string, string[]>();
+  const digest = new Map<string, string>();
+  for (const line of rest.slice(1)) {
+    if (line.startsWith("S\t")) {
+      const [, p, ...fields] = line.split("\t");
+      stat.set(p!, fields);
+    } else {
+      const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
+      if (m) digest.set(m[2]!, m[1]!);
+    }
+  }
+  for (const f of files) {
+    const st = stat.get(f);
+    const d = digest.get(f);
+    results.push({
+      code: 0,
+      stdout:
+        st === undefined
+          ? "exists=0\n"
+          : `exists=1\ntype=${st[0]}\nmode=${st[1]}\nowner=${st[2]}\ngroup=${st[3]}\n${d === undefined ? "" : `digest=${d}\n`}`,
+      stderr: "",
+    });
   }
   return results;
 }
@@ -103,18 +154,28 @@ async function flush(conn: HostConnectionState, q: HostQueue): Promise<void> {
   const batch = q.pending.splice(0, MAX_BATCH);
   q.running = true;
   try {
+    const scripts = batch.filter((p) => p.script !== undefined);
+    const files = batch.filter((p) => p.file !== undefined);
     const label = batch.length === 1 ? "read" : `read (${batch.length} batched)`;
-    if (batch.length === 1) {
-      batch[0]!.resolve(await runRemote(conn, label, batch[0]!.script));
+    if (scripts.length === 1 && files.length === 0) {
+      scripts[0]!.resolve(await runRemote(conn, label, scripts[0]!.script!));
     } else {
-      const result = await runRemote(conn, label, batchScript(batch.map((p) => p.script)));
+      const paths = files.map((p) => p.file!);
+      const result = await runRemote(
+        conn,
+        label,
+        batchScript(
+          scripts.map((p) => p.script!),
+          paths,
+        ),
+      );
       if (result.code !== 0) {
         throw new Error(
           `${label} on ${conn.host}:${conn.port} failed (exit ${result.code ?? "signal"}): ${result.stderr.trim()}`,
         );
       }
-      const parsed = parseBatchOutput(result.stdout, batch.length);
-      batch.forEach((p, i) => p.resolve(parsed[i]!));
+      const parsed = parseBatchOutput(result.stdout, scripts.length, paths);
+      [...scripts, ...files].forEach((p, i) => p.resolve(parsed[i]!));
     }
   } catch (e) {
     for (const p of batch) p.reject(e as Error);
@@ -124,20 +185,35 @@ async function flush(conn: HostConnectionState, q: HostQueue): Promise<void> {
   }
 }
 
-/**
- * Runs a read-only `script` like `runRemote` does, batched with the other reads of the same host
- * that arrive in the same tick or while a batch is running.
- */
-export function runRemoteRead(conn: HostConnectionState, script: string): Promise<RemoteResult> {
+function enqueue(
+  conn: HostConnectionState,
+  read: { script: string } | { file: string },
+): Promise<RemoteResult> {
   const q = hostQueue(conn);
   return new Promise<RemoteResult>((resolve, reject) => {
-    q.pending.push({ script, resolve, reject });
+    q.pending.push({ ...read, resolve, reject });
     if (!q.running && !q.scheduled) {
       q.scheduled = true;
       // The engine sends its reads within a moment of each other: collect that burst.
       setTimeout(() => void flush(conn, q), 2);
     }
   });
+}
+
+/**
+ * Runs a read-only `script` like `runRemote` does, batched with the other reads of the same host
+ * that arrive in the same tick or while a batch is running.
+ */
+export function runRemoteRead(conn: HostConnectionState, script: string): Promise<RemoteResult> {
+  return enqueue(conn, { script });
+}
+
+/**
+ * The state of the file at `path` (a normalized path, as `pathProblem` accepts), printed as
+ * `readFileScript(path)` prints it, read together with the other reads of the same batch.
+ */
+export function readFileStateBatched(conn: HostConnectionState, path: string): Promise<RemoteResult> {
+  return enqueue(conn, { file: path });
 }
 
 /** {@link runRemoteRead}, then fail unless the script exited 0 (the error names `label`, the host and stderr). */

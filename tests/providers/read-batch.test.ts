@@ -1,11 +1,16 @@
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { HostConnectionState } from "../../providers/host-connection";
 import {
   batchScript,
   parseBatchOutput,
+  readFileStateBatched,
   runRemoteRead,
   runRemoteReadChecked,
 } from "../../providers/read-batch";
+import { readFileScript } from "../../providers/remote-file";
 import type { RemoteResult } from "../../providers/ssh-pool";
 
 // The batches go through runRemote; here a local bash stands in for the host (Jest hoists the mock).
@@ -61,6 +66,29 @@ describe("batchScript and parseBatchOutput", () => {
     expect(results[6]!.stdout).toBe("stdin-is-empty\n");
   });
 
+  test("a file's state reads exactly as readFileScript prints it, for the whole batch at once", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-batch-files-"));
+    const files = ["plain.conf", "script.sh", "link", "dir", "missing"].map((f) => path.join(dir, f));
+    fs.writeFileSync(files[0]!, "a=1\n");
+    fs.writeFileSync(files[1]!, "#!/bin/sh\n", { mode: 0o750 });
+    fs.symlinkSync(files[0]!, files[2]!);
+    fs.mkdirSync(files[3]!);
+    // The remote bootstrap runs every script with LC_ALL=C (providers/shell.ts); so do both here.
+    const env = { ...process.env, LC_ALL: "C" };
+    try {
+      const res = spawnSync("bash", ["-c", batchScript(["echo s"], files)], { encoding: "utf8", env });
+      expect(res.status).toBe(0);
+      const results = parseBatchOutput(res.stdout, 1, files);
+      expect(results[0]!.stdout).toBe("s\n");
+      files.forEach((f, i) => {
+        const one = spawnSync("bash", ["-c", readFileScript(f)], { encoding: "utf8", env });
+        expect(results[i + 1]).toEqual({ code: 0, stdout: one.stdout, stderr: "" });
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("output cut short is an error, not a wrong answer", () => {
     const res = spawnSync("bash", ["-c", batchScript(["echo a", "echo b"])], { encoding: "utf8" });
     const bytes = Buffer.from(res.stdout.trim(), "base64");
@@ -94,6 +122,16 @@ describe("runRemoteRead", () => {
     expect((await first).stdout).toBe("1\n");
     expect((await Promise.all(later)).map((r) => r.stdout)).toEqual(["2\n", "3\n"]);
     expect(mockCalls).toHaveLength(2);
+  });
+
+  test("file states and scripts of one tick share the remote run", async () => {
+    const [script, file] = await Promise.all([
+      runRemoteRead(conn, "echo a"),
+      readFileStateBatched(conn, "/nonexistent/x"),
+    ]);
+    expect(mockCalls).toHaveLength(1);
+    expect(script.stdout).toBe("a\n");
+    expect(file).toEqual({ code: 0, stdout: "exists=0\n", stderr: "" });
   });
 
   test("runRemoteReadChecked names the step and the host when a read fails", async () => {
