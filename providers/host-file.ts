@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "./dynamic-resource";
 import { sha256Hex } from "./digest";
-import { captureDeclared, captureFields, captureLive } from "./drift-capture";
+import { captureDeclared, captureFields, captureLive, DRIFT_CAPTURE_ENV } from "./drift-capture";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import {
@@ -409,18 +409,20 @@ export class HostFile extends DynamicResource {
         content: pulumi.secret(args.content),
         // Shown in previews instead of the (secret) content; a secret content keeps it secret too.
         // A drift run also gets the declared content here, unless it is a secret.
-        digest: pulumi
-          .all([
-            pulumi.output(pulumi.isSecret(content)),
-            content,
-            args.connection.host,
-            args.connection.port,
-            args.path,
-          ])
-          .apply(([secret, text, host, port, path]) => {
-            if (!secret) captureDeclared(host, port, path, text);
-            return sha256Hex(text);
-          }),
+        digest: process.env[DRIFT_CAPTURE_ENV]
+          ? pulumi
+              .all([
+                pulumi.output(pulumi.isSecret(content)),
+                content,
+                args.connection.host,
+                args.connection.port,
+                args.path,
+              ])
+              .apply(([secret, text, host, port, path]) => {
+                if (!secret) captureDeclared(host, port, path, text);
+                return sha256Hex(text);
+              })
+          : content.apply(sha256Hex),
         mode: args.mode ?? "0644",
         owner: args.owner ?? "root",
         group: args.group ?? "root",
