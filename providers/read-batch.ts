@@ -7,7 +7,7 @@ import { remoteFailure, runRemote } from "./ssh-pool";
 /*
  * Read-only remote scripts of one host, run together: the engine refreshes resources a few at
  * a time, each refresh a small read; one `sudo bash` per read costs more than the read itself.
- * Scripts that arrive while the host is busy with the previous batch (or in the same tick) go
+ * Scripts that arrive while the host is busy with the previous batch (or in the same burst) go
  * out as one remote run, and each caller gets its own exit code, stdout and stderr back. The
  * state of plain files (what `readFileScript` prints) is read for the whole batch with one
  * `stat` and one `sha256sum`, so a refresh of many files costs a few processes on the host, not
@@ -26,11 +26,21 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** The queue of one host: reads waiting, and whether a batch is on its way. */
+/** The queue of one host: reads waiting, whether a batch is on its way, and the timer that sends the next. */
 interface HostQueue {
   pending: Pending[];
   running: boolean;
-  scheduled: boolean;
+  /** Set while reads wait for the batch they belong to; cleared when it goes out. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the oldest waiting read began to wait (ms since the epoch). */
+  since: number;
+  /**
+   * Reads the next batch should hold: those waiting when the last batch was answered plus the
+   * ones it answered (the engine sends a new read per answer).
+   */
+  expect: number;
+  /** When the last batch was answered (ms since the epoch). */
+  answeredAt: number;
 }
 
 /** Most reads in one batch; more wait for the next (a huge batch would only delay the first answers). */
@@ -142,16 +152,17 @@ function hostQueue(conn: HostConnectionState): HostQueue {
   const id = `${conn.user}@${conn.host}:${conn.port}#${sha256Hex(`${conn.hostKey}\n${conn.privateKey}`).slice(0, 16)}`;
   let q = queues.get(id);
   if (q === undefined) {
-    q = { pending: [], running: false, scheduled: false };
+    q = { pending: [], running: false, timer: undefined, since: 0, expect: 0, answeredAt: 0 };
     queues.set(id, q);
   }
   return q;
 }
 
 async function flush(conn: HostConnectionState, q: HostQueue): Promise<void> {
-  q.scheduled = false;
+  q.timer = undefined;
   if (q.running || q.pending.length === 0) return;
   const batch = q.pending.splice(0, MAX_BATCH);
+  q.expect = 0;
   q.running = true;
   try {
     const scripts = batch.filter((p) => p.script !== undefined);
@@ -181,8 +192,43 @@ async function flush(conn: HostConnectionState, q: HostQueue): Promise<void> {
     for (const p of batch) p.reject(e as Error);
   } finally {
     q.running = false;
-    if (q.pending.length > 0) void flush(conn, q);
+    q.expect = Math.min(MAX_BATCH, batch.length + q.pending.length);
+    q.answeredAt = Date.now();
+    // Not at once: the engine answers each read by sending the next, so the next burst is still arriving.
+    if (q.pending.length > 0) collect(conn, q);
   }
+}
+
+/**
+ * Before the first batch of a host, a burst of reads ends when none has come for this long (the
+ * engine sends its first reads within a moment of each other).
+ */
+export const BURST_QUIET_MS = 5;
+
+/**
+ * The longest a read waits for the batch it belongs to. The engine keeps a few reads in flight
+ * (its default parallelism is 4 per CPU) and sends the next one as each answer arrives, so once a
+ * batch is answered, the next waits for as many reads as were in flight, or this long. Sent
+ * whenever the host was free instead, a 100-file refresh went out on a 2-core machine under
+ * load as alternating batches of 1 and 7 reads: twice the round trips (docs/decisions/0110).
+ */
+export const BURST_MAX_WAIT_MS = 30;
+
+/** (Re)arms the timer that sends the pending reads once their batch is complete or waited long enough. */
+function collect(conn: HostConnectionState, q: HostQueue): void {
+  const now = Date.now();
+  if (q.timer === undefined) q.since = now;
+  else clearTimeout(q.timer);
+  // Right after an answer the engine's next reads are due; later a read starts a burst of its own.
+  const expecting = q.expect > 0 && now - q.answeredAt < BURST_MAX_WAIT_MS;
+  let delay: number;
+  if (expecting) {
+    // Once complete, on the next turn of the event loop: reads sent in the same tick still join.
+    delay = q.pending.length >= q.expect ? 0 : q.answeredAt + BURST_MAX_WAIT_MS - now;
+  } else {
+    delay = Math.min(BURST_QUIET_MS, q.since + BURST_MAX_WAIT_MS - now);
+  }
+  q.timer = setTimeout(() => void flush(conn, q), Math.max(0, delay));
 }
 
 function enqueue(
@@ -192,11 +238,7 @@ function enqueue(
   const q = hostQueue(conn);
   return new Promise<RemoteResult>((resolve, reject) => {
     q.pending.push({ ...read, resolve, reject });
-    if (!q.running && !q.scheduled) {
-      q.scheduled = true;
-      // The engine sends its reads within a moment of each other: collect that burst.
-      setTimeout(() => void flush(conn, q), 2);
-    }
+    if (!q.running) collect(conn, q);
   });
 }
 

@@ -4,6 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { HostConnectionState } from "../../providers/host-connection";
 import {
+  BURST_MAX_WAIT_MS,
+  BURST_QUIET_MS,
   batchScript,
   parseBatchOutput,
   readFileStateBatched,
@@ -40,6 +42,9 @@ const conn: HostConnectionState = {
 beforeEach(() => {
   mockCalls.length = 0;
 });
+
+// The queue remembers the last batch for BURST_MAX_WAIT_MS: each test starts without that memory.
+afterEach(() => new Promise((r) => setTimeout(r, BURST_MAX_WAIT_MS)));
 
 describe("batchScript and parseBatchOutput", () => {
   test("each script's exit code, stdout and stderr come back apart, bytes intact", () => {
@@ -117,10 +122,29 @@ describe("runRemoteRead", () => {
 
   test("reads arriving while a batch runs go out together in the next one", async () => {
     const first = runRemoteRead(conn, "echo 1");
-    await new Promise((r) => setTimeout(r, 5));
+    while (mockCalls.length === 0) await new Promise((r) => setTimeout(r, 1));
     const later = [runRemoteRead(conn, "echo 2"), runRemoteRead(conn, "echo 3")];
     expect((await first).stdout).toBe("1\n");
     expect((await Promise.all(later)).map((r) => r.stdout)).toEqual(["2\n", "3\n"]);
+    expect(mockCalls).toHaveLength(2);
+  });
+
+  test("once a batch is answered, the next waits for as many reads as were in flight", async () => {
+    // Three in flight, answered together; the engine then sends three more, a few ms apart each.
+    expect(4 * BURST_QUIET_MS).toBeLessThan(BURST_MAX_WAIT_MS);
+    await Promise.all([
+      runRemoteRead(conn, "echo 1"),
+      runRemoteRead(conn, "echo 2"),
+      runRemoteRead(conn, "echo 3"),
+    ]);
+    const after = (ms: number, script: string) =>
+      new Promise<RemoteResult>((resolve) => setTimeout(() => resolve(runRemoteRead(conn, script)), ms));
+    const next = await Promise.all([
+      after(0, "echo 4"),
+      after(2 * BURST_QUIET_MS, "echo 5"),
+      after(4 * BURST_QUIET_MS, "echo 6"),
+    ]);
+    expect(next.map((r) => r.stdout)).toEqual(["4\n", "5\n", "6\n"]);
     expect(mockCalls).toHaveLength(2);
   });
 
