@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { inspectContainersScript, parseDockerInspect, type NetworkAttachment } from "./docker-inspect";
@@ -170,7 +171,7 @@ export const containerNetworksProvider: pulumi.dynamic.ResourceProvider<Inputs, 
 };
 
 /** A container's network attachments, kept exactly as declared (type `pulumi-nodejs:dynamic/host:ContainerNetworks`). */
-export class ContainerNetworks extends pulumi.dynamic.Resource {
+export class ContainerNetworks extends DynamicResource {
   /** Live attachments at the last read. */
   declare readonly networks: pulumi.Output<NetworkAttachment[]>;
 

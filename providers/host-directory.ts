@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import {
@@ -164,7 +165,7 @@ export const hostDirectoryProvider: pulumi.dynamic.ResourceProvider<Inputs, Host
 };
 
 /** A host directory with mode and owner, read back on refresh (type `pulumi-nodejs:dynamic/host:HostDirectory`). */
-export class HostDirectory extends pulumi.dynamic.Resource {
+export class HostDirectory extends DynamicResource {
   /** The path. */
   declare readonly path: pulumi.Output<string>;
 

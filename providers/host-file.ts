@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import { sha256Hex } from "./digest";
+import { captureDeclared, captureFields, captureLive, DRIFT_CAPTURE_ENV } from "./drift-capture";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import {
@@ -7,14 +9,19 @@ import {
   deleteFileScript,
   normalizeMode,
   ON_CHANGE_FAILED_EXIT,
+  parseBackups,
   parseFileState,
   asDeclared,
   parseWriteResult,
   pathProblem,
   readFileScript,
+  removeWithBackupScript,
   writeFileScript,
 } from "./remote-file";
 import { partialCreateError } from "./partial-create";
+import { readFileStateBatched, runRemoteReadChecked } from "./read-batch";
+import type { ShadowCheck } from "./shadows";
+import { parseShadows, shadowCheckProblem, shadowScript } from "./shadows";
 import { remoteFailure, runRemote, runRemoteChecked } from "./ssh-pool";
 import { isUnknown, withoutUndefined } from "./values";
 
@@ -38,6 +45,11 @@ export interface HostFileArgs {
   onChange?: string;
   /** Create missing parent directories (0755 root:root; removed again on delete when empty). Default false. */
   createDirectories?: boolean;
+  /**
+   * Files that could override this one's settings or take its place; any that does is drift
+   * (`shadowedBy`), and `up` backs it up, removes it and runs `onChange`. Default: none checked.
+   */
+  shadows?: ShadowCheck;
 }
 
 /** The inputs the provider receives (after `check`). */
@@ -52,6 +64,11 @@ export interface HostFileInputs {
   validate?: string;
   onChange?: string;
   createDirectories: boolean;
+  shadows?: ShadowCheck;
+  /** Files shadowing this one: declared none (`[]`) when `shadows` is set. */
+  shadowedBy?: string[];
+  /** The provider code (`__provider`), compared so a new version is stored (see diffHostFile). */
+  __provider?: string;
 }
 
 /** The state the provider keeps: everything but the content, plus what it found and created. */
@@ -70,6 +87,12 @@ export interface HostFileOutputs {
   adopted: boolean;
   /** Directories this resource created (outermost first); the last resource deleted inside one removes it when empty. */
   createdDirectories: string[];
+  shadows?: ShadowCheck;
+  /** Live files shadowing this one (paths, sorted); only with `shadows`. */
+  shadowedBy?: string[];
+  /** What the last create or update moved away: `<path> -> <backup copy>`. */
+  backups?: string[];
+  __provider?: string;
 }
 
 /** Result of {@link diffHostFile}: the engine's diff plus the names of the fields that differ. */
@@ -109,6 +132,17 @@ export function diffHostFile(olds: HostFileOutputs, news: HostFileInputs): HostF
   // Absent in state written before the field existed; absent means false.
   if ((olds.createDirectories ?? false) !== (news.createDirectories ?? false)) {
     changed.push("createDirectories");
+  }
+  if ((olds.shadowedBy ?? []).length > 0) {
+    changed.push("shadowedBy");
+  }
+  if (JSON.stringify(olds.shadows ?? null) !== JSON.stringify(news.shadows ?? null)) {
+    changed.push("shadows");
+  }
+  // Refresh and delete run the code stored with the resource: a new version is stored by an
+  // update (which touches the host only where something else changed).
+  if (olds.__provider !== undefined && news.__provider !== undefined && olds.__provider !== news.__provider) {
+    changed.push("__provider");
   }
   if (!replaces.includes("connection")) {
     for (const field of [
@@ -162,6 +196,10 @@ export function checkHostFile(news: Record<string, unknown>): {
     }
   }
   inputs.createDirectories = news.createDirectories ?? false;
+  const shadowProblem = shadowCheckProblem(news.shadows);
+  if (shadowProblem !== undefined) {
+    failures.push({ property: "shadows", reason: shadowProblem });
+  }
   if (typeof news.content !== "string") {
     failures.push({ property: "content", reason: 'content is required (use "" for an empty file)' });
   } else if (!isUnknown(news.content)) {
@@ -183,7 +221,12 @@ function writeSpec(news: HostFileInputs, runOnChange: boolean): Parameters<typeo
   };
 }
 
-function outputsOf(news: HostFileInputs, adopted: boolean, createdDirectories: string[]): HostFileOutputs {
+function outputsOf(
+  news: HostFileInputs,
+  adopted: boolean,
+  createdDirectories: string[],
+  backups: string[] = [],
+): HostFileOutputs {
   return withoutUndefined({
     connection: news.connection,
     path: news.path,
@@ -196,7 +239,37 @@ function outputsOf(news: HostFileInputs, adopted: boolean, createdDirectories: s
     createDirectories: news.createDirectories,
     adopted,
     createdDirectories,
+    shadows: news.shadows,
+    shadowedBy: news.shadows === undefined ? undefined : [],
+    backups: news.shadows === undefined ? undefined : backups,
   });
+}
+
+/**
+ * Moves every file now shadowing `news.path` to the backup tree (read, then remove with a copy)
+ * and returns the moves; nothing to do without a shadow check.
+ */
+async function removeShadows(news: HostFileInputs): Promise<string[]> {
+  if (news.shadows === undefined) return [];
+  const found = await runRemoteChecked(
+    news.connection,
+    `find files shadowing ${news.path}`,
+    ["set -uo pipefail", ...shadowScript(news.path, news.shadows), ""].join("\n"),
+  );
+  const shadows = parseShadows(news.path, news.shadows, found.stdout);
+  if (shadows.length === 0) return [];
+  const moved = await runRemoteChecked(
+    news.connection,
+    `remove files shadowing ${news.path}`,
+    removeWithBackupScript(shadows),
+  );
+  return parseBackups(moved.stdout);
+}
+
+/** Runs the file's onChange command on its own: what was shadowing it is gone, its content did not change. */
+async function reapply(news: HostFileInputs): Promise<void> {
+  if (news.onChange === undefined) return;
+  await runRemoteChecked(news.connection, `apply ${news.path}`, `set -euo pipefail\n${news.onChange}\n`);
 }
 
 /**
@@ -211,11 +284,16 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
 
   async diff(_id, olds, news) {
     const d = diffHostFile(olds, news);
+    if (d.changes && !isUnknown(news.path)) {
+      captureFields(olds.connection, news.path, d.changed);
+      if (d.changed.includes("content")) await captureLive(olds.connection, news.path);
+    }
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },
 
   async create(news) {
     const label = `write ${news.path}`;
+    const backups = await removeShadows(news);
     const result = await runRemote(
       news.connection,
       label,
@@ -237,14 +315,23 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
       throw remoteFailure(news.connection, label, result);
     }
     const written = parseWriteResult(result.stdout);
-    return { id, outs: outputsOf(news, written.existed, written.createdDirectories) };
+    return { id, outs: outputsOf(news, written.existed, written.createdDirectories, backups) };
   },
 
   async read(id, props) {
     if (props === undefined || props.connection === undefined) {
       throw new Error(`HostFile ${id}: no prior state to read from (dynamic resources cannot be imported)`);
     }
-    const result = await runRemoteChecked(props.connection, `read ${props.path}`, readFileScript(props.path));
+    const shadows = props.shadows;
+    // A missing file ends the script early: it is recreated whole, whatever shadows it.
+    const result =
+      shadows === undefined
+        ? await readFileStateBatched(props.connection, props.path)
+        : await runRemoteReadChecked(
+            props.connection,
+            `read ${props.path}`,
+            [readFileScript(props.path), ...shadowScript(props.path, shadows), ""].join("\n"),
+          );
     const live = parseFileState(result.stdout);
     if (!live.exists) {
       return { id: "" };
@@ -257,15 +344,17 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
         mode: live.mode,
         owner: asDeclared(props.owner, live.owner, live.uid),
         group: asDeclared(props.group, live.group, live.gid),
+        ...(shadows === undefined ? {} : { shadowedBy: parseShadows(props.path, shadows, result.stdout) }),
       },
     };
   },
 
   async update(_id, olds, news) {
     const d = diffHostFile(olds, news);
+    const backups = await removeShadows(news);
     const hostFields = ["content", "mode", "owner", "group"];
+    const contentChanged = d.changed.includes("content");
     if (d.changed.some((f) => hostFields.includes(f))) {
-      const contentChanged = d.changed.includes("content");
       await runRemoteChecked(
         news.connection,
         `write ${news.path}`,
@@ -273,7 +362,10 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
         news.content,
       );
     }
-    return { outs: outputsOf(news, olds.adopted, olds.createdDirectories) };
+    if (backups.length > 0 && !contentChanged) {
+      await reapply(news);
+    }
+    return { outs: outputsOf(news, olds.adopted, olds.createdDirectories ?? [], backups) };
   },
 
   async delete(_id, props) {
@@ -289,7 +381,7 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
  * A file on the host with content, mode and owner, written atomically over SSH and read back
  * on refresh (type token `pulumi-nodejs:dynamic/host:HostFile`).
  */
-export class HostFile extends pulumi.dynamic.Resource {
+export class HostFile extends DynamicResource {
   /** Absolute path of the file. */
   declare readonly path: pulumi.Output<string>;
   /** sha256 hex of the file's content as last written or read. */
@@ -302,8 +394,13 @@ export class HostFile extends pulumi.dynamic.Resource {
   declare readonly group: pulumi.Output<string>;
   /** Whether the file existed before this resource first wrote it (then delete leaves it). */
   declare readonly adopted: pulumi.Output<boolean>;
+  /** Files shadowing this one, as last read (only with `shadows`). */
+  declare readonly shadowedBy: pulumi.Output<string[] | undefined>;
+  /** What the last create or update moved to the backup tree (`<path> -> <copy>`). */
+  declare readonly backups: pulumi.Output<string[] | undefined>;
 
   constructor(name: string, args: HostFileArgs, opts?: pulumi.CustomResourceOptions) {
+    const content = pulumi.output(args.content);
     super(
       hostFileProvider,
       name,
@@ -312,15 +409,31 @@ export class HostFile extends pulumi.dynamic.Resource {
         path: args.path,
         content: pulumi.secret(args.content),
         // Shown in previews instead of the (secret) content; a secret content keeps it secret too.
-        digest: pulumi.output(args.content).apply(sha256Hex),
+        // A drift run also gets the declared content here, unless it is a secret.
+        digest: process.env[DRIFT_CAPTURE_ENV]
+          ? pulumi
+              .all([
+                pulumi.output(pulumi.isSecret(content)),
+                content,
+                args.connection.host,
+                args.connection.port,
+                args.path,
+              ])
+              .apply(([secret, text, host, port, path]) => {
+                if (!secret) captureDeclared(host, port, path, text);
+                return sha256Hex(text);
+              })
+          : content.apply(sha256Hex),
         mode: args.mode ?? "0644",
         owner: args.owner ?? "root",
         group: args.group ?? "root",
         validate: args.validate,
         onChange: args.onChange,
         createDirectories: args.createDirectories ?? false,
+        ...(args.shadows === undefined ? {} : { shadows: args.shadows, shadowedBy: [] }),
         adopted: undefined,
         createdDirectories: undefined,
+        backups: undefined,
       },
       opts,
       "host",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { shellQuote } from "./shell";
@@ -122,7 +123,7 @@ export const hostImageProvider: pulumi.dynamic.ResourceProvider<Inputs, HostImag
 };
 
 /** A tagged image on the Docker host, built when missing (type `pulumi-nodejs:dynamic/host:HostImage`). */
-export class HostImage extends pulumi.dynamic.Resource {
+export class HostImage extends DynamicResource {
   /** The tag. */
   declare readonly ref: pulumi.Output<string>;
   /** The image id the tag names. */

@@ -288,3 +288,38 @@ export function deleteFileScript(
   );
   return lines.join("\n");
 }
+
+/** Where removed hand-made files are kept: `<root>/<UTC time of the run>/<original path>`. */
+export const BACKUP_ROOT = "/var/lib/hemma-infra/backups";
+
+/**
+ * Bash script that copies each existing path of `paths` (a symlink as the link itself) under
+ * `<root>/<UTC time>/` at its full path, then removes it. Prints one `backup=<path>\t<copy>`
+ * line per file moved; a path already gone is skipped. The backup tree is readable by root only,
+ * as the files may hold secrets.
+ */
+export function removeWithBackupScript(paths: readonly string[], root: string = BACKUP_ROOT): string {
+  return [
+    "set -euo pipefail",
+    "umask 077",
+    `dest=${shellQuote(root)}/$(date -u +%Y%m%dT%H%M%SZ)`,
+    `for p in ${paths.map(shellQuote).join(" ")}; do`,
+    '  if [ -e "$p" ] || [ -L "$p" ]; then',
+    '    if [ -d "$p" ] && [ ! -L "$p" ]; then printf \'%s is a directory, not removing it\\n\' "$p" >&2; exit 1; fi',
+    '    mkdir -p -- "$dest$(dirname -- "$p")"',
+    '    cp -a -- "$p" "$dest$p"',
+    '    rm -f -- "$p"',
+    '    printf \'backup=%s\\t%s\\n\' "$p" "$dest$p"',
+    "  fi",
+    "done",
+    "",
+  ].join("\n");
+}
+
+/** The `<path> -> <copy>` moves {@link removeWithBackupScript} reported, in its order. */
+export function parseBackups(stdout: string): string[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.startsWith("backup="))
+    .map((l) => l.slice("backup=".length).replace("\t", " -> "));
+}

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import { Client } from "ssh2";
 import { sha256Hex } from "./digest";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
@@ -338,7 +339,7 @@ export const armProvider: pulumi.dynamic.ResourceProvider<ArmInputs, ArmOutputs>
  * Arms a host-side revert before a guarded change (type token `pulumi-nodejs:dynamic/host:RevertGuardArm`).
  * Make the guarded resources depend on it and a {@link RevertGuardConfirm} depend on them.
  */
-export class RevertGuardArm extends pulumi.dynamic.Resource {
+export class RevertGuardArm extends DynamicResource {
   /** Changes on every arming. */
   declare readonly armId: pulumi.Output<string>;
   /** Guard name. */
@@ -494,7 +495,7 @@ export const confirmProvider: pulumi.dynamic.ResourceProvider<ConfirmInputs, Con
  * Proves access with a fresh SSH login after a guarded change, then disarms the revert
  * (type token `pulumi-nodejs:dynamic/host:RevertGuardConfirm`).
  */
-export class RevertGuardConfirm extends pulumi.dynamic.Resource {
+export class RevertGuardConfirm extends DynamicResource {
   constructor(name: string, args: RevertGuardConfirmArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       confirmProvider,

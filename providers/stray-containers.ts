@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { inspectContainersScript, parseDockerInspect, type InspectedContainer } from "./docker-inspect";
@@ -209,7 +210,7 @@ export const strayContainersProvider: pulumi.dynamic.ResourceProvider<Inputs, St
 };
 
 /** The host's containers checked for strays; `up` removes them (type `pulumi-nodejs:dynamic/host:StrayContainers`). */
-export class StrayContainers extends pulumi.dynamic.Resource {
+export class StrayContainers extends DynamicResource {
   /** Strays at the last read (empty once converged). */
   declare readonly strays: pulumi.Output<Stray[]>;
   /** Strays the last `up` removed, with the path of each one's saved `docker inspect`. */

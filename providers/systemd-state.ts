@@ -1,4 +1,6 @@
 import { parseKeyValues, shellQuote } from "./shell";
+import type { FoundUnitFiles } from "./unit-files";
+import { listUnitFilesScript, parseFoundUnitFiles } from "./unit-files";
 
 /*
  * Pure pieces of the SystemdUnit provider: unit names, the remote read script and its parser,
@@ -31,8 +33,16 @@ export function actedUnit(name: UnitName): string {
   return name.kind === "unit" ? name.unit : name.parent;
 }
 
-/** Bash script printing the file and systemctl state of a unit as key=value lines. */
-export function readUnitScript(filePath: string, unit: string, withUnitState: boolean): string {
+/**
+ * Bash script printing the file and systemctl state of a unit as key=value lines, and with
+ * `withUnitFiles` every unit file and drop-in systemd reads for `unit` (see unit-files.ts).
+ */
+export function readUnitScript(
+  filePath: string,
+  unit: string,
+  withUnitState: boolean,
+  withUnitFiles = false,
+): string {
   const lines = [
     "set -uo pipefail",
     `f=${shellQuote(filePath)}`,
@@ -51,6 +61,9 @@ export function readUnitScript(filePath: string, unit: string, withUnitState: bo
       'echo "active=$(systemctl is-active -- "$u" 2>/dev/null | head -n1)"',
       'echo "load=$(systemctl show -p LoadState --value -- "$u" 2>/dev/null)"',
     );
+  }
+  if (withUnitFiles) {
+    lines.push(...listUnitFilesScript(unit));
   }
   lines.push("");
   return lines.join("\n");
@@ -71,6 +84,8 @@ export interface UnitState {
   enabled: boolean;
   active: boolean;
   masked: boolean;
+  /** Unit files and drop-ins systemd reads for the unit (empty unless the script listed them). */
+  found: FoundUnitFiles;
 }
 
 /** Parse {@link readUnitScript} output; throws on output it does not understand. */
@@ -92,6 +107,7 @@ export function parseUnitState(stdout: string): UnitState {
     // A unit that is starting or reloading is up as far as the desired state is concerned.
     active: activeState === "active" || activeState === "reloading" || activeState === "activating",
     masked: enabledState === "masked" || enabledState === "masked-runtime" || loadState === "masked",
+    found: parseFoundUnitFiles(stdout),
   };
 }
 

@@ -1,10 +1,23 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import { sha256Hex } from "./digest";
+import { captureDeclared, captureFields, captureLive, DRIFT_CAPTURE_ENV } from "./drift-capture";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
-import { deleteFileScript, parseWriteResult, pathProblem, writeFileScript } from "./remote-file";
+import {
+  deleteFileScript,
+  parseBackups,
+  parseWriteResult,
+  pathProblem,
+  removeWithBackupScript,
+  writeFileScript,
+} from "./remote-file";
 import { partialCreateError } from "./partial-create";
+import { runRemoteReadChecked } from "./read-batch";
+import { shellQuote } from "./shell";
 import { runRemoteChecked } from "./ssh-pool";
+import type { ExtraUnitFiles } from "./unit-files";
+import { extraUnitFiles } from "./unit-files";
 import type { UnitName, UnitState } from "./systemd-state";
 import {
   actedUnit,
@@ -35,6 +48,14 @@ export interface SystemdUnitArgs {
   directory?: string;
   /** Command run on the new unit file before it replaces the old one; `{}` is its temp path (e.g. "systemd-analyze verify {}"). */
   validate?: string;
+  /** Drop-ins (full paths) other resources declare for this unit (for a drop-in: its parent's, itself included). Default none. */
+  declaredDropIns?: string[];
+  /**
+   * Whether refresh reports every unit file and drop-in systemd reads for the unit (a drop-in's
+   * parent) that no resource declares (`extraUnitFiles`, `extraDropIns`), which `up` backs up and
+   * removes. Default true for a unit, false for a drop-in (its parent's resource checks).
+   */
+  checkUnitFiles?: boolean;
 }
 
 /** The inputs the provider receives (after `check`). */
@@ -48,6 +69,16 @@ export interface SystemdUnitInputs {
   active?: boolean;
   masked?: boolean;
   validate?: string;
+  /** Default none (state written before the field existed). */
+  declaredDropIns?: string[];
+  /** Default: true for a unit, false for a drop-in. */
+  checkUnitFiles?: boolean;
+  /** Declared none: `[]`. */
+  extraUnitFiles?: string[];
+  /** Declared none: `[]`. */
+  extraDropIns?: string[];
+  /** The provider code (`__provider`), compared so a new version is stored (see diffSystemdUnit). */
+  __provider?: string;
 }
 
 /** The state the provider keeps (never the content). */
@@ -79,6 +110,15 @@ export interface SystemdUnitOutputs {
   initialEnabled: boolean;
   initialMasked: boolean;
   initialActive?: boolean;
+  declaredDropIns?: string[];
+  checkUnitFiles?: boolean;
+  /** Live unit files of the unit that no resource declares (runtime masks, copies in /run, ...). */
+  extraUnitFiles?: string[];
+  /** Live drop-ins of the unit that no resource declares. */
+  extraDropIns?: string[];
+  /** What the last create or update moved to the backup tree (`<path> -> <copy>`). */
+  backups?: string[];
+  __provider?: string;
 }
 
 /** Result of {@link diffSystemdUnit}: the engine's diff plus the names of the fields that differ. */
@@ -130,6 +170,24 @@ export function diffSystemdUnit(olds: SystemdUnitOutputs, news: SystemdUnitInput
   }
   if (olds.validate !== news.validate) {
     changed.push("validate");
+  }
+  for (const field of ["extraUnitFiles", "extraDropIns"] as const) {
+    if ((olds[field] ?? []).length > 0) {
+      changed.push(field);
+    }
+  }
+  // Absent in state written before the fields existed: no drop-ins declared, a unit checks.
+  if (JSON.stringify(olds.declaredDropIns ?? []) !== JSON.stringify(news.declaredDropIns ?? [])) {
+    changed.push("declaredDropIns");
+  }
+  const checks = (v: boolean | undefined, name: string): boolean => v ?? parseUnitName(name)?.kind === "unit";
+  if (checks(olds.checkUnitFiles, olds.name) !== checks(news.checkUnitFiles, news.name)) {
+    changed.push("checkUnitFiles");
+  }
+  // Refresh and delete run the code stored with the resource: a new version is stored by an
+  // update (which touches the host only where something else changed).
+  if (olds.__provider !== undefined && news.__provider !== undefined && olds.__provider !== news.__provider) {
+    changed.push("__provider");
   }
   if (!replaces.includes("connection")) {
     for (const field of [
@@ -202,16 +260,80 @@ export function checkSystemdUnit(news: Record<string, unknown>): {
     inputs.enabled = news.enabled ?? true;
     inputs.active = news.active ?? true;
   }
+  inputs.checkUnitFiles = news.checkUnitFiles ?? parsed?.kind !== "dropin";
+  inputs.declaredDropIns = news.declaredDropIns ?? [];
+  const dropIns = inputs.declaredDropIns;
+  if (
+    !isUnknown(dropIns) &&
+    (!Array.isArray(dropIns) || dropIns.some((d) => typeof d !== "string" || pathProblem(d) !== undefined))
+  ) {
+    failures.push({
+      property: "declaredDropIns",
+      reason: `declaredDropIns must be absolute paths, got ${JSON.stringify(dropIns)}`,
+    });
+  }
   return { inputs, failures };
 }
 
-async function readUnit(conn: HostConnectionState, name: UnitName, filePath: string): Promise<UnitState> {
+async function readUnit(
+  conn: HostConnectionState,
+  name: UnitName,
+  filePath: string,
+  withUnitFiles = false,
+): Promise<UnitState> {
   const result = await runRemoteChecked(
     conn,
     `read unit ${filePath}`,
-    readUnitScript(filePath, actedUnit(name), name.kind === "unit"),
+    readUnitScript(filePath, actedUnit(name), name.kind === "unit", withUnitFiles),
   );
   return parseUnitState(result.stdout);
+}
+
+/** What the resources declare about the files of the unit `name` acts on. */
+function declaredFiles(
+  news: Pick<SystemdUnitInputs, "content" | "masked" | "declaredDropIns">,
+  name: UnitName,
+  filePath: string,
+) {
+  const ownUnitFile = name.kind === "unit" && news.content !== undefined;
+  return {
+    ...(ownUnitFile ? { ownFile: filePath } : {}),
+    dropIns: [...(news.declaredDropIns ?? []), ...(name.kind === "dropin" ? [filePath] : [])],
+    ...(news.masked === true ? { masked: true } : {}),
+  };
+}
+
+/** The undeclared files of the unit in `live`. */
+function extrasOf(
+  news: Pick<SystemdUnitInputs, "content" | "masked" | "declaredDropIns">,
+  name: UnitName,
+  filePath: string,
+  live: UnitState,
+): ExtraUnitFiles {
+  return extraUnitFiles(actedUnit(name), live.found, declaredFiles(news, name, filePath));
+}
+
+/**
+ * Backs up and removes every file systemd reads for the unit that nobody declared, then reloads
+ * systemd and restarts the unit if it runs, so it runs with the declared settings only.
+ */
+async function removeExtras(news: SystemdUnitInputs, name: UnitName, filePath: string): Promise<string[]> {
+  if (!(news.checkUnitFiles ?? name.kind === "unit")) return [];
+  const live = await readUnit(news.connection, name, filePath, true);
+  const extra = extrasOf(news, name, filePath, live);
+  const paths = [...extra.unitFiles, ...extra.dropIns];
+  if (paths.length === 0) return [];
+  const moved = await runRemoteChecked(
+    news.connection,
+    `remove undeclared files of ${actedUnit(name)}`,
+    [
+      removeWithBackupScript(paths),
+      "systemctl daemon-reload",
+      `systemctl try-restart -- ${shellQuote(actedUnit(name))}`,
+      "",
+    ].join("\n"),
+  );
+  return parseBackups(moved.stdout);
 }
 
 function outputsOf(
@@ -219,7 +341,7 @@ function outputsOf(
   live: UnitState,
   kept: Pick<
     SystemdUnitOutputs,
-    "adopted" | "createdDirectories" | "initialEnabled" | "initialMasked" | "initialActive"
+    "adopted" | "createdDirectories" | "initialEnabled" | "initialMasked" | "initialActive" | "backups"
   >,
 ): SystemdUnitOutputs {
   return withoutUndefined({
@@ -237,20 +359,33 @@ function outputsOf(
     wantEnabled: news.enabled,
     wantActive: news.active,
     wantMasked: news.masked,
+    declaredDropIns: news.declaredDropIns,
+    checkUnitFiles: news.checkUnitFiles,
+    extraUnitFiles: [],
+    extraDropIns: [],
     ...kept,
   });
 }
 
-/** Write the unit file (when it has content and it differs), then converge the unit's state. */
+/**
+ * Remove the unit's undeclared files, write the unit file (when it has content and it
+ * differs), then converge the unit's state.
+ */
 async function apply(
   news: SystemdUnitInputs,
   writeFile: boolean,
-): Promise<{ live: UnitState; before: UnitState; written?: ReturnType<typeof parseWriteResult> }> {
+): Promise<{
+  live: UnitState;
+  before: UnitState;
+  written?: ReturnType<typeof parseWriteResult>;
+  backups: string[];
+}> {
   const name = parseUnitName(news.name);
   if (name === undefined) {
     throw new Error(`invalid unit name ${news.name}`);
   }
   const filePath = unitFilePath(news.directory, news.name);
+  const backups = await removeExtras(news, name, filePath);
   let written: ReturnType<typeof parseWriteResult> | undefined;
   if (writeFile && news.content !== undefined && news.digest !== undefined) {
     const script = writeFileScript({
@@ -269,22 +404,23 @@ async function apply(
   const before = await readUnit(news.connection, name, filePath);
   const cmds = planUnitCommands(name, before, news, written !== undefined);
   if (cmds.length === 0) {
-    return { live: before, before, written };
+    return { live: before, before, written, backups };
   }
   try {
     await runRemoteChecked(news.connection, `systemctl for ${news.name}`, commandsScript(cmds));
   } catch (e) {
     throw Object.assign(e as Error, {
-      applied: { live: await readUnit(news.connection, name, filePath), before, written },
+      applied: { live: await readUnit(news.connection, name, filePath), before, written, backups },
     });
   }
-  return { live: await readUnit(news.connection, name, filePath), before, written };
+  return { live: await readUnit(news.connection, name, filePath), before, written, backups };
 }
 
 type Applied = Awaited<ReturnType<typeof apply>>;
 
 function createOutputs(news: SystemdUnitInputs, applied: Applied): SystemdUnitOutputs {
   return outputsOf(news, applied.live, {
+    backups: applied.backups,
     adopted: applied.written?.existed ?? false,
     createdDirectories: applied.written?.createdDirectories ?? [],
     initialEnabled: applied.before.enabled,
@@ -305,6 +441,11 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
 
   async diff(_id, olds, news) {
     const d = diffSystemdUnit(olds, news);
+    if (d.changes && !isUnknown(news.name) && !isUnknown(news.directory)) {
+      const filePath = unitFilePath(news.directory, news.name);
+      captureFields(olds.connection, filePath, d.changed);
+      if (d.changed.includes("content")) await captureLive(olds.connection, filePath);
+    }
     return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace };
   },
 
@@ -334,13 +475,33 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
     if (name === undefined) {
       throw new Error(`SystemdUnit ${id}: invalid unit name ${props.name} in state`);
     }
-    const live = await readUnit(props.connection, name, unitFilePath(props.directory, props.name));
+    const filePath = unitFilePath(props.directory, props.name);
+    // State written before the check existed: a unit checks, a drop-in does not.
+    const check = props.checkUnitFiles ?? name.kind === "unit";
+    const result = await runRemoteReadChecked(
+      props.connection,
+      `read unit ${filePath}`,
+      readUnitScript(filePath, actedUnit(name), name.kind === "unit", check),
+    );
+    const live = parseUnitState(result.stdout);
     const gone = props.hasContent
       ? !live.fileExists
       : live.loadState === "not-found" || live.loadState === "";
     if (gone) {
       return { id: "" };
     }
+    const extra = check
+      ? extrasOf(
+          {
+            content: props.hasContent ? "" : undefined,
+            masked: props.wantMasked,
+            declaredDropIns: props.declaredDropIns ?? [],
+          },
+          name,
+          filePath,
+          live,
+        )
+      : { unitFiles: [], dropIns: [] };
     return {
       id,
       props: {
@@ -351,15 +512,18 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
         masked: live.masked,
         enabledState: live.enabledState,
         activeState: live.activeState,
+        extraUnitFiles: extra.unitFiles,
+        extraDropIns: extra.dropIns,
       },
     };
   },
 
   async update(_id, olds, news) {
     const d = diffSystemdUnit(olds, news);
-    const { live } = await apply(news, d.changed.includes("content"));
+    const { live, backups } = await apply(news, d.changed.includes("content"));
     return {
       outs: outputsOf(news, live, {
+        backups,
         adopted: olds.adopted,
         createdDirectories: olds.createdDirectories ?? [],
         initialEnabled: olds.initialEnabled,
@@ -393,7 +557,7 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
  * active / masked state converged and read back on refresh (type token
  * `pulumi-nodejs:dynamic/host:SystemdUnit`).
  */
-export class SystemdUnit extends pulumi.dynamic.Resource {
+export class SystemdUnit extends DynamicResource {
   /** Unit or drop-in name. */
   declare readonly name: pulumi.Output<string>;
   /** sha256 hex of the unit file ("" without content). */
@@ -404,21 +568,50 @@ export class SystemdUnit extends pulumi.dynamic.Resource {
   declare readonly active: pulumi.Output<boolean>;
   /** Live masked state. */
   declare readonly masked: pulumi.Output<boolean>;
+  /** Undeclared unit files of the unit, as last read. */
+  declare readonly extraUnitFiles: pulumi.Output<string[]>;
+  /** Undeclared drop-ins of the unit, as last read. */
+  declare readonly extraDropIns: pulumi.Output<string[]>;
+  /** What the last create or update moved to the backup tree (`<path> -> <copy>`). */
+  declare readonly backups: pulumi.Output<string[] | undefined>;
 
   constructor(name: string, args: SystemdUnitArgs, opts?: pulumi.CustomResourceOptions) {
+    const directory = args.directory ?? "/etc/systemd/system";
+    const content = args.content === undefined ? undefined : pulumi.output(args.content);
     super(
       systemdUnitProvider,
       name,
       {
         connection: connectionInput(args.connection),
         name: args.name,
-        directory: args.directory ?? "/etc/systemd/system",
+        directory,
         content: args.content === undefined ? undefined : pulumi.secret(args.content),
-        digest: args.content === undefined ? undefined : pulumi.output(args.content).apply(sha256Hex),
+        // A drift run also gets the declared content here, unless it is a secret.
+        digest:
+          content === undefined
+            ? undefined
+            : process.env[DRIFT_CAPTURE_ENV]
+              ? pulumi
+                  .all([
+                    pulumi.output(pulumi.isSecret(content)),
+                    content,
+                    args.connection.host,
+                    args.connection.port,
+                  ])
+                  .apply(([secret, text, host, port]) => {
+                    if (!secret) captureDeclared(host, port, unitFilePath(directory, args.name), text);
+                    return sha256Hex(text);
+                  })
+              : content.apply(sha256Hex),
         enabled: args.enabled,
         active: args.active,
         masked: args.masked,
         validate: args.validate,
+        declaredDropIns: args.declaredDropIns ?? [],
+        checkUnitFiles: args.checkUnitFiles ?? parseUnitName(args.name)?.kind !== "dropin",
+        extraUnitFiles: [],
+        extraDropIns: [],
+        backups: undefined,
         hasContent: undefined,
         enabledState: undefined,
         activeState: undefined,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { parseKeyValues, shellQuote } from "./shell";
@@ -140,7 +141,7 @@ export const ufwProvider: pulumi.dynamic.ResourceProvider<UfwInputs, UfwOutputs>
  * The whole UFW user rule set of the host as one resource whose read compares the live rules,
  * so a rule added by hand is drift (type token `pulumi-nodejs:dynamic/host:UfwRules`).
  */
-export class UfwRules extends pulumi.dynamic.Resource {
+export class UfwRules extends DynamicResource {
   /** Live rules as last read or applied. */
   declare readonly rules: pulumi.Output<string[]>;
 

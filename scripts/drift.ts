@@ -4,19 +4,32 @@
  * three outcomes apart by exit code and a summary line (the first line printed):
  *
  *   0  `drift: none`
- *   2  `drift: N resources changed`, then one line per resource: operation, URN, fields
+ *   2  `drift: N resources changed`, then one line per resource: operation, URN, fields; below
+ *      it a unified diff of a drifted file's content (only that it differs for a secret), and
+ *      each undeclared file shadowing a managed one, with where `up` moves it
  *   1  `drift: error: <message>` (unreachable host, bad credentials, missing stack, ...)
  *
  * `preview` never writes a checkpoint, and with `--refresh` the refreshed state is only used for
  * the comparison, never saved (unlike `pulumi refresh`), so the scheduled run cannot change state.
+ * The two sides of a line diff never pass through state or the engine: the program and the
+ * dynamic provider write them into a private temp directory (providers/drift-capture.ts,
+ * docs/decisions/0112), removed when the run ends.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OpType, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { captureStem, DRIFT_CAPTURE_ENV } from "../providers/drift-capture";
+import { BACKUP_ROOT } from "../providers/remote-file";
+import { unifiedDiff } from "./unified-diff";
 
 const USAGE = `usage: npm run drift -- <stack>
 
 Runs \`pulumi preview --refresh --expect-no-changes\` for <stack> (read-only: no state is
-written) and prints a summary line first, then the details (the preview with --diff).
+written, the host is only read) and prints a summary line first, then the details: for each
+drifted host file or unit a unified diff of its declared and live content (a secret file only
+says that it differs), each file nobody declared that overrides a managed one, and the
+preview with --diff.
 
 Backend and secrets: PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE (or PULUMI_ACCESS_TOKEN)
 from the environment; without PULUMI_BACKEND_URL the dev stack uses the local file backend in
@@ -49,6 +62,8 @@ export interface DriftChange {
   readonly urn: string;
   /** Property paths that differ, sorted; empty when the provider named none. */
   readonly fields: readonly string[];
+  /** What differs, line by line (a content diff, undeclared files); absent when nothing more is known. */
+  readonly details?: readonly string[];
 }
 
 /** The outcome of a drift check. */
@@ -190,8 +205,149 @@ export function changedFields(m: StepEventMetadata): string[] {
   const desired = m.new?.inputs ?? {};
   const live = m.old?.outputs ?? {};
   return Object.keys(desired).filter(
-    (k) => k !== "__provider" && k in live && JSON.stringify(desired[k]) !== JSON.stringify(live[k]),
+    (k) => k in live && JSON.stringify(desired[k]) !== JSON.stringify(live[k]),
   );
+}
+
+/** Type tokens of the host resources whose drift the report explains line by line. */
+const HOST_FILE = "pulumi-nodejs:dynamic/host:HostFile";
+const SYSTEMD_UNIT = "pulumi-nodejs:dynamic/host:SystemdUnit";
+
+/** Whether an engine event value is a secret (the engine shows it as `{..., ciphertext: "[secret]"}`). */
+function isSecretValue(v: unknown): boolean {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] !== undefined
+  );
+}
+
+/** What the run captured of one host file: both sides of its content, and the fields its provider found changed. */
+export type CaptureReader = (stem: string) => { declared?: string; live?: string; fields?: string[] };
+
+/** A {@link CaptureReader} over the capture directory `dir`. */
+export function captureReader(dir: string): CaptureReader {
+  const read = (file: string): string | undefined => {
+    try {
+      return fs.readFileSync(path.join(dir, file), "utf8");
+    } catch {
+      return undefined;
+    }
+  };
+  return (stem) => {
+    const declared = read(`${stem}.declared`);
+    const live = read(`${stem}.live`);
+    const fields = read(`${stem}.fields`);
+    return {
+      ...(declared !== undefined ? { declared } : {}),
+      ...(live !== undefined ? { live } : {}),
+      ...(fields !== undefined ? { fields: JSON.parse(fields) as string[] } : {}),
+    };
+  };
+}
+
+/**
+ * The detail lines of one drifted host resource: the content's unified diff (declared, then
+ * live) unless the content is a secret, and each undeclared file with where `up` moves it. Pure.
+ */
+export function explainChange(
+  m: StepEventMetadata,
+  fields: readonly string[],
+  capture: CaptureReader,
+): string[] {
+  const inputs = (m.new?.inputs ?? {}) as Record<string, unknown>;
+  const live = (m.old?.outputs ?? {}) as Record<string, unknown>;
+  const file = hostFileOf(m);
+  const lines: string[] = [];
+  if (fields.includes("digest") && file !== undefined) {
+    const filePath = file.filePath;
+    if (isSecretValue(inputs.digest)) {
+      lines.push(`${filePath}: content differs; it holds a secret, so no line of it is shown`);
+    } else {
+      const sides = file.stem === undefined ? {} : capture(file.stem);
+      if (sides.declared !== undefined && sides.live !== undefined) {
+        lines.push(
+          ...unifiedDiff(sides.declared, sides.live, `${filePath} (declared)`, `${filePath} (live)`),
+        );
+      } else {
+        lines.push(`${filePath}: content differs (its lines could not be read)`);
+      }
+    }
+  }
+  const undeclared: [string, string][] = [
+    ["extraUnitFiles", "unit file"],
+    ["extraDropIns", "drop-in"],
+    ["shadowedBy", "file overriding it"],
+  ];
+  for (const [field, what] of undeclared) {
+    const paths = live[field];
+    if (!fields.includes(field) || !Array.isArray(paths)) continue;
+    for (const p of paths)
+      lines.push(
+        `${field}: ${String(p)} (a ${what} no resource declares; up copies it to ${BACKUP_ROOT}/<UTC time>${String(p)} and removes it)`,
+      );
+  }
+  if (fields.includes("__provider"))
+    lines.push(
+      "__provider: the provider code in state is an older version; up stores the new one (the host is not touched)",
+    );
+  return lines;
+}
+
+/** The host file (or unit file) path and its capture stem of a host resource's step, when known. */
+function hostFileOf(m: StepEventMetadata): { filePath: string; stem?: string } | undefined {
+  const inputs = (m.new?.inputs ?? {}) as Record<string, unknown>;
+  const conn = (inputs.connection ?? {}) as { host?: unknown; port?: unknown };
+  const filePath =
+    m.type === HOST_FILE
+      ? inputs.path
+      : typeof inputs.directory === "string" && typeof inputs.name === "string"
+        ? `${inputs.directory}/${inputs.name}`
+        : undefined;
+  if (typeof filePath !== "string") return undefined;
+  return typeof conn.host === "string" && typeof conn.port === "number"
+    ? { filePath, stem: captureStem(conn.host, conn.port, filePath) }
+    : { filePath };
+}
+
+/**
+ * The fields of a host resource's change: those the events show, plus `digest` when the
+ * provider found the content changed but the events cannot show it (a secret digest is `[secret]`).
+ */
+export function hostFields(
+  m: StepEventMetadata,
+  fields: readonly string[],
+  capture: CaptureReader,
+): string[] {
+  const file = hostFileOf(m);
+  const found = file?.stem === undefined ? undefined : capture(file.stem).fields;
+  if (found?.includes("content") && !fields.includes("digest")) return [...fields, "digest"].sort();
+  return [...fields];
+}
+
+/** `result` with the detail lines of each host resource's change ({@link explainChange}). */
+export function explainDrift(
+  result: DriftResult,
+  events: readonly EngineEvent[],
+  capture: CaptureReader,
+): DriftResult {
+  if (result.code !== DRIFT) return result;
+  const byUrn = new Map<string, StepEventMetadata>();
+  for (const e of events) {
+    const m = e.resourcePreEvent?.metadata;
+    if (m && !NO_CHANGE_OPS.has(m.op) && (m.type === HOST_FILE || m.type === SYSTEMD_UNIT))
+      byUrn.set(m.urn, m);
+  }
+  return {
+    ...result,
+    changes: result.changes.map((c) => {
+      const m = byUrn.get(c.urn);
+      if (m === undefined) return c;
+      const fields = hostFields(m, c.fields, capture);
+      const details = explainChange(m, fields, capture);
+      return { ...c, fields, ...(details.length > 0 ? { details } : {}) };
+    }),
+  };
 }
 
 /** The lines `drift` prints: the summary first, then one line per changed resource or error. */
@@ -199,9 +355,10 @@ export function formatDrift(result: DriftResult): string[] {
   if (result.code === DRIFT) {
     return [
       result.summary,
-      ...result.changes.map(
-        (c) => `  ${c.op} ${c.urn}${c.fields.length > 0 ? `: ${c.fields.join(", ")}` : ""}`,
-      ),
+      ...result.changes.flatMap((c) => [
+        `  ${c.op} ${c.urn}${c.fields.length > 0 ? `: ${c.fields.join(", ")}` : ""}`,
+        ...(c.details ?? []).map((d) => `      ${d}`),
+      ]),
     ];
   }
   // One error is the summary itself; several (one per resource) are listed below it.
@@ -222,21 +379,31 @@ export function formatDrift(result: DriftResult): string[] {
 export async function detectDrift(stack: Stack, onOutput?: (out: string) => void): Promise<DriftResult> {
   const events: EngineEvent[] = [];
   let failure: string | undefined;
+  // Private (mkdtemp makes it 0700); the program and the provider process find it in the environment.
+  const capture = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-drift-"));
+  const before = process.env[DRIFT_CAPTURE_ENV];
+  process.env[DRIFT_CAPTURE_ENV] = capture;
   try {
-    await stack.preview({
-      refresh: true,
-      expectNoChanges: true,
-      // The log after the summary shows old and new values: what a record nobody declared is,
-      // where the summary can only name the field `undeclared` (docs/decisions/0095).
-      diff: true,
-      color: "never",
-      onEvent: (e) => events.push(e),
-      ...(onOutput ? { onOutput } : {}),
-    });
-  } catch (err) {
-    failure = err instanceof Error ? err.message : String(err);
+    try {
+      await stack.preview({
+        refresh: true,
+        expectNoChanges: true,
+        // The log after the summary shows old and new values: what a record nobody declared is,
+        // where the summary can only name the field `undeclared` (docs/decisions/0095).
+        diff: true,
+        color: "never",
+        onEvent: (e) => events.push(e),
+        ...(onOutput ? { onOutput } : {}),
+      });
+    } catch (err) {
+      failure = err instanceof Error ? err.message : String(err);
+    }
+    return explainDrift(classifyDrift(events, failure), events, captureReader(capture));
+  } finally {
+    if (before === undefined) delete process.env[DRIFT_CAPTURE_ENV];
+    else process.env[DRIFT_CAPTURE_ENV] = before;
+    fs.rmSync(capture, { recursive: true, force: true });
   }
-  return classifyDrift(events, failure);
 }
 
 /** Parses argv (without node and script). */

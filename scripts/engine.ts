@@ -29,6 +29,12 @@ export const NODEJS_PROVIDER_PLUGIN = "pulumi-resource-pulumi-nodejs";
 /** Environment variable the plugin shim reads for the dynamic-provider entry point. */
 export const DYNAMIC_PROVIDER_ENV = "HEMMA_PULUMI_DYNAMIC_PROVIDER";
 
+/** Environment variable the plugin shim reads for a module node preloads (`-r`) in the provider process. */
+export const DYNAMIC_PROVIDER_PRELOAD_ENV = "HEMMA_PULUMI_DYNAMIC_PROVIDER_PRELOAD";
+
+/** The preload that keeps `@pulumi/pulumi` from loading TypeScript and arborist until used (runtime/lazy-sdk-deps.js). */
+export const LAZY_SDK_DEPS = path.join(REPO_ROOT, "runtime", "lazy-sdk-deps.js");
+
 /**
  * The folder of provider plugins and the language host built for machines without plugin
  * downloads (`HEMMA_SHARED_PULUMI`, default `<repo>/../shared/pulumi`; docs/decisions/0034).
@@ -67,6 +73,8 @@ export function ensurePulumiCli(): string {
  * the SDK's dynamic-provider entry point with the engine's arguments; the entry point comes from
  * `HEMMA_PULUMI_DYNAMIC_PROVIDER` (set by {@link openInlineStack} to this checkout's SDK, so the
  * provider code is deserialized by the SDK that serialized it), else from the working directory.
+ * `HEMMA_PULUMI_DYNAMIC_PROVIDER_PRELOAD`, when set, is preloaded: the provider process then
+ * starts without the SDK's TypeScript and arborist (docs/decisions/0110).
  */
 export function nodejsProviderShim(): string {
   return `#!/bin/sh
@@ -74,6 +82,10 @@ export function nodejsProviderShim(): string {
 script="\${${DYNAMIC_PROVIDER_ENV}:-}"
 if [ -z "$script" ]; then
   script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))") || exit 1
+fi
+preload="\${${DYNAMIC_PROVIDER_PRELOAD_ENV}:-}"
+if [ -n "$preload" ]; then
+  exec node -r "$preload" "$script" "$@"
 fi
 exec node "$script" "$@"
 `;
@@ -121,6 +133,7 @@ export function engineEnv(stateDir: string, passphrase: string): Record<string, 
     PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
     [DYNAMIC_PROVIDER_ENV]: dynamicProviderEntry(),
+    [DYNAMIC_PROVIDER_PRELOAD_ENV]: LAZY_SDK_DEPS,
     NODE_PATH: [path.join(REPO_ROOT, "node_modules"), process.env.NODE_PATH]
       .filter(Boolean)
       .join(path.delimiter),

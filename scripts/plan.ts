@@ -433,7 +433,7 @@ export async function planStack(
     const { renderStackFiles } = await import("./render");
     rendered = renderStackFiles({
       host: loaded.config as unknown as HostLayerConfig,
-      full: loaded.config,
+      edge: loaded.config,
       issues: [],
     });
   } catch (err) {

@@ -4,8 +4,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { ZodType } from "zod";
 import { formatIssue, type Issue } from "../config/issue";
-import { validateStackFile } from "../config/load";
 import { appSchema } from "../config/schema/app";
 import { dockerSchema } from "../config/schema/docker";
 import { hostSchema } from "../config/schema/host";
@@ -13,9 +13,10 @@ import { featuresSchema } from "../config/schema/features";
 import { enabledServices, observabilitySchema } from "../config/schema/observability";
 import { postgresSchema } from "../config/schema/postgres";
 import { proxySchema } from "../config/schema/proxy";
+import { edgeSchema } from "../config/schema/edge";
 import type { HemmaConfig } from "../config/schema";
 import { readStackFile } from "../config/stack-file";
-import { renderEdge } from "../render/edge";
+import { edgeFilesLeftOut, renderEdge } from "../render/edge";
 import { hostRenderArgs, type HostLayerConfig } from "../render/host/from-config";
 import { allHostFiles, renderHost } from "../render/host";
 import { allObservabilityFiles, renderObservability } from "../render/observability";
@@ -27,14 +28,16 @@ const USAGE = `usage: npm run render -- <stack> <dir> [--file <path>]
 Renders every host file stack <stack> declares (Pulumi.<stack>.yaml, or the file given with
 --file) and writes it under <dir>, mirroring host paths and modes (e.g.
 <dir>/etc/systemd/system/heartbeat-log.timer), so it can be reviewed and checked with real
-validators. Host files need only the host, docker, postgres and app areas, observability's
-config files (Prometheus, alert rules, Loki, Promtail, Grafana) also the observability, proxy
-and features areas; edge files
-(sshd, ufw, fail2ban, nginx snippets) need the whole config to be valid and are skipped, with a
-note, while it is not (e.g. prod before the operator values are set).
+validators. Each file needs only the config areas it is made from, so missing secrets or
+operator values elsewhere keep nothing from rendering: host files need the host, docker,
+postgres and app areas; observability's config files (Prometheus, alert rules, Loki, Promtail,
+Grafana) also the observability, proxy and features areas; edge files (sshd drop-in, fail2ban,
+nginx vhost.d snippets) the edge and proxy areas. Files made from a secret (the htpasswd files)
+are never written: a note names each one left out and why, and one names the problems when an
+area is invalid.
 
 exit codes:
-  0  files written (a note says when edge files were skipped)
+  0  files written (notes name each file left out and why)
   1  the config areas the host files need are invalid, or a file could not be written
   2  usage error`;
 
@@ -53,6 +56,12 @@ const OBSERVABILITY_AREAS = {
   features: featuresSchema,
 } as const;
 
+/** The areas edge files need. */
+const EDGE_AREAS = {
+  edge: edgeSchema.prefault({}),
+  proxy: proxySchema,
+} as const;
+
 /** The observability files' config, with the switches that decide whether the layer runs. */
 export type ObservabilityRenderConfig = ObservabilityLayerConfig & {
   readonly features: { readonly docker: boolean; readonly host: boolean };
@@ -64,26 +73,24 @@ export interface RenderConfig {
   readonly host?: HostLayerConfig;
   /** Observability config, when its areas parse too. */
   readonly observability?: ObservabilityRenderConfig;
-  /** The whole validated config, when the stack file is valid (edge renderers need it). */
-  readonly full?: HemmaConfig;
+  /** The edge and proxy areas, when they parse (edge renderers need nothing else). */
+  readonly edge?: Pick<HemmaConfig, "edge" | "proxy">;
   /** Problems with the host areas. */
   readonly issues: Issue[];
-  /** Why edge files cannot be rendered, when they cannot. */
+  /** Why edge files cannot be rendered, when they cannot: the edge or proxy area's problems. */
   readonly edgeSkipped?: string;
 }
 
-/**
- * Reads a stack file; parses the four areas host rendering needs on their own, so the host
- * files render even while unrelated keys (operator values, secrets) are still missing.
- */
-export function loadRenderConfig(file: string, stack: string): RenderConfig {
-  const read = readStackFile(file, file, "stack");
-  if (!read.entries) return { issues: read.issues };
-  const issues: Issue[] = [];
+/** Parses `areas` of the stack file's entries on their own; returns the values and the problems. */
+function parseAreas(
+  entries: readonly { key: string; value: unknown }[],
+  areas: Record<string, ZodType>,
+): { parsed: Record<string, unknown>; issues: Issue[] } {
   const parsed: Record<string, unknown> = {};
-  for (const [area, schema] of Object.entries({ ...HOST_AREAS, ...OBSERVABILITY_AREAS })) {
+  const issues: Issue[] = [];
+  for (const [area, schema] of Object.entries(areas)) {
     const key = `hemma:${area}`;
-    const entry = read.entries.find((e) => e.key === key);
+    const entry = entries.find((e) => e.key === key);
     const result = schema.safeParse(entry?.value);
     if (result.success) parsed[area] = result.data;
     else {
@@ -97,16 +104,28 @@ export function loadRenderConfig(file: string, stack: string): RenderConfig {
       }
     }
   }
-  if (issues.length > 0) return { issues };
-  const full = validateStackFile(file, stack);
+  return { parsed, issues };
+}
+
+/**
+ * Reads a stack file; parses the areas each kind of file needs on their own, so files render
+ * even while unrelated keys (operator values, secrets) are still missing. The stack's overrides
+ * file (dev's sandbox values) is merged as the program merges it.
+ */
+export function loadRenderConfig(file: string, stack: string): RenderConfig {
+  const read = readStackFile(file, file, "stack");
+  if (!read.entries) return { issues: read.issues };
+  const host = parseAreas(read.entries, { ...HOST_AREAS, ...OBSERVABILITY_AREAS });
+  if (host.issues.length > 0) return { issues: host.issues };
+  const edge = parseAreas(read.entries, EDGE_AREAS);
   return {
-    host: parsed as unknown as HostLayerConfig,
-    observability: parsed as unknown as ObservabilityRenderConfig,
-    issues,
-    ...(full.ok && full.config
-      ? { full: full.config }
+    host: host.parsed as unknown as HostLayerConfig,
+    observability: host.parsed as unknown as ObservabilityRenderConfig,
+    issues: [],
+    ...(edge.issues.length === 0
+      ? { edge: edge.parsed as unknown as Pick<HemmaConfig, "edge" | "proxy"> }
       : {
-          edgeSkipped: `${full.issues.length} problem(s) elsewhere in the config (npm run validate -- ${stack})`,
+          edgeSkipped: `hemma:edge or hemma:proxy is invalid (${edge.issues.length} problem${edge.issues.length === 1 ? "" : "s"}; npm run validate -- ${stack}): ${edge.issues.map((i) => formatIssue(i).trim()).join("; ")}`,
         }),
   };
 }
@@ -130,7 +149,7 @@ export function renderStackFiles(cfg: RenderConfig): RenderedFile[] {
     o && o.features.docker && o.features.host && enabledServices(o.observability).length > 0
       ? allObservabilityFiles(renderObservability(observabilityRenderArgs(o)))
       : [];
-  const edge = cfg.full ? renderEdge(cfg.full) : [];
+  const edge = cfg.edge ? renderEdge(cfg.edge) : [];
   const seen = new Set<string>();
   for (const f of [...host, ...observability, ...edge]) {
     if (seen.has(f.path)) throw new Error(`two renderers produce ${f.path}`);
@@ -196,6 +215,8 @@ export function main(argv: readonly string[]): number {
   for (const w of written) console.log(path.relative(process.cwd(), w) || w);
   console.log(`${written.length} file(s) written under ${dir}`);
   if (cfg.edgeSkipped) console.log(`note: edge files skipped: ${cfg.edgeSkipped}`);
+  for (const f of cfg.edge ? edgeFilesLeftOut(cfg.edge) : [])
+    console.log(`note: left out ${f.path}: ${f.reason}`);
   return 0;
 }
 

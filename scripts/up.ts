@@ -10,6 +10,9 @@
  * when this machine has or may download every provider plugin it needs; otherwise it is skipped
  * and named with the reason, and never reported as applied.
  *
+ * Each undeclared file up moved away (a hand-made drop-in, a file overriding a managed one) is
+ * named with the copy it left under /var/lib/hemma-infra/backups.
+ *
  * Exit codes: 0 converged (or previewed); 1 config, engine or host failure; 2 usage error.
  */
 import * as fs from "node:fs";
@@ -27,7 +30,9 @@ import {
   REPO_ROOT,
 } from "./engine";
 import { clearStaleLocks } from "./stale-lock";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { listInstalledPlugins } from "./installed-plugins";
+import { movedFiles } from "./moved-files";
 import { planLayers, skipMessage } from "./layer-plan";
 import { layerRun, LAYERS, switchedOffMessage } from "./layer-program";
 
@@ -125,8 +130,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const started = Date.now();
-  const result = await stack.up({ refresh: true, onOutput });
+  const events: EngineEvent[] = [];
+  const result = await stack.up({ refresh: true, onOutput, onEvent: (e) => events.push(e) });
   report("converged", result.summary.resourceChanges ?? {});
+  // A hand-made file up removed is kept under /var/lib/hemma-infra/backups: say where.
+  for (const line of movedFiles(events)) say(line);
   say(`took ${Math.round((Date.now() - started) / 1000)} s`);
   return 0;
 }

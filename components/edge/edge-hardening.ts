@@ -33,6 +33,8 @@ export interface EdgeHardeningArgs {
   readonly basicAuthHashes: Readonly<Record<string, pulumi.Input<string>>>;
   /** The nginx-proxy container's id, when the docker layer runs: the probe jail must follow its log. Default none. */
   readonly proxyContainerId?: pulumi.Input<string>;
+  /** Public vhost names nginx-proxy serves (`hemma:domains` but `host`); see `NginxEdgeArgs.servedHosts`. */
+  readonly servedHosts: readonly string[];
 }
 
 /** hemma's edge and access hardening: nginx-proxy snippets and basic auth, sshd, UFW and fail2ban (spec §4, §7). */
@@ -71,6 +73,7 @@ export class EdgeHardening extends pulumi.ComponentResource {
           htpasswdDir: args.htpasswdDir,
           htpasswdGroup: edge.htpasswdGroup,
           basicAuth,
+          servedHosts: args.servedHosts,
           proxy: { dockerBin: args.dockerBin, container: args.proxyContainer },
         },
         { parent: this },

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import { HostFile } from "../../providers/host-file";
 import type { RenderedFile } from "../../render/types";
-import { GLOBAL_HARDENING_FILE } from "../../render/edge/nginx-hardening";
+import { DEFAULT_VHOST_FILE, GLOBAL_HARDENING_FILE } from "../../render/edge/nginx-hardening";
 import { renderHtpasswdFile, type HtpasswdEntry } from "../../render/edge/htpasswd";
 import {
   nginxReloadCommand,
@@ -52,6 +52,11 @@ export interface NginxEdgeArgs {
   readonly htpasswdGroup: string;
   /** Basic-auth files, one per vhost. */
   readonly basicAuth: readonly BasicAuthFile[];
+  /**
+   * Host names nginx-proxy serves through `vhost.d/default`: a `vhost.d/<name>` or
+   * `<name>_location...` file for any of them replaces or extends our snippets, and is drift.
+   */
+  readonly servedHosts: readonly string[];
   /** The proxy container the snippets are validated in and reloaded. */
   readonly proxy: ProxyContainer;
 }
@@ -90,6 +95,9 @@ export class NginxEdge extends pulumi.ComponentResource {
           validate: nginxSnippetValidateCommand(args.proxy, fileName),
           onChange: reload,
           createDirectories: true,
+          ...(fileName === DEFAULT_VHOST_FILE
+            ? { shadows: { kind: "nginx-vhost" as const, hosts: [...args.servedHosts] } }
+            : {}),
         },
         { parent: this, ...(previous ? { dependsOn: [previous] } : {}) },
       );

@@ -5,6 +5,7 @@ import { probeDigest, type RevertGuardConfirm } from "../../providers/revert-gua
 import { shellQuote } from "../../providers/shell";
 import {
   renderSshdHardeningFile,
+  sshdHardeningDirectives,
   sshdValidateCommand,
   type SshdHardeningArgs as RenderArgs,
 } from "../../render/edge/sshd-hardening";
@@ -67,6 +68,8 @@ export class SshdHardening extends pulumi.ComponentResource {
             mode: rendered.mode,
             validate: sshdValidateCommand({ ...args, dropInPath: args.dropInPath }),
             onChange: SSHD_RELOAD_COMMAND,
+            // Another drop-in setting one of these keywords differently overrides ours (decision 0063).
+            shadows: { kind: "sshd", settings: Object.fromEntries(sshdHardeningDirectives(args)) },
           },
           { parent: this, dependsOn },
         ),

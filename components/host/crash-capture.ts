@@ -59,7 +59,14 @@ export class CrashCapture extends pulumi.ComponentResource {
     const scripts = files.filter((f) => f.kind === "script");
     for (const f of scripts) {
       const onChange = crashCaptureOnChange(f);
-      resources[f.path] = placeRenderedFile(name, args.connection, f, onChange ? { onChange } : {}, this);
+      resources[f.path] = placeRenderedFile(
+        name,
+        args.connection,
+        f,
+        onChange ? { onChange } : {},
+        this,
+        files,
+      );
     }
     const scriptResources = scripts.map((f) => resources[f.path]!);
     const armUnit = files.find((f) => f.path.endsWith(`/${KDUMP_WATCHDOG_ARM_UNIT}`))!;
@@ -69,17 +76,22 @@ export class CrashCapture extends pulumi.ComponentResource {
       armUnit,
       { dependsOn: scriptResources },
       this,
+      files,
     );
     for (const f of files) {
       if (resources[f.path]) continue;
       const onChange = crashCaptureOnChange(f);
       const deps = f.kind === "unit" ? [...scriptResources, resources[armUnit.path]!] : [];
+      // A sysctl.d file applied after ours could set our keys back (docs/decisions/0111).
+      const shadows =
+        f.apply === "sysctl" ? { kind: "sysctl" as const, settings: args.settings.sysctl } : undefined;
       resources[f.path] = placeRenderedFile(
         name,
         args.connection,
         f,
-        { ...(onChange ? { onChange } : {}), dependsOn: deps },
+        { ...(onChange ? { onChange } : {}), ...(shadows ? { shadows } : {}), dependsOn: deps },
         this,
+        files,
       );
     }
     this.resources = resources;

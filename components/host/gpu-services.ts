@@ -57,6 +57,7 @@ export class GpuServices extends pulumi.ComponentResource {
       at(`/${LLAMA_UNIT}`),
       { enabled: true, active: true, dependsOn: [...this.legacy] },
       this,
+      files,
     ) as SystemdUnit;
     this.tabbyConfig = placeRenderedFile(
       name,
@@ -64,6 +65,7 @@ export class GpuServices extends pulumi.ComponentResource {
       at("/config.toml"),
       { onChange: `systemctl try-restart ${TABBY_UNIT}` },
       this,
+      files,
     ) as HostFile;
     this.tabby = placeRenderedFile(
       name,
@@ -71,6 +73,7 @@ export class GpuServices extends pulumi.ComponentResource {
       at(`/${TABBY_UNIT}`),
       { enabled: true, active: true, dependsOn: [this.llama, this.tabbyConfig] },
       this,
+      files,
     ) as SystemdUnit;
     this.rocmPerf = placeRenderedFile(
       name,
@@ -78,6 +81,7 @@ export class GpuServices extends pulumi.ComponentResource {
       at(`/${ROCM_PERF_UNIT}`),
       { enabled: args.rocmPerfEnabled, active: args.rocmPerfEnabled },
       this,
+      files,
     ) as SystemdUnit;
     this.registerOutputs({
       llamaPort: args.settings.llama.port,

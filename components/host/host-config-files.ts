@@ -48,7 +48,8 @@ export class HostConfigFiles extends pulumi.ComponentResource {
   constructor(name: string, args: HostConfigFilesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hemma:host:HostConfigFiles", name, {}, opts);
     const resources: Record<string, HostFile> = {};
-    for (const f of renderHostConfigFiles(args.settings)) {
+    const files = renderHostConfigFiles(args.settings);
+    for (const f of files) {
       const onChange = hostConfigOnChange(f.path, args.netplanApply ?? false);
       resources[f.path] = placeRenderedFile(
         name,
@@ -56,6 +57,7 @@ export class HostConfigFiles extends pulumi.ComponentResource {
         f,
         onChange ? { onChange } : {},
         this,
+        files,
       ) as HostFile;
     }
     this.resources = resources;

@@ -29,11 +29,18 @@ export function placeScheduledJobs(
 ): Record<string, HostFile | SystemdUnit> {
   const resources: Record<string, HostFile | SystemdUnit> = {};
   const scripts = files.filter((f) => f.kind === "script");
-  for (const f of scripts) resources[f.path] = placeRenderedFile(component, connection, f, {}, parent);
+  for (const f of scripts) resources[f.path] = placeRenderedFile(component, connection, f, {}, parent, files);
   const scriptResources = scripts.map((f) => resources[f.path]!);
   const services = files.filter((f) => unitNameOf(f)?.endsWith(".service"));
   for (const f of services)
-    resources[f.path] = placeRenderedFile(component, connection, f, { dependsOn: scriptResources }, parent);
+    resources[f.path] = placeRenderedFile(
+      component,
+      connection,
+      f,
+      { dependsOn: scriptResources },
+      parent,
+      files,
+    );
   for (const f of files) {
     if (resources[f.path]) continue;
     const unit = unitNameOf(f);
@@ -47,6 +54,7 @@ export function placeScheduledJobs(
       f,
       { enabled: true, active: true, dependsOn: [service, ...scriptResources] },
       parent,
+      files,
     );
   }
   return resources;

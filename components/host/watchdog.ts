@@ -56,7 +56,7 @@ export class Watchdog extends pulumi.ComponentResource {
     const files = renderWatchdog(args.settings);
     const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
     const place = (path: string, p: Placement) =>
-      placeRenderedFile(name, args.connection, byPath[path]!, p, this);
+      placeRenderedFile(name, args.connection, byPath[path]!, p, this, files);
     const moduleConf = `/etc/modprobe.d/${args.settings.module}.conf`;
 
     const resources: Record<string, HostFile | SystemdUnit> = {};

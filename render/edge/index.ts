@@ -11,7 +11,7 @@ import { renderSshdHardeningFile } from "./sshd-hardening";
  * fail2ban jails and filter. The htpasswd files hold secrets and are rendered by the component
  * from secret config (`renderHtpasswdFile`); the UFW rule set is not a file (`renderUfwRules`).
  */
-export function renderEdge(config: HemmaConfig): RenderedFile[] {
+export function renderEdge(config: Pick<HemmaConfig, "edge" | "proxy">): RenderedFile[] {
   const { edge } = config;
   return [
     ...(edge.manage.nginx ? renderVhostFiles({ ...edge.nginx, hostVhostDir: config.proxy.vhostDir }) : []),
@@ -19,6 +19,20 @@ export function renderEdge(config: HemmaConfig): RenderedFile[] {
     ...(edge.manage.firewall ? [renderDockerIngressHook(edge.firewall.containerIngress)] : []),
     ...(edge.manage.fail2ban ? renderFail2banFiles(edge.fail2ban) : []),
   ];
+}
+
+/**
+ * The edge files `renderEdge` leaves out because they hold secrets, with the reason: one htpasswd
+ * file per `hemma:edge.basicAuth` vhost (when nginx is managed), built from its hash secret.
+ */
+export function edgeFilesLeftOut(
+  config: Pick<HemmaConfig, "edge" | "proxy">,
+): { path: string; reason: string }[] {
+  if (!config.edge.manage.nginx) return [];
+  return config.edge.basicAuth.map((b) => ({
+    path: `${config.proxy.htpasswdDir}/${b.vhost}`,
+    reason: `it holds the hash of the secret hemma:${b.hashSecret}, and render writes no secret`,
+  }));
 }
 
 export {

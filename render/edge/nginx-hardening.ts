@@ -20,6 +20,9 @@ export const NGINX_PROXY_EDGE_ENV = ["HSTS=off", "TRUST_DOWNSTREAM_PROXY=false"]
 /** File name of the probe-blocking snippet inside vhost.d (`vhost.d/default` includes it). */
 export const GLOBAL_HARDENING_FILE = "global-hardening.conf";
 
+/** File name of the snippet nginx-proxy includes for every vhost without a `vhost.d/<host>` file. */
+export const DEFAULT_VHOST_FILE = "default";
+
 /**
  * Renders `vhost.d/global-hardening.conf`: server-level `if … { return 444; }` rules.
  *

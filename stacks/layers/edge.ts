@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { EdgeHardening } from "../../components/edge/edge-hardening";
 import type { HemmaConfig } from "../../config/schema";
+import { HOST_DOMAIN_KEY } from "../../config/schema/dns";
 import { isSecretKey, type HemmaSecrets } from "../../config/secrets";
 import { hostConnectionFromConfig } from "./host-connection";
 
@@ -48,6 +49,10 @@ export function buildEdgeLayer(
       dockerBin: config.docker.binary,
       basicAuthHashes,
       ...(args.proxyContainerId === undefined ? {} : { proxyContainerId: args.proxyContainerId }),
+      servedHosts: Object.entries(config.domains)
+        .filter(([key]) => key !== HOST_DOMAIN_KEY)
+        .map(([, name]) => name)
+        .sort(),
     },
     opts,
   );

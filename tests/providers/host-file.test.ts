@@ -19,6 +19,8 @@ const conn: HostConnectionState = {
   commandTimeoutSeconds: 120,
 };
 
+const SSHD_CHECK = { kind: "sshd", settings: { PermitRootLogin: "no" } } as const;
+
 const news: HostFileInputs = {
   connection: conn,
   path: "/etc/hemma/a.conf",
@@ -62,6 +64,14 @@ describe("diffHostFile", () => {
     ["on-change action", {}, { onChange: "systemctl reload nginx" }, ["onChange"]],
     ["rotated key", {}, { connection: { ...conn, privateKey: "NEW" } }, ["connection"]],
     ["longer timeout", {}, { connection: { ...conn, commandTimeoutSeconds: 300 } }, ["connection"]],
+    [
+      "a hand-made file shadows it",
+      { shadows: SSHD_CHECK, shadowedBy: ["/etc/ssh/sshd_config.d/50-x.conf"] },
+      { shadows: SSHD_CHECK, shadowedBy: [] },
+      ["shadowedBy"],
+    ],
+    ["a shadow check added", {}, { shadows: SSHD_CHECK, shadowedBy: [] }, ["shadows"]],
+    ["a new version of the provider code", { __provider: "old" }, { __provider: "new" }, ["__provider"]],
   ])("%s: in-place update naming the fields", (_case, o, n, changed) => {
     expect(diffHostFile({ ...olds, ...o }, { ...news, ...n })).toEqual({
       changes: true,
@@ -69,6 +79,16 @@ describe("diffHostFile", () => {
       deleteBeforeReplace: false,
       changed,
     });
+  });
+
+  test("no shadow and the same provider code, or code state does not hold yet: no change", () => {
+    expect(
+      diffHostFile(
+        { ...olds, shadows: SSHD_CHECK, shadowedBy: [], __provider: "p" },
+        { ...news, shadows: SSHD_CHECK, shadowedBy: [], __provider: "p" },
+      ).changes,
+    ).toBe(false);
+    expect(diffHostFile(olds, { ...news, __provider: "p" }).changes).toBe(false);
   });
 
   test("state written before createDirectories existed reads as false, not as a change", () => {
@@ -117,6 +137,12 @@ describe("checkHostFile", () => {
       },
       failures: [],
     });
+  });
+
+  test("a malformed shadow check is a failure on shadows", () => {
+    expect(checkHostFile({ ...raw, shadows: { kind: "nginx-vhost", hosts: ["a b"] } }).failures).toEqual([
+      { property: "shadows", reason: 'shadows: "a b" is not a host name' },
+    ]);
   });
 
   test("unknown content keeps the unknown digest for the engine", () => {

@@ -8,11 +8,13 @@ import {
   NO_PARENT_EXIT,
   normalizeMode,
   parentDirectory,
+  parseBackups,
   parseFileState,
   asDeclared,
   parseWriteResult,
   pathProblem,
   readFileScript,
+  removeWithBackupScript,
   substituteTempPath,
   TRANSFER_MISMATCH_EXIT,
   VALIDATOR_REJECTED_EXIT,
@@ -288,5 +290,42 @@ describe("argument checks", () => {
   test("parentDirectory", () => {
     expect(parentDirectory("/etc/ssh/sshd_config")).toBe("/etc/ssh");
     expect(parentDirectory("/a")).toBe("/");
+  });
+});
+
+describe("removeWithBackupScript", () => {
+  test("copies each file (a symlink as a link) under <root>/<UTC time>/<path>, removes it, and reports the moves", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-backup-"));
+    const root = path.join(dir, "backups");
+    const file = path.join(dir, "etc", "x.service.d", "override.conf");
+    const link = path.join(dir, "run", "x.service");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.writeFileSync(file, "[Service]\nEnvironment=A=1\n");
+    fs.symlinkSync("/dev/null", link);
+    const gone = path.join(dir, "already-gone.conf");
+    const r = bash(removeWithBackupScript([file, link, gone], root));
+    expect(r.code).toBe(0);
+    const moves = parseBackups(r.stdout);
+    expect(moves).toHaveLength(2);
+    const [stamp] = fs.readdirSync(root);
+    expect(stamp).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(moves).toEqual([`${file} -> ${root}/${stamp}${file}`, `${link} -> ${root}/${stamp}${link}`]);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(fs.lstatSync(link, { throwIfNoEntry: false })).toBeUndefined();
+    expect(fs.readFileSync(`${root}/${stamp}${file}`, "utf8")).toBe("[Service]\nEnvironment=A=1\n");
+    expect(fs.readlinkSync(`${root}/${stamp}${link}`)).toBe("/dev/null");
+    // Backups may hold secrets: root only.
+    expect(fs.statSync(root).mode & 0o777).toBe(0o700);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("refuses to remove a directory", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-backup-"));
+    const r = bash(removeWithBackupScript([dir], path.join(dir, "b")));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${dir} is a directory, not removing it\n`);
+    expect(fs.existsSync(dir)).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

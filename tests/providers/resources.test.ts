@@ -108,3 +108,42 @@ describe("SystemdUnit registration", () => {
     expect(r.inputs.masked).toBe(true);
   });
 });
+
+describe("declared content for a drift run's line diffs", () => {
+  test("only with HEMMA_DRIFT_CAPTURE_DIR set, and never for a secret content", async () => {
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { captureStem, DRIFT_CAPTURE_ENV } = await import("../../providers/drift-capture");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-declared-"));
+    new HostFile("outside-a-drift-run", { connection, path: "/etc/hemma/before.conf", content: "x\n" });
+    await mocks.settle();
+    process.env[DRIFT_CAPTURE_ENV] = dir;
+    try {
+      new HostFile("plain", { connection, path: "/etc/hemma/plain.conf", content: "a=1\n" });
+      new HostFile("secret", {
+        connection,
+        path: "/etc/hemma/secret.env",
+        content: pulumi.secret("TOKEN=s\n"),
+      });
+      new SystemdUnit("unit", { connection, name: "hemma-web.service", content: "[Service]\n" });
+      new SystemdUnit("stock", { connection, name: "ddclient.service", enabled: true });
+      await mocks.settle();
+    } finally {
+      delete process.env[DRIFT_CAPTURE_ENV];
+    }
+    const stem = (p: string) => captureStem("127.0.0.1", 2222, p);
+    expect(fs.readdirSync(dir).sort()).toEqual(
+      [
+        `${stem("/etc/hemma/plain.conf")}.declared`,
+        `${stem("/etc/systemd/system/hemma-web.service")}.declared`,
+      ].sort(),
+    );
+    expect(fs.readFileSync(path.join(dir, `${stem("/etc/hemma/plain.conf")}.declared`), "utf8")).toBe(
+      "a=1\n",
+    );
+    // The digest of a secret content stays a secret input.
+    expect(mocks.get("pulumi-nodejs:dynamic/host:HostFile", "secret").secretPaths).toContain("digest");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

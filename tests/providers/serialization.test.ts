@@ -1,7 +1,10 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { utils } from "ssh2";
 import { sha256Hex } from "../../providers/digest";
+import { cachedProviderLoader, unpackProviderLoader } from "../../providers/dynamic-resource";
 import { hostFileProvider } from "../../providers/host-file";
 import { sshPool } from "../../providers/ssh-pool";
 import { systemdUnitProvider } from "../../providers/systemd-unit";
@@ -17,12 +20,21 @@ const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBTAYmazVK6yPTYHtYudlZO/w0mdA6j
 // A real, throwaway client key, so connects get as far as the TCP dial.
 const PRIVATE_KEY = utils.generateKeyPairSync("ed25519").private;
 
-/** Exactly what `pulumi.dynamic.Resource` stores in `__provider`. */
+/**
+ * Exactly what a host resource stores in `__provider` (DynamicResource: the SDK's serialization
+ * in a compressed loader), serialized afresh: every call uses a cache directory of its own.
+ */
 async function serialize(
   provider: pulumi.dynamic.ResourceProvider,
-): Promise<{ text: string; containsSecrets: boolean }> {
-  const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  return { text: sf.text, containsSecrets: sf.containsSecrets };
+): Promise<{ loader: string; text: string }> {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-serialize-"));
+  try {
+    // Rejects a provider that captures a secret (see the last test).
+    const loader = await cachedProviderLoader(provider, "pulumi-nodejs:dynamic/host:Test", cache);
+    return { loader, text: unpackProviderLoader(loader) };
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -50,8 +62,8 @@ describe.each([
   ["HostDirectory", hostDirectoryProvider],
 ] as const)("%s provider serialization", (_name, provider) => {
   test("holds no secret, no checkout path, and requires ssh2 as a package", async () => {
-    const { text, containsSecrets } = await serialize(provider);
-    expect(containsSecrets).toBe(false);
+    const { loader, text } = await serialize(provider);
+    expect(loader).not.toContain(ROOT);
     expect(text).not.toContain(ROOT);
     expect(text).not.toContain("PRIVATE KEY");
     expect(text).not.toContain(PRIVATE_KEY.split("\n")[1] as string);
@@ -61,7 +73,7 @@ describe.each([
   });
 
   test("is byte-identical across serializations, also after the provider has been used", async () => {
-    const first = (await serialize(provider)).text;
+    const first = (await serialize(provider)).loader;
     const revived = revive(first);
     // A failed connect mutates the process-wide pool; the serialized code must not change.
     await expect(
@@ -93,13 +105,13 @@ describe.each([
         group: "root",
       }),
     ).rejects.toThrow("cannot connect to 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1");
-    expect((await serialize(provider)).text).toBe(first);
+    expect((await serialize(provider)).loader).toBe(first);
   });
 });
 
 describe("revived providers behave like the originals", () => {
   test("HostFile check and diff work after a round trip through the serialized text", async () => {
-    const p = revive((await serialize(hostFileProvider)).text);
+    const p = revive((await serialize(hostFileProvider)).loader);
     const connection = {
       host: "127.0.0.1",
       port: 2222,
@@ -131,7 +143,7 @@ describe("revived providers behave like the originals", () => {
   });
 
   test("SystemdUnit check catches a bad name after a round trip", async () => {
-    const p = revive((await serialize(systemdUnitProvider)).text);
+    const p = revive((await serialize(systemdUnitProvider)).loader);
     const r = await p.check!(
       {},
       {
@@ -152,7 +164,7 @@ describe("revived providers behave like the originals", () => {
 
   test("revived copies share the one pool on globalThis with this module", async () => {
     const before = sshPool().opened;
-    const p = revive((await serialize(hostFileProvider)).text);
+    const p = revive((await serialize(hostFileProvider)).loader);
     const connection = {
       host: "127.0.0.1",
       port: 1,
@@ -168,4 +180,14 @@ describe("revived providers behave like the originals", () => {
     expect(sshPool().opened).toBe(before + 1);
     expect(sshPool()).toBe((globalThis as unknown as Record<symbol, unknown>)[Symbol.for("hemma.ssh.pool")]);
   });
+});
+
+test("a provider that captures a secret is refused: it would sit in clear in state", async () => {
+  const token = pulumi.secret("s3cret");
+  const leaky: pulumi.dynamic.ResourceProvider = {
+    create: async () => ({ id: "x", outs: { token } }),
+  };
+  await expect(serialize(leaky)).rejects.toThrow(
+    "a dynamic provider must not capture a secret: it would be stored in clear in state",
+  );
 });

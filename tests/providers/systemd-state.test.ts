@@ -28,6 +28,7 @@ function state(patch: Partial<UnitState> = {}): UnitState {
     enabled: false,
     active: false,
     masked: false,
+    found: { unitFiles: [], dropIns: [] },
     ...patch,
   };
 }
@@ -108,6 +109,7 @@ describe("parseUnitState", () => {
       enabled: false,
       active: false,
       masked: false,
+      found: { unitFiles: [], dropIns: [] },
     });
     fs.rmSync(dir, { recursive: true, force: true });
   });

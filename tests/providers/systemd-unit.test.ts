@@ -67,6 +67,20 @@ describe("diffSystemdUnit", () => {
     ["disabled by hand", { enabled: false }, {}, ["enabled"]],
     ["now desired stopped", {}, { active: false }, ["active"]],
     ["validator added", {}, { validate: "systemd-analyze verify {}" }, ["validate"]],
+    [
+      "a hand-made drop-in and a runtime copy",
+      { extraDropIns: ["/run/systemd/system/hemma-web.service.d/x.conf"], extraUnitFiles: ["/run/x"] },
+      {},
+      ["extraUnitFiles", "extraDropIns"],
+    ],
+    [
+      "a drop-in declared",
+      {},
+      { declaredDropIns: ["/etc/systemd/system/hemma-web.service.d/a.conf"] },
+      ["declaredDropIns"],
+    ],
+    ["its unit files no longer checked", {}, { checkUnitFiles: false }, ["checkUnitFiles"]],
+    ["a new version of the provider code", { __provider: "old" }, { __provider: "new" }, ["__provider"]],
   ])("%s", (_case, o, n, changed) => {
     expect(diffSystemdUnit({ ...olds, ...o }, { ...news, ...n })).toEqual({
       changes: true,
@@ -74,6 +88,18 @@ describe("diffSystemdUnit", () => {
       deleteBeforeReplace: false,
       changed,
     });
+  });
+
+  test("state written before the unit-file check existed reads as its defaults, not as a change", () => {
+    expect(
+      diffSystemdUnit(olds, { ...news, declaredDropIns: [], checkUnitFiles: true, extraDropIns: [] }).changes,
+    ).toBe(false);
+    expect(
+      diffSystemdUnit(
+        { ...olds, name: "a.service.d/x.conf" },
+        { ...news, name: "a.service.d/x.conf", checkUnitFiles: false },
+      ).changes,
+    ).toBe(false);
   });
 
   test("unmanaged fields never diff: enabled/active absent", () => {
@@ -114,7 +140,7 @@ describe("diffSystemdUnit", () => {
 });
 
 describe("checkSystemdUnit", () => {
-  test("defaults the directory and recomputes the digest", () => {
+  test("defaults the directory, the unit-file check and its declared drop-ins, and recomputes the digest", () => {
     expect(checkSystemdUnit({ connection: conn, name: "a.service", content: UNIT, digest: "stale" })).toEqual(
       {
         inputs: {
@@ -123,10 +149,20 @@ describe("checkSystemdUnit", () => {
           content: UNIT,
           digest: sha256Hex(UNIT),
           directory: "/etc/systemd/system",
+          checkUnitFiles: true,
+          declaredDropIns: [],
         },
         failures: [],
       },
     );
+    const dropIn = checkSystemdUnit({ connection: conn, name: "a.service.d/10-x.conf", content: UNIT });
+    expect([dropIn.inputs.checkUnitFiles, dropIn.inputs.declaredDropIns]).toEqual([false, []]);
+    expect(
+      checkSystemdUnit({ connection: conn, name: "a.service", content: UNIT, declaredDropIns: ["x.conf"] })
+        .failures,
+    ).toEqual([
+      { property: "declaredDropIns", reason: 'declaredDropIns must be absolute paths, got ["x.conf"]' },
+    ]);
   });
 
   test("a timer with content is enabled and started unless told otherwise", () => {

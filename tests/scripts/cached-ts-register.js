@@ -7,6 +7,9 @@
  * TypeScript version, tsconfig.json and source text. Several fresh processes of one CLI then share
  * one transpile of the program instead of each repeating it (seconds of CPU per process).
  */
+// These processes run the program (mostly under mocks), which never needs the SDK's own TypeScript
+// or arborist: load them only on use, as the dynamic-provider process does (docs/decisions/0110).
+require("../../runtime/lazy-sdk-deps.js");
 const crypto = require("crypto");
 const fs = require("fs");
 const Module = require("module");

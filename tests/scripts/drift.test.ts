@@ -1,16 +1,22 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { captureStem } from "../../providers/drift-capture";
 import {
+  captureReader,
   changedFields,
   classifyDrift,
   cleanMessage,
   DRIFT,
   DRIFT_ERROR,
+  explainDrift,
   formatDrift,
   NO_DRIFT,
   parseDriftArgs,
   USAGE_ERROR,
+  type CaptureReader,
+  type DriftResult,
 } from "../../scripts/drift";
 
 /** Engine events recorded from real `preview --refresh --expect-no-changes` runs against the sandbox. */
@@ -151,5 +157,121 @@ describe("parseDriftArgs", () => {
     }
     expect(parseDriftArgs(["--help"])).toEqual({ usage: expect.stringContaining("exit codes:"), help: true });
     expect(USAGE_ERROR).not.toBe(DRIFT);
+  });
+});
+
+describe("explainDrift: what changed, line by line", () => {
+  const SECRET = {
+    "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    ciphertext: "[secret]",
+  };
+  const conn = { host: "127.0.0.1", port: 2231, user: "paunchygent", privateKey: SECRET };
+  const urn = (type: string, name: string) => `${STACK}pulumi-nodejs:dynamic/host:${type}::${name}`;
+  const step = (
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    outputs: Record<string, unknown>,
+  ): EngineEvent =>
+    ({
+      sequence: 1,
+      timestamp: 1,
+      resourcePreEvent: {
+        metadata: {
+          op: "update",
+          urn: urn(type, name),
+          type: `pulumi-nodejs:dynamic/host:${type}`,
+          provider: "p",
+          old: { type: "t", urn: urn(type, name), id: "i", parent: "", provider: "p", inputs: {}, outputs },
+          new: { type: "t", urn: urn(type, name), id: "i", parent: "", provider: "p", inputs, outputs: {} },
+        },
+      },
+    }) as EngineEvent;
+  const events = [
+    step("HostFile", "app-conf", { connection: conn, path: "/etc/app.conf", digest: "d2" }, { digest: "d1" }),
+    step(
+      "HostFile",
+      "secret-env",
+      { connection: conn, path: "/etc/secret.env", digest: SECRET },
+      { digest: SECRET },
+    ),
+    step(
+      "HostFile",
+      "sshd",
+      { connection: conn, path: "/etc/ssh/sshd_config.d/99-hardening.conf", shadowedBy: [] },
+      { shadowedBy: ["/etc/ssh/sshd_config.d/50-x.conf"] },
+    ),
+    step(
+      "SystemdUnit",
+      "web",
+      {
+        connection: conn,
+        name: "web.service",
+        directory: "/etc/systemd/system",
+        digest: "u2",
+        extraDropIns: [],
+      },
+      { digest: "u1", extraDropIns: ["/run/systemd/system/web.service.d/x.conf"], __provider: "old" },
+    ),
+  ];
+  const declared = captureStem("127.0.0.1", 2231, "/etc/app.conf");
+  const secretStem = captureStem("127.0.0.1", 2231, "/etc/secret.env");
+  const unitStem = captureStem("127.0.0.1", 2231, "/etc/systemd/system/web.service");
+  const capture: CaptureReader = (stem) =>
+    ({
+      [declared]: {
+        declared: "greeting=hello\nport=8080\n",
+        live: "greeting=hi\nport=8080\n",
+        fields: ["content"],
+      },
+      [secretStem]: { fields: ["content"] },
+      [unitStem]: { declared: "[Service]\n", fields: ["content"] },
+    })[stem] ?? {};
+  const result: DriftResult = {
+    code: DRIFT,
+    summary: "drift: 4 resources changed",
+    changes: [
+      { op: "update", urn: urn("HostFile", "app-conf"), fields: ["digest"] },
+      // The engine shows a secret digest only as [secret]: the provider's fields name it.
+      { op: "update", urn: urn("HostFile", "secret-env"), fields: [] },
+      { op: "update", urn: urn("HostFile", "sshd"), fields: ["shadowedBy"] },
+      { op: "update", urn: urn("SystemdUnit", "web"), fields: ["__provider", "digest", "extraDropIns"] },
+    ],
+  };
+
+  test("a diff for plain content, no line of a secret, each undeclared file with where up moves it", () => {
+    const explained = explainDrift(result, events, capture);
+    expect(formatDrift(explained)).toEqual([
+      "drift: 4 resources changed",
+      `  update ${urn("HostFile", "app-conf")}: digest`,
+      "      --- /etc/app.conf (declared)",
+      "      +++ /etc/app.conf (live)",
+      "      @@ -1,2 +1,2 @@",
+      "      -greeting=hello",
+      "      +greeting=hi",
+      "       port=8080",
+      `  update ${urn("HostFile", "secret-env")}: digest`,
+      "      /etc/secret.env: content differs; it holds a secret, so no line of it is shown",
+      `  update ${urn("HostFile", "sshd")}: shadowedBy`,
+      "      shadowedBy: /etc/ssh/sshd_config.d/50-x.conf (a file overriding it no resource declares; up copies it to /var/lib/hemma-infra/backups/<UTC time>/etc/ssh/sshd_config.d/50-x.conf and removes it)",
+      `  update ${urn("SystemdUnit", "web")}: __provider, digest, extraDropIns`,
+      "      /etc/systemd/system/web.service: content differs (its lines could not be read)",
+      "      extraDropIns: /run/systemd/system/web.service.d/x.conf (a drop-in no resource declares; up copies it to /var/lib/hemma-infra/backups/<UTC time>/run/systemd/system/web.service.d/x.conf and removes it)",
+      "      __provider: the provider code in state is an older version; up stores the new one (the host is not touched)",
+    ]);
+  });
+
+  test("no drift and errors pass through unchanged", () => {
+    const none = { code: NO_DRIFT, summary: "drift: none" } as const;
+    expect(explainDrift(none, events, capture)).toBe(none);
+  });
+
+  test("captureReader reads the capture directory's files", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-reader-"));
+    fs.writeFileSync(path.join(dir, "s.declared"), "a\n");
+    fs.writeFileSync(path.join(dir, "s.fields"), '["content"]');
+    expect(captureReader(dir)("s")).toEqual({ declared: "a\n", fields: ["content"] });
+    expect(captureReader(dir)("t")).toEqual({});
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -4,6 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   DYNAMIC_PROVIDER_ENV,
+  DYNAMIC_PROVIDER_PRELOAD_ENV,
+  LAZY_SDK_DEPS,
   engineEnv,
   ensureNodejsProviderPlugin,
   nodejsProviderShim,
@@ -37,6 +39,8 @@ describe("engineEnv", () => {
       path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js"),
     );
     expect(env.NODE_PATH!.split(path.delimiter)[0]).toBe(path.join(REPO_ROOT, "node_modules"));
+    expect(env[DYNAMIC_PROVIDER_PRELOAD_ENV]).toBe(path.join(REPO_ROOT, "runtime/lazy-sdk-deps.js"));
+    expect(fs.existsSync(LAZY_SDK_DEPS)).toBe(true);
   });
 });
 
@@ -59,6 +63,20 @@ describe("the pulumi-nodejs plugin shim", () => {
       encoding: "utf8",
     });
     expect(JSON.parse(out)).toEqual(["127.0.0.1:1234", "a b"]);
+  });
+
+  it("preloads the module the environment names before the entry point", () => {
+    const preload = path.join(dir, "preload.js");
+    fs.writeFileSync(preload, "globalThis.preloaded = 'yes';");
+    const script = path.join(dir, "show-preload.js");
+    fs.writeFileSync(script, "console.log(globalThis.preloaded ?? 'no')");
+    const run = (env: NodeJS.ProcessEnv) =>
+      execFileSync(path.join(dir, "pulumi-resource-pulumi-nodejs"), [], {
+        env: { ...process.env, [DYNAMIC_PROVIDER_ENV]: script, ...env },
+        encoding: "utf8",
+      }).trim();
+    expect(run({ [DYNAMIC_PROVIDER_PRELOAD_ENV]: preload })).toBe("yes");
+    expect(run({ [DYNAMIC_PROVIDER_PRELOAD_ENV]: "" })).toBe("no");
   });
 
   it("leaves an official install's own plugin script alone", () => {

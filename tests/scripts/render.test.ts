@@ -213,6 +213,47 @@ describe("npm run render", () => {
     );
   });
 
+  it("renders prod's edge files before its secrets are set, and names each file left out and why", () => {
+    const dir = path.join(out, "prod-edge");
+    const r = render(["prod", dir]);
+    expect(r.status).toBe(0);
+    const files = listFiles(dir);
+    for (const f of [
+      "/etc/ssh/sshd_config.d/99-hardening.conf",
+      "/etc/fail2ban/jail.d/sshd.local",
+      "/etc/fail2ban/jail.d/recidive.local",
+      "/etc/fail2ban/jail.d/nginx-proxy-probe.local",
+      "/etc/fail2ban/filter.d/nginx-proxy-probe.conf",
+      "/home/paunchygent/infrastructure/nginx/vhost.d/default",
+      "/home/paunchygent/infrastructure/nginx/vhost.d/global-hardening.conf",
+    ])
+      expect(files).toContain(f);
+    expect(files.filter((f) => f.includes("/htpasswd/"))).toEqual([]);
+    const notes = r.stdout.split("\n").filter((l) => l.startsWith("note: "));
+    expect(notes).toEqual([
+      "note: left out /home/paunchygent/infrastructure/htpasswd/jaeger.hemma.hule.education: it holds the hash of the secret hemma:jaegerBasicAuthHash, and render writes no secret",
+      "note: left out /home/paunchygent/infrastructure/htpasswd/prometheus.hemma.hule.education: it holds the hash of the secret hemma:prometheusBasicAuthHash, and render writes no secret",
+    ]);
+  });
+
+  it("an invalid edge area leaves the edge files out and names its problem; the others still render", () => {
+    const text = fs
+      .readFileSync(path.join(PROJECT, "Pulumi.prod.yaml"), "utf8")
+      .replace("  hemma:edge:\n", "  hemma:edge:\n    manage: { nginx: perhaps }\n");
+    const file = path.join(out, "Pulumi.edge-broken.yaml");
+    fs.writeFileSync(file, text);
+    const dir = path.join(out, "edge-broken");
+    const r = render(["prod", dir, "--file", file]);
+    expect(r.status).toBe(0);
+    expect(listFiles(dir)).toContain("/etc/sysctl.d/99-crash-capture.conf");
+    expect(listFiles(dir)).not.toContain("/etc/ssh/sshd_config.d/99-hardening.conf");
+    const notes = r.stdout.split("\n").filter((l) => l.startsWith("note: "));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(
+      /^note: edge files skipped: hemma:edge or hemma:proxy is invalid \(1 problem; npm run validate -- prod\): hemma:edge\.manage\.nginx: /,
+    );
+  });
+
   it("names the bad key when the host config is invalid", () => {
     const text = fs
       .readFileSync(path.join(PROJECT, "Pulumi.dev.yaml"), "utf8")

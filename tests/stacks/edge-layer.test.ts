@@ -33,3 +33,16 @@ test("prod writes the default Jaeger and Prometheus htpasswd files from their ha
     }),
   ]);
 });
+
+test("prod's vhost.d/default watches for a per-host file of every public name but the host's own", () => {
+  const def = prod.harness.get(HOST_FILE_TYPE, "edge-nginx-vhost-default");
+  expect(def.inputs.shadows).toEqual({
+    kind: "nginx-vhost",
+    hosts: [
+      "grafana.hemma.hule.education",
+      "jaeger.hemma.hule.education",
+      "prometheus.hemma.hule.education",
+      "skriptoteket.hule.education",
+    ],
+  });
+});

@@ -65,6 +65,29 @@ describe("host layer in prod", () => {
     expect(state("health-watchdog.service")).toMatchObject({ enabled: true, active: true });
   });
 
+  it("each unit's drop-ins are declared to the one resource that watches the unit's files", () => {
+    const units = s.harness.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/host:SystemdUnit");
+    const parentOf = (name: string) => name.replace(/\.d\/[^/]+$/, "");
+    const watching = new Map<string, string[]>();
+    for (const u of units) {
+      if (u.inputs.checkUnitFiles !== true) continue;
+      const unit = parentOf(u.inputs.name as string);
+      expect(watching.has(unit)).toBe(false);
+      watching.set(unit, u.inputs.declaredDropIns as string[]);
+    }
+    for (const u of units) {
+      const name = u.inputs.name as string;
+      const unit = parentOf(name);
+      // A unit's own resource, or for a package's unit our first drop-in, watches it.
+      expect(watching.has(unit)).toBe(true);
+      if (name !== unit) expect(watching.get(unit)).toContain(`/etc/systemd/system/${name}`);
+    }
+    expect([...watching.keys()]).toContain("kdump-tools-dump.service");
+    expect(watching.get("health-watchdog.service")).toEqual([
+      "/etc/systemd/system/health-watchdog.service.d/10-watchdog-order.conf",
+    ]);
+  });
+
   it("keeps the SSH connection and every file content secret in host resources", () => {
     const host = s.harness.resources.filter(
       (x) => x.urn.includes("hemma:host:") && x.type.startsWith("pulumi-nodejs:"),

@@ -36,6 +36,7 @@ function args(over: Partial<EdgeHardeningArgs> = {}): EdgeHardeningArgs {
       jaegerBasicAuthHash: pulumi.secret(APR1),
       prometheusBasicAuthHash: pulumi.secret(APR1),
     },
+    servedHosts: ["app.example.org", "grafana.example.org"],
     ...over,
   };
 }
@@ -85,6 +86,12 @@ test("vhost.d snippets: validated in the proxy, reloaded not restarted, default 
   expect(def.inputs.onChange).toContain("'/snap/bin/docker' exec 'nginx-proxy' nginx -s reload");
   expect(def.inputs.onChange).not.toContain("restart");
   expect(def.options.dependencies).toContain(hardening.urn);
+  // A vhost.d/<name> file for a served name would replace `default` for it: drift.
+  expect(def.inputs).toMatchObject({
+    shadows: { kind: "nginx-vhost", hosts: ["app.example.org", "grafana.example.org"] },
+    shadowedBy: [],
+  });
+  expect(hardening.inputs.shadows).toBeUndefined();
 });
 
 test("htpasswd files: hash from secret config, content secret, root:101 0640", async () => {
@@ -125,6 +132,20 @@ test("sshd drop-in sits between the revert Arm and the fresh-login Confirm", asy
     mode: "0644",
   });
   expect(file.inputs.validate).toMatch(/^sh -c '.*' hemma-sshd-validate \{\}$/s);
+  // Another drop-in setting one of these keywords differently overrides ours: drift.
+  expect(file.inputs).toMatchObject({
+    shadows: {
+      kind: "sshd",
+      settings: {
+        PasswordAuthentication: "no",
+        KbdInteractiveAuthentication: "no",
+        PubkeyAuthentication: "yes",
+        PermitRootLogin: "prohibit-password",
+        AllowUsers: "root paunchygent",
+      },
+    },
+    shadowedBy: [],
+  });
   expect(file.inputs.onChange).toBe(
     "if systemctl is-active -q ssh.service; then systemctl reload ssh.service; fi",
   );

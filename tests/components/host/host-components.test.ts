@@ -78,6 +78,15 @@ describe("Watchdog", () => {
     expect(script.secretPaths).toContain("content");
     const petter = get("watchdog-health-watchdog.service");
     expect(petter.inputs).toMatchObject({ name: "health-watchdog.service", enabled: true, active: true });
+    // The unit declares its drop-in and watches its files; the drop-in leaves that to it.
+    expect(petter.inputs).toMatchObject({
+      checkUnitFiles: true,
+      declaredDropIns: ["/etc/systemd/system/health-watchdog.service.d/10-watchdog-order.conf"],
+    });
+    expect(get("watchdog-health-watchdog.service.d/10-watchdog-order.conf").inputs).toMatchObject({
+      checkUnitFiles: false,
+      declaredDropIns: ["/etc/systemd/system/health-watchdog.service.d/10-watchdog-order.conf"],
+    });
     for (const dep of [
       "watchdog-health-watchdog-sh-atomic-swap-then-one-restart",
       "watchdog-health-watchdog.service.d/10-watchdog-order.conf",
@@ -137,6 +146,30 @@ describe("CrashCapture", () => {
         "crash-capture-usr-local-sbin-kdump-savecore-and-sysrq-reboot",
       ),
     ).toBe(true);
+    // kdump-tools-dump.service is the package's: its first drop-in of ours watches its files,
+    // with both of ours declared, so neither is ever reported or removed as a stranger's.
+    const dropIns = [
+      "/etc/systemd/system/kdump-tools-dump.service.d/05-watchdog-arm.conf",
+      "/etc/systemd/system/kdump-tools-dump.service.d/10-sysrq-reboot.conf",
+    ];
+    expect(get("crash-capture-kdump-tools-dump.service.d/05-watchdog-arm.conf").inputs).toMatchObject({
+      checkUnitFiles: true,
+      declaredDropIns: dropIns,
+    });
+    expect(get("crash-capture-kdump-tools-dump.service.d/10-sysrq-reboot.conf").inputs).toMatchObject({
+      checkUnitFiles: false,
+      declaredDropIns: dropIns,
+    });
+    expect(get("crash-capture-kdump-watchdog-arm.service").inputs).toMatchObject({
+      checkUnitFiles: true,
+      declaredDropIns: [],
+    });
+    // A later sysctl.d file setting one of these keys differently is drift.
+    expect(get("crash-capture-etc-sysctl.d-99-crash-capture.conf").inputs).toMatchObject({
+      shadows: { kind: "sysctl", settings: R.crashCapture.sysctl },
+      shadowedBy: [],
+    });
+    expect(host().filter((r) => r.inputs.shadows !== undefined)).toHaveLength(1);
     const reboot = await new Promise<Record<string, string>>((resolve) => c.rebootInputs.apply(resolve));
     expect(Object.keys(reboot)).toEqual([
       "/etc/default/grub.d/90-hemma-crash-capture.cfg",

@@ -27,11 +27,12 @@ function startWorker(): AppProcess {
   return worker;
 }
 
+const STARTED = /execution-worker: started worker_id=(\S+) release=A queue=default\n/;
+
 async function started(worker: AppProcess): Promise<string> {
-  await waitFor("the worker to start", () =>
-    /execution-worker: started worker_id=(\S+)/.test(worker.output()),
-  );
-  return /execution-worker: started worker_id=(\S+) release=A queue=default\n/.exec(worker.output())![1]!;
+  // The whole line: on a loaded machine the output can stop in the middle of it for a while.
+  await waitFor("the worker to start", () => STARTED.test(worker.output()));
+  return STARTED.exec(worker.output())![1]!;
 }
 
 beforeEach(() => {

@@ -1,0 +1,80 @@
+import {
+  installCheapSdkPromiseStacks,
+  isSdkPromiseTrace,
+  PLAIN_FRAMES,
+  plainStackTrace,
+} from "../../runtime/sdk-promise-stacks";
+
+/** A stand-in call site. */
+const site = (fn: string | null, file: string, line = 1): NodeJS.CallSite =>
+  ({
+    getFunctionName: () => fn,
+    getFileName: () => file,
+    toString: () => `${fn ?? "<anonymous>"} (${file}:${line}:1)`,
+  }) as unknown as NodeJS.CallSite;
+
+const SDK = "/repo/node_modules/@pulumi/pulumi/runtime/debuggable.js";
+
+describe("isSdkPromiseTrace", () => {
+  test.each<[string, NodeJS.CallSite[], boolean]>([
+    ["debuggablePromise's own trace", [site("debuggablePromise", SDK), site("x", "/a.js")], true],
+    ["another function of the SDK", [site("leakedPromises", SDK)], false],
+    ["a function of that name elsewhere", [site("debuggablePromise", "/repo/mine.js")], false],
+    ["no frames", [], false],
+  ])("%s", (_case, frames, expected) => {
+    expect(isSdkPromiseTrace(frames)).toBe(expected);
+  });
+});
+
+test("plainStackTrace formats as V8 does, cut to the first frames", () => {
+  const frames = Array.from({ length: 20 }, (_, i) => site(`f${i}`, "/a.js", i));
+  const text = plainStackTrace(new Error("boom"), frames);
+  expect(text.split("\n")).toEqual([
+    "Error: boom",
+    ...frames.slice(0, PLAIN_FRAMES).map((f) => `    at ${f.toString()}`),
+  ]);
+});
+
+describe("installCheapSdkPromiseStacks", () => {
+  const fakeError = (prepare?: (e: Error, f: NodeJS.CallSite[]) => unknown) =>
+    ({ prepareStackTrace: prepare }) as unknown as ErrorConstructor;
+
+  test("SDK promise traces skip the installed formatter; every other trace still goes through it", () => {
+    const mapped = jest.fn((_e: Error, _f: NodeJS.CallSite[]) => "mapped");
+    const E = fakeError(mapped);
+    installCheapSdkPromiseStacks(E);
+    const prepare = E.prepareStackTrace!;
+    expect(prepare(new Error("x"), [site("debuggablePromise", SDK)])).toBe(
+      `Error: x\n    at debuggablePromise (${SDK}:1:1)`,
+    );
+    expect(mapped).not.toHaveBeenCalled();
+    expect(prepare(new Error("y"), [site("mine", "/a.ts")])).toBe("mapped");
+    expect(mapped).toHaveBeenCalledTimes(1);
+  });
+
+  test("installing twice wraps once; with no formatter installed nothing changes", () => {
+    const E = fakeError(() => "mapped");
+    installCheapSdkPromiseStacks(E);
+    const once = E.prepareStackTrace;
+    installCheapSdkPromiseStacks(E);
+    expect(E.prepareStackTrace).toBe(once);
+    const bare = fakeError(undefined);
+    installCheapSdkPromiseStacks(bare);
+    expect(bare.prepareStackTrace).toBeUndefined();
+  });
+
+  test("in this Jest realm (setupFilesAfterEnv), a real SDK promise trace is plain and short, any other still mapped", async () => {
+    // Internal to the SDK (no typings): the function whose traces this is about.
+    const { debuggablePromise } = (await import("@pulumi/pulumi/runtime/debuggable")) as unknown as {
+      debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown>;
+    };
+    const given = Promise.resolve(1) as Promise<number> & { _debugStackTrace?: string };
+    await debuggablePromise(given, "test");
+    const trace = given._debugStackTrace!.split("\n");
+    expect(trace[0]).toBe("Error");
+    // The SDK's own JavaScript, not the TypeScript its source maps point to.
+    expect(trace[1]).toMatch(/^ {4}at debuggablePromise \(.*[\\/]runtime[\\/]debuggable\.js:\d+:\d+\)$/);
+    expect(trace.length).toBeLessThanOrEqual(1 + PLAIN_FRAMES);
+    expect(new Error("here").stack!).toMatch(/sdk-promise-stacks\.test\.ts:\d+:\d+/);
+  });
+});
