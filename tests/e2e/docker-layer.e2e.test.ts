@@ -338,13 +338,16 @@ test("12. Prometheus scrapes the app and itself, and its alert rules evaluate", 
   expect(up.data.result.map((r) => r.value[1])).toEqual(["1"]);
 });
 
-test("13. a hand edit of a rendered observability config is drift, and up puts it back and reloads Prometheus", async () => {
+test("13. a hand edit of a rendered observability config is drift with a line diff, and up puts it back and reloads Prometheus", async () => {
   const file = "/home/paunchygent/infrastructure/observability/prometheus/prometheus.yml";
   const declared = s.shOk(`sha256sum ${file}`);
   s.shOk(`sed -i 's/scrape_interval: 15s/scrape_interval: 59s/' ${file}`);
   const d = drift();
   expect(d.code).toBe(2);
   expect(d.stdout).toMatch(/update urn:pulumi:dev::hemma::.*HostFile::\S*prometheus-yml\S*: .*digest/);
+  // The line diff between the declared and the live file (issue 11).
+  expect(d.stdout).toMatch(/^-\s+scrape_interval: 15s$/m);
+  expect(d.stdout).toMatch(/^\+\s+scrape_interval: 59s$/m);
   up();
   expect(s.shOk(`sha256sum ${file}`)).toBe(declared);
   type Config = { data: { yaml: string } };
