@@ -346,8 +346,8 @@ test("13. a hand edit of a rendered observability config is drift with a line di
   expect(d.code).toBe(2);
   expect(d.stdout).toMatch(/update urn:pulumi:dev::hemma::.*HostFile::\S*prometheus-yml\S*: .*digest/);
   // The line diff between the declared and the live file (issue 11).
-  expect(d.stdout).toMatch(/^-\s+scrape_interval: 15s$/m);
-  expect(d.stdout).toMatch(/^\+\s+scrape_interval: 59s$/m);
+  expect(d.stdout).toMatch(/^\s*-\s+scrape_interval: 15s$/m);
+  expect(d.stdout).toMatch(/^\s*\+\s+scrape_interval: 59s$/m);
   up();
   expect(s.shOk(`sha256sum ${file}`)).toBe(declared);
   type Config = { data: { yaml: string } };
