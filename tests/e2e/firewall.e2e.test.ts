@@ -399,29 +399,49 @@ test("6. a rule added and a rule deleted with ufw are drift, and up puts the rul
   expect(s.drift().code).toBe(0);
 });
 
-test("7. a jail stopped by hand, and a jail switched off in its file, are drift, and up runs them again", () => {
+test("7. a jail stopped by hand, and a jail switched off in its file, are drift, and up runs them again", async () => {
   s.shOk("fail2ban-client stop sshd");
   expect(runningJails()).toBe("nginx-proxy-probe, recidive");
   let d = s.drift();
   expect(d.code).toBe(2);
   expect(d.stdout).toMatch(/update urn:pulumi:dev::hemma::.*Fail2banJails::edge-fail2ban-jails: running\n/);
   up();
-  expect(runningJails()).toBe("nginx-proxy-probe, recidive, sshd");
+  expect(await jailsOnceSettled("nginx-proxy-probe, recidive, sshd")).toBe(
+    "nginx-proxy-probe, recidive, sshd",
+  );
 
   s.shOk(
     "sed -i 's/^enabled = true$/enabled = false/' /etc/fail2ban/jail.d/recidive.local && systemctl restart fail2ban",
   );
-  expect(runningJails()).toBe("nginx-proxy-probe, sshd");
+  expect(await jailsOnceSettled("nginx-proxy-probe, sshd")).toBe("nginx-proxy-probe, sshd");
   d = s.drift();
   expect(d.code).toBe(2);
   expect(d.stdout).toMatch(
     /update urn:pulumi:dev::hemma::.*HostFile::edge-fail2ban-recidive-local: .*digest/,
   );
   up();
-  expect(runningJails()).toBe("nginx-proxy-probe, recidive, sshd");
+  expect(await jailsOnceSettled("nginx-proxy-probe, recidive, sshd")).toBe(
+    "nginx-proxy-probe, recidive, sshd",
+  );
   expect(s.shOk("grep '^enabled' /etc/fail2ban/jail.d/recidive.local")).toBe("enabled = true");
   expect(s.drift().code).toBe(0);
 });
+
+/**
+ * The jails fail2ban runs, once it runs `expected` or after 120 s: `systemctl restart` returns
+ * when the server process runs, before its socket answers and its jails have started. What it
+ * answered last (or why it did not) otherwise.
+ */
+async function jailsOnceSettled(expected: string): Promise<string> {
+  const deadline = Date.now() + 120_000;
+  let last = "";
+  for (;;) {
+    const r = s.sh("fail2ban-client status | sed -n 's/.*Jail list:[[:space:]]*//p'");
+    last = r.code === 0 ? r.stdout.trim() : `exit ${r.code}: ${r.stderr.trim()}`;
+    if (last === expected || Date.now() > deadline) return last;
+    await sleep(1000);
+  }
+}
 
 /**
  * Runs an `up` that is expected to lock the program out, watching `live` once a second: when the
