@@ -8,13 +8,15 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import type { PulumiFn } from "@pulumi/pulumi/automation";
+import type { EngineEvent, PulumiFn } from "@pulumi/pulumi/automation";
 import { SshdHardening } from "../../components/edge/sshd-hardening";
 import { HostFile } from "../../providers/host-file";
+import { BACKUP_ROOT } from "../../providers/remote-file";
+import { movedFiles } from "../../scripts/moved-files";
 import type { HostConnectionArgs } from "../../providers/host-connection";
 import { renderSshdHardening, sshdValidateCommand } from "../../render/edge/sshd-hardening";
 import { sshArgs, type SandboxInfo } from "../../scripts/sandbox-spec";
-import { startPrivateSandbox, until, type PrivateSandbox } from "./support/private-sandbox";
+import { startPrivateSandbox, type PrivateSandbox } from "./support/private-sandbox";
 import { failureOf, testStack, type TestStack } from "./support/stack";
 
 const DROP_IN = "/etc/ssh/sshd_config.d/99-hardening.conf";
@@ -120,22 +122,29 @@ test("2. a drop-in sshd -t rejects is refused before the swap: up fails, nothing
   expect(onHost("true").code).toBe(0);
 });
 
-test("3. a hardening an earlier drop-in would override is refused before the swap", async () => {
+test("3. a hardening an earlier drop-in would override: up backs that drop-in up, removes it, and sshd runs ours", async () => {
+  // The sandbox's own 10-sandbox.conf sets `PermitRootLogin no`, and sshd keeps the first value:
+  // a file nobody declared that overrides the hardening (docs/decisions/0111).
+  const earlier = "/etc/ssh/sshd_config.d/10-sandbox.conf";
   t.stack.workspace.program = program({ permitRootLogin: "prohibit-password" });
-  const message = await failureOf(t.stack.up({ onOutput: t.onOutput }));
-  expect(message).toContain(`validator rejected the new content of ${DROP_IN}`);
-  expect(message).toContain(
-    "sshd would use 'permitrootlogin no' instead of 'permitrootlogin prohibit-password'",
-  );
-  expect(liveDropIn()).toBe(sha256(good()));
-  // The Arm ran before the refused write; its revert restores the same file and is harmless.
-  await until(
-    "the stale revert to fire",
-    (TIMEOUT + 15) * 1000,
-    () => box.inContainer("test -e /var/lib/hemma/revert/sshd/reverted && echo y || echo n") === "y",
-  );
-  expect(liveDropIn()).toBe(sha256(good()));
+  const events: EngineEvent[] = [];
+  const up = await t.stack.up({ onOutput: t.onOutput, onEvent: (e) => events.push(e) });
+  expect(up.summary.result).toBe("succeeded");
+  const moved = movedFiles(events).filter((l) => l.startsWith(`moved ${earlier} to `));
+  expect(moved).toHaveLength(1);
+  const copy = /^moved \S+ to (\S+) /.exec(moved[0]!)![1]!;
+  expect(copy).toMatch(new RegExp(`^${BACKUP_ROOT}/\\d{8}T\\d{6}Z${earlier.replace(/[.]/g, "\\.")}$`));
+  expect(box.inContainer(`test -e ${earlier} && echo present || echo absent`)).toBe("absent");
+  expect(box.inContainer(`grep -c '^PermitRootLogin no$' ${copy}`)).toBe("1");
+  // sshd -T prints prohibit-password by its older name.
+  expect(onHost("sshd -T").stdout.split("\n")).toContain("permitrootlogin without-password");
   expect(onHost("true").code).toBe(0);
+
+  // Back to the hardening the next tests start from; nothing overrides it any more.
+  t.stack.workspace.program = program();
+  expect((await t.stack.up({ onOutput: t.onOutput })).summary.result).toBe("succeeded");
+  expect(liveDropIn()).toBe(sha256(good()));
+  expect(armed()).toBe("0\n0");
 });
 
 test("4. a change that locks the program's user out is reverted by the host within the timeout, and up says so", async () => {

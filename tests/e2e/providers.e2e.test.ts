@@ -80,6 +80,8 @@ function program(connection: HostConnectionArgs, v: Variant): () => Promise<void
         "[Unit]\nDescription=hemma provider e2e\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n",
       enabled: true,
       active: true,
+      // Its drop-in is declared by the resource below; any other would be drift (decision 0111).
+      declaredDropIns: [`/etc/systemd/system/${dropIn}`],
     });
     new SystemdUnit(
       "svc-env",
