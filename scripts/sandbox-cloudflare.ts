@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { freeSandboxSubnet } from "./sandbox-subnet";
 import {
   TOKEN_KEYS,
   TOKENS_ENV,
@@ -67,7 +68,16 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?:
  */
 export function ensureSandboxNetwork(network: string): string {
   const exists = spawnSync("docker", ["network", "inspect", network], { encoding: "utf8" }).status === 0;
-  if (!exists) run("docker", ["network", "create", "--label", "hemma-sandbox.network=1", network]);
+  if (!exists)
+    run("docker", [
+      "network",
+      "create",
+      "--label",
+      "hemma-sandbox.network=1",
+      "--subnet",
+      freeSandboxSubnet(subnetsInUse()),
+      network,
+    ]);
   const gateway = run("docker", [
     "network",
     "inspect",
@@ -80,6 +90,26 @@ export function ensureSandboxNetwork(network: string): string {
     .find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
   if (gateway === undefined) throw new CloudflareApiError(`docker network ${network} has no IPv4 gateway`);
   return gateway;
+}
+
+/** The subnets of every Docker network and the destinations of this machine's IPv4 routes. */
+function subnetsInUse(): string[] {
+  const ids = run("docker", ["network", "ls", "-q"]).split(/\s+/).filter(Boolean);
+  const networks =
+    ids.length === 0
+      ? ""
+      : run("docker", [
+          "network",
+          "inspect",
+          "--format",
+          "{{range .IPAM.Config}}{{.Subnet}} {{end}}",
+          ...ids,
+        ]);
+  const routes = run("ip", ["-4", "route", "show"])
+    .split("\n")
+    .map((l) => l.split(" ")[0] ?? "")
+    .map((dst) => (/^\d+\.\d+\.\d+\.\d+$/.test(dst) ? `${dst}/32` : dst));
+  return [...networks.split(/\s+/), ...routes].filter(Boolean);
 }
 
 /** Removes the sandbox's network when it exists. */
