@@ -68,16 +68,22 @@ function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?:
  */
 export function ensureSandboxNetwork(network: string): string {
   const exists = spawnSync("docker", ["network", "inspect", network], { encoding: "utf8" }).status === 0;
-  if (!exists)
+  if (!exists) {
+    const subnet = freeSandboxSubnet(subnetsInUse());
+    // With its own --subnet Docker records no gateway unless told one.
+    const gatewayAddress = subnet.replace(/\.0\/24$/, ".1");
     run("docker", [
       "network",
       "create",
       "--label",
       "hemma-sandbox.network=1",
       "--subnet",
-      freeSandboxSubnet(subnetsInUse()),
+      subnet,
+      "--gateway",
+      gatewayAddress,
       network,
     ]);
+  }
   const gateway = run("docker", [
     "network",
     "inspect",
