@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "./dynamic-resource";
 import { sha256Hex } from "./digest";
-import { captureDeclared, captureFields, captureLive, DRIFT_CAPTURE_ENV } from "./drift-capture";
+import { captureFields, captureLive } from "./drift-capture";
+import { declaredDigest } from "./declared-digest";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import {
@@ -410,20 +411,7 @@ export class HostFile extends DynamicResource {
         content: pulumi.secret(args.content),
         // Shown in previews instead of the (secret) content; a secret content keeps it secret too.
         // A drift run also gets the declared content here, unless it is a secret.
-        digest: process.env[DRIFT_CAPTURE_ENV]
-          ? pulumi
-              .all([
-                pulumi.output(pulumi.isSecret(content)),
-                content,
-                args.connection.host,
-                args.connection.port,
-                args.path,
-              ])
-              .apply(([secret, text, host, port, path]) => {
-                if (!secret) captureDeclared(host, port, path, text);
-                return sha256Hex(text);
-              })
-          : content.apply(sha256Hex),
+        digest: declaredDigest(content, args.connection.host, args.connection.port, args.path),
         mode: args.mode ?? "0644",
         owner: args.owner ?? "root",
         group: args.group ?? "root",

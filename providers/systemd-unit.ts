@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource } from "./dynamic-resource";
 import { sha256Hex } from "./digest";
-import { captureDeclared, captureFields, captureLive, DRIFT_CAPTURE_ENV } from "./drift-capture";
+import { captureFields, captureLive } from "./drift-capture";
+import { declaredDigest } from "./declared-digest";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import {
@@ -590,19 +591,12 @@ export class SystemdUnit extends DynamicResource {
         digest:
           content === undefined
             ? undefined
-            : process.env[DRIFT_CAPTURE_ENV]
-              ? pulumi
-                  .all([
-                    pulumi.output(pulumi.isSecret(content)),
-                    content,
-                    args.connection.host,
-                    args.connection.port,
-                  ])
-                  .apply(([secret, text, host, port]) => {
-                    if (!secret) captureDeclared(host, port, unitFilePath(directory, args.name), text);
-                    return sha256Hex(text);
-                  })
-              : content.apply(sha256Hex),
+            : declaredDigest(
+                content,
+                args.connection.host,
+                args.connection.port,
+                unitFilePath(directory, args.name),
+              ),
         enabled: args.enabled,
         active: args.active,
         masked: args.masked,
