@@ -207,6 +207,28 @@ function ensureHostKey(dir: string): { privateKey: string; publicKey: string } {
   return { privateKey: fs.readFileSync(key, "utf8"), publicKey: fs.readFileSync(`${key}.pub`, "utf8") };
 }
 
+/**
+ * Writes `content` to `file` in the container: a temp file with `mode` (and `owner`, as
+ * `user:group`) renamed into place, its directory made (0755) when missing.
+ */
+function writeInContainer(file: string, content: string, mode: string, owner?: string): void {
+  const dir = path.posix.dirname(file);
+  const tmp = `${file}.tmp`;
+  const chown = owner === undefined ? "" : `chown ${owner} ${tmp}; `;
+  run(
+    "docker",
+    [
+      "exec",
+      "-i",
+      CONTAINER,
+      "sh",
+      "-c",
+      `set -e; [ -d ${dir} ] || install -d -m 0755 ${dir}; umask 077; cat > ${tmp}; chmod ${mode} ${tmp}; ${chown}mv ${tmp} ${file}`,
+    ],
+    { input: content },
+  );
+}
+
 /** Installs the persistent host key in the container and restarts sshd when the container had another. */
 function installHostKey(hostKey: { privateKey: string; publicKey: string }): void {
   const current = run("docker", ["exec", CONTAINER, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], {
@@ -215,14 +237,8 @@ function installHostKey(hostKey: { privateKey: string; publicKey: string }): voi
   if (current.status === 0 && hostKeyLineFromPub(current.stdout) === hostKeyLineFromPub(hostKey.publicKey))
     return;
   const target = "/etc/ssh/ssh_host_ed25519_key";
-  run(
-    "docker",
-    ["exec", "-i", CONTAINER, "sh", "-c", `umask 077 && cat > ${target}.tmp && mv ${target}.tmp ${target}`],
-    {
-      input: hostKey.privateKey,
-    },
-  );
-  run("docker", ["exec", "-i", CONTAINER, "sh", "-c", `cat > ${target}.pub`], { input: hostKey.publicKey });
+  writeInContainer(target, hostKey.privateKey, "0600");
+  writeInContainer(`${target}.pub`, hostKey.publicKey, "0644");
   run("docker", ["exec", CONTAINER, "systemctl", "restart", "ssh"]);
 }
 
@@ -302,20 +318,7 @@ async function up(requestedPort: number | undefined): Promise<void> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const privateKeyPath = ensureClientKey(dir);
   const publicKey = fs.readFileSync(`${privateKeyPath}.pub`, "utf8");
-  run(
-    "docker",
-    [
-      "exec",
-      "-i",
-      CONTAINER,
-      "sh",
-      "-c",
-      `umask 077 && cat > /home/${USER}/.ssh/authorized_keys && chown ${USER}:${USER} /home/${USER}/.ssh/authorized_keys`,
-    ],
-    {
-      input: publicKey,
-    },
-  );
+  writeInContainer(`/home/${USER}/.ssh/authorized_keys`, publicKey, "0600", `${USER}:${USER}`);
   installHostKey(ensureHostKey(dir));
   const hostKeyPub = await waitFor("the sandbox's ed25519 host key", 30_000, () => {
     const res = run("docker", ["exec", CONTAINER, "cat", "/etc/ssh/ssh_host_ed25519_key.pub"], {
@@ -329,18 +332,7 @@ async function up(requestedPort: number | undefined): Promise<void> {
 
   const api = await ensureCloudflareApi({ sandboxDir: dir, gateway, log });
   // ddclient trusts only this CA for the API (its ssl_ca_file=), as hemma trusts Cloudflare's.
-  run(
-    "docker",
-    [
-      "exec",
-      "-i",
-      CONTAINER,
-      "sh",
-      "-c",
-      `install -d -m 0755 ${path.posix.dirname(SANDBOX_CA_FILE)} && cat > ${SANDBOX_CA_FILE}.tmp && chmod 0644 ${SANDBOX_CA_FILE}.tmp && mv ${SANDBOX_CA_FILE}.tmp ${SANDBOX_CA_FILE}`,
-    ],
-    { input: api.caCert },
-  );
+  writeInContainer(SANDBOX_CA_FILE, api.caCert, "0644");
 
   const info: SandboxInfo = {
     container: CONTAINER,
