@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { shellQuote } from "./shell";
@@ -146,7 +147,7 @@ export const containerHealthGateProvider: pulumi.dynamic.ResourceProvider<
 };
 
 /** A new container's health gate (type `pulumi-nodejs:dynamic/host:ContainerHealthGate`). */
-export class ContainerHealthGate extends pulumi.dynamic.Resource {
+export class ContainerHealthGate extends DynamicResource {
   /** `healthy` once passed. */
   declare readonly health: pulumi.Output<string>;
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { shellQuote } from "./shell";
@@ -193,7 +194,7 @@ export const fail2banJailsProvider: pulumi.dynamic.ResourceProvider<JailsInputs,
  * `pulumi-nodejs:dynamic/host:Fail2banJails`): a stopped service or jail, or a log a jail does
  * not follow, is drift that `up` repairs.
  */
-export class Fail2banJails extends pulumi.dynamic.Resource {
+export class Fail2banJails extends DynamicResource {
   /** Jails running as last read or converged. */
   declare readonly running: pulumi.Output<string[]>;
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { inspectContainersScript, parseDockerInspect, type InspectedContainer } from "./docker-inspect";
@@ -158,7 +159,7 @@ export const serviceContainersProvider: pulumi.dynamic.ResourceProvider<Inputs, 
 };
 
 /** The app's services kept to their declared containers (type `pulumi-nodejs:dynamic/host:ServiceContainers`). */
-export class ServiceContainers extends pulumi.dynamic.Resource {
+export class ServiceContainers extends DynamicResource {
   /** Containers of the services found beside the declared ones at the last read. */
   declare readonly others: pulumi.Output<OtherContainer[]>;
   /** What the last change retired. */

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "./dynamic-resource";
 import { isUnknown } from "./values";
 
 /** Cloudflare's own API, where the provider and this resource go unless told otherwise. */
@@ -164,7 +165,7 @@ export const undeclaredDnsRecordsProvider: pulumi.dynamic.ResourceProvider<
 };
 
 /** The zone's undeclared records (type `pulumi-nodejs:dynamic/dns:UndeclaredDnsRecords`). */
-export class UndeclaredDnsRecords extends pulumi.dynamic.Resource {
+export class UndeclaredDnsRecords extends DynamicResource {
   /** Undeclared records found by the last refresh that the last `up` had not seen (empty once up ran). */
   declare readonly undeclared: pulumi.Output<ZoneRecord[]>;
   /** Undeclared records the last `up` found and left in place. */

@@ -2,6 +2,7 @@ import { T, envMap } from "../../scripts/mock-engine";
 import { type BuiltStack, buildStack, dockerLayerResources } from "./stack-fixture";
 import { dockerPolicyTests } from "./docker-policy";
 import { valueOf } from "../../scripts/mock-engine";
+import { unpackProviderLoader } from "../../providers/dynamic-resource";
 
 let built: BuiltStack;
 beforeAll(async () => {
@@ -114,4 +115,25 @@ test("prod's jails never ban a private address nor the tailnet the program logs 
       path: "/var/snap/docker/common/var-lib-docker/containers/nginx-proxy-id/nginx-proxy-id-json.log",
     },
   ]);
+});
+
+test("every dynamic resource ships its provider as the cached, compressed loader", () => {
+  // The SDK's own `pulumi.dynamic.Resource` would serialize the provider's closure in every
+  // process (seconds per run, the TypeScript compiler loaded): DynamicResource, decision 0110.
+  const dynamic = built.harness.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+  const types = [...new Set(dynamic.map((r) => r.type))].sort();
+  expect(types).toEqual(
+    expect.arrayContaining([
+      "pulumi-nodejs:dynamic/dns:UndeclaredDnsRecords",
+      "pulumi-nodejs:dynamic/host:ContainerHealthGate",
+      "pulumi-nodejs:dynamic/host:Fail2banJails",
+      "pulumi-nodejs:dynamic/host:ServiceContainers",
+    ]),
+  );
+  for (const r of dynamic) {
+    expect([r.type, unpackProviderLoader(r.inputs.__provider as string)]).toEqual([
+      r.type,
+      expect.stringContaining("exports.handler"),
+    ]);
+  }
 });
