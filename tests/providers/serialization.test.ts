@@ -37,6 +37,20 @@ async function serialize(
   }
 }
 
+// Each provider's first serialization, shared by the tests that only read it (serializing costs
+// a few hundred ms of CPU); the byte-identity test still serializes a second time afresh.
+const firstSerialization = new Map<object, Promise<{ loader: string; text: string }>>();
+function serializedOnce(
+  provider: pulumi.dynamic.ResourceProvider,
+): Promise<{ loader: string; text: string }> {
+  let s = firstSerialization.get(provider);
+  if (s === undefined) {
+    s = serialize(provider);
+    firstSerialization.set(provider, s);
+  }
+  return s;
+}
+
 /**
  * What the engine's dynamic-provider process does with `__provider` (it loads the text as a
  * CommonJS module and calls `handler()`). Evaluated in this test's own realm, not with
@@ -62,7 +76,7 @@ describe.each([
   ["HostDirectory", hostDirectoryProvider],
 ] as const)("%s provider serialization", (_name, provider) => {
   test("holds no secret, no checkout path, and requires ssh2 as a package", async () => {
-    const { loader, text } = await serialize(provider);
+    const { loader, text } = await serializedOnce(provider);
     expect(loader).not.toContain(ROOT);
     expect(text).not.toContain(ROOT);
     expect(text).not.toContain("PRIVATE KEY");
@@ -73,7 +87,7 @@ describe.each([
   });
 
   test("is byte-identical across serializations, also after the provider has been used", async () => {
-    const first = (await serialize(provider)).loader;
+    const first = (await serializedOnce(provider)).loader;
     const revived = revive(first);
     // A failed connect mutates the process-wide pool; the serialized code must not change.
     await expect(
@@ -111,7 +125,7 @@ describe.each([
 
 describe("revived providers behave like the originals", () => {
   test("HostFile check and diff work after a round trip through the serialized text", async () => {
-    const p = revive((await serialize(hostFileProvider)).loader);
+    const p = revive((await serializedOnce(hostFileProvider)).loader);
     const connection = {
       host: "127.0.0.1",
       port: 2222,
@@ -143,7 +157,7 @@ describe("revived providers behave like the originals", () => {
   });
 
   test("SystemdUnit check catches a bad name after a round trip", async () => {
-    const p = revive((await serialize(systemdUnitProvider)).loader);
+    const p = revive((await serializedOnce(systemdUnitProvider)).loader);
     const r = await p.check!(
       {},
       {
@@ -164,7 +178,7 @@ describe("revived providers behave like the originals", () => {
 
   test("revived copies share the one pool on globalThis with this module", async () => {
     const before = sshPool().opened;
-    const p = revive((await serialize(hostFileProvider)).loader);
+    const p = revive((await serializedOnce(hostFileProvider)).loader);
     const connection = {
       host: "127.0.0.1",
       port: 1,

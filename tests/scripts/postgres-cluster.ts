@@ -1,6 +1,8 @@
 import { execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import { requireTool } from "../render/host/tools";
 
@@ -26,23 +28,58 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** initdb + pg_ctl start as `postgres` in `base` (made traversable), trust auth, fsync off for speed. */
+function asPostgres(cmd: string, args: string[]): string {
+  return execFileSync("runuser", ["-u", "postgres", "--", `${PG_BIN}/${cmd}`, ...args], {
+    stdio: "pipe",
+    encoding: "utf8",
+    cwd: "/",
+  });
+}
+
+const INITDB_ARGS = ["--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"];
+
+/**
+ * A data directory exactly as `initdb INITDB_ARGS` leaves it, made once per machine and initdb
+ * version and copied for each cluster: initdb takes about a second of CPU, a copy milliseconds.
+ * Made under a temporary name and renamed into place, so a concurrent test file never sees half.
+ */
+function templateDataDir(): string {
+  const version = execFileSync(`${PG_BIN}/initdb`, ["--version"], { encoding: "utf8" });
+  const key = createHash("sha256")
+    .update(`${version}\0${INITDB_ARGS.join("\0")}`)
+    .digest("hex")
+    .slice(0, 16);
+  const template = path.join(os.tmpdir(), `hemma-pg-template-${key}`);
+  if (fs.existsSync(path.join(template, "PG_VERSION"))) return template;
+  const staging = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-pg-template-staging-"));
+  try {
+    fs.chmodSync(staging, 0o755);
+    const dir = path.join(staging, "pgdata");
+    fs.mkdirSync(dir);
+    execFileSync("chown", ["postgres:postgres", dir]);
+    asPostgres("initdb", ["-D", dir, ...INITDB_ARGS]);
+    try {
+      fs.renameSync(dir, template);
+    } catch (err) {
+      // Another test file made it first: theirs is the same.
+      if (!fs.existsSync(path.join(template, "PG_VERSION"))) throw err;
+    }
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  return template;
+}
+
+/** A cluster as initdb makes it, started as `postgres` in `base` (made traversable), trust auth, fsync off for speed. */
 export async function startCluster(base: string): Promise<Cluster> {
   requireTool("initdb", `${PG_BIN}/initdb`);
   const port = await freePort();
   fs.chmodSync(base, 0o755);
   const dir = path.join(base, "pgdata");
   const sock = path.join(base, "pgsock");
-  fs.mkdirSync(dir);
+  execFileSync("cp", ["-a", templateDataDir(), dir]);
   fs.mkdirSync(sock);
-  execFileSync("chown", ["postgres:postgres", dir, sock]);
-  const asPostgres = (cmd: string, args: string[]) =>
-    execFileSync("runuser", ["-u", "postgres", "--", `${PG_BIN}/${cmd}`, ...args], {
-      stdio: "pipe",
-      encoding: "utf8",
-      cwd: "/",
-    });
-  asPostgres("initdb", ["-D", dir, "--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
+  execFileSync("chown", ["postgres:postgres", sock]);
   asPostgres("pg_ctl", [
     "-D",
     dir,
