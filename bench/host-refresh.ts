@@ -33,6 +33,7 @@ import { HostFile } from "../providers/host-file";
 import { installCheapSdkPromiseStacks } from "../runtime/sdk-promise-stacks";
 import { openInlineStack, REPO_ROOT } from "../scripts/engine";
 import { readSandboxInfo, type SandboxInfo } from "../scripts/sandbox-spec";
+import { tsScriptArgs } from "../scripts/ts-script";
 
 const TARGET_SECONDS = 3;
 const TARGET_CONNECTIONS = 1;
@@ -42,12 +43,7 @@ installCheapSdkPromiseStacks();
 function sandboxUp(): SandboxInfo {
   const res = spawnSync(
     process.execPath,
-    [
-      require.resolve("ts-node/dist/bin"),
-      "--transpile-only",
-      path.join(REPO_ROOT, "scripts", "sandbox.ts"),
-      "up",
-    ],
+    tsScriptArgs(path.join(REPO_ROOT, "scripts", "sandbox.ts"), ["up"]),
     {
       stdio: ["ignore", "ignore", "inherit"],
     },

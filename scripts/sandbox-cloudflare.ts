@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { freeSandboxSubnet } from "./sandbox-subnet";
+import { tsScriptArgs } from "./ts-script";
 import {
   TOKEN_KEYS,
   TOKENS_ENV,
@@ -342,16 +343,12 @@ export async function ensureCloudflareApi(opts: {
   if (await stopCloudflareApi(opts.sandboxDir)) opts.log("stopped the local Cloudflare API started earlier");
 
   const out = fs.openSync(files.logFile, "a", 0o600);
-  const child = spawn(
-    process.execPath,
-    ["-r", require.resolve("ts-node/register/transpile-only"), path.join(API_DIR, "supervise.ts"), ...args],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ["ignore", out, out],
-      env: { ...process.env, [TOKENS_ENV]: tokensEnvValue(tokens, zone) },
-    },
-  );
+  const child = spawn(process.execPath, tsScriptArgs(path.join(API_DIR, "supervise.ts"), args), {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", out, out],
+    env: { ...process.env, [TOKENS_ENV]: tokensEnvValue(tokens, zone) },
+  });
   fs.closeSync(out);
   child.unref();
   const pid = child.pid;

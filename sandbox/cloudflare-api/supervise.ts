@@ -5,7 +5,7 @@
  * (it saves its state on every change) and then the supervisor, with exit code 0.
  *
  * Started detached by `npm run sandbox -- up` (scripts/sandbox-cloudflare.ts) as
- * `node -r <ts-node/register/transpile-only> supervise.ts <cli arguments>`; the child inherits the
+ * `node -r runtime/ts-loader.js supervise.ts <cli arguments>`; the child inherits the
  * environment, so tokens passed with `--tokens-from-env` never reach a command line.
  */
 import { spawn, type ChildProcess } from "child_process";

@@ -4,30 +4,15 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { main } from "../../scripts/validate";
+import { tsScriptArgs } from "../../scripts/ts-script";
 import { ROOT, completeProd, writeStackFile } from "./fixtures";
 
-/**
- * Runs the CLI in a fresh process. `ts-node` is how `npm run validate` loads it; "cached" is the
- * same transpile-only compile cached on disk (tests/scripts/cached-ts-register.js), so the other
- * runs do not each transpile the program again.
- */
-function runValidate(
-  args: string[],
-  loader: "ts-node" | "cached" = "cached",
-  cwd = ROOT,
-): { status: number | null; stdout: string; stderr: string } {
-  const register =
-    loader === "ts-node"
-      ? "ts-node/register/transpile-only"
-      : path.join(ROOT, "tests/scripts/cached-ts-register.js");
-  const res = spawnSync(process.execPath, ["-r", register, path.join(ROOT, "scripts/validate.ts"), ...args], {
+/** Runs the CLI in a fresh process, loaded as `npm run validate` loads it (runtime/ts-loader.js). */
+function runValidate(args: string[], cwd = ROOT): { status: number | null; stdout: string; stderr: string } {
+  const res = spawnSync(process.execPath, tsScriptArgs(path.join(ROOT, "scripts/validate.ts"), args), {
     cwd,
     encoding: "utf8",
-    env: {
-      ...process.env,
-      TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"),
-      NODE_PATH: path.join(ROOT, "node_modules"),
-    },
+    env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") },
   });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
@@ -65,7 +50,7 @@ describe("npm run validate (real process)", () => {
     doc.config["hemma:proxy"].defaultHostt = "skriptoteket.hule.education";
     doc.config["hemma:ssh"].host = "hemma tail730aa2.ts.net";
     const file = writeStackFile(doc);
-    const res = runValidate(["prod", "--file", file], "ts-node");
+    const res = runValidate(["prod", "--file", file]);
     expect(res.status).toBe(1);
     expect(res.stdout).toBe("");
     const lines = res.stderr.trimEnd().split("\n");

@@ -15,6 +15,7 @@ import type { SandboxInfo } from "../../scripts/sandbox-spec";
 import { hostLayout, hostProgram } from "./support/host-program";
 import { ensureSandbox, onHostOk, privateKey, ROOT } from "./support/sandbox";
 import { testStack, type TestStack } from "./support/stack";
+import { tsScriptArgs } from "../../scripts/ts-script";
 
 const run = randomBytes(4).toString("hex");
 const secret = `s3cret-${randomBytes(12).toString("hex")}`;
@@ -98,12 +99,7 @@ test("4. npm run drift exits 1 with one summary line for a stack that does not e
   const emptyBackend = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-drift-empty-"));
   const res = spawnSync(
     process.execPath,
-    [
-      require.resolve("ts-node/dist/bin"),
-      "--transpile-only",
-      path.join(ROOT, "scripts", "drift.ts"),
-      `missing-${run}`,
-    ],
+    tsScriptArgs(path.join(ROOT, "scripts", "drift.ts"), [`missing-${run}`]),
     {
       cwd: ROOT,
       encoding: "utf8",

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { main } from "../../scripts/render";
 import { tempDir } from "./script-harness";
+import { tsScriptArgs } from "../../scripts/ts-script";
 
 const PROJECT = path.resolve(__dirname, "../..");
 
@@ -95,20 +96,11 @@ function render(args: string[]) {
 
 /** Runs the real `scripts/render.ts` entry point as `npm run render` does. */
 function renderCli(args: string[]) {
-  const r = spawnSync(
-    "node",
-    [
-      path.join(PROJECT, "node_modules/.bin/ts-node"),
-      "--transpile-only",
-      path.join(PROJECT, "scripts/render.ts"),
-      ...args,
-    ],
-    {
-      cwd: PROJECT,
-      encoding: "utf8",
-      timeout: 60000,
-    },
-  );
+  const r = spawnSync(process.execPath, tsScriptArgs(path.join(PROJECT, "scripts/render.ts"), args), {
+    cwd: PROJECT,
+    encoding: "utf8",
+    timeout: 60000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -16,6 +16,7 @@ import { DEV_OVERRIDES_FILE } from "../../../scripts/sandbox-overrides";
 import { ROOT } from "./sandbox";
 import { parse, stringify } from "yaml";
 import { mergeValues } from "../../../config/overrides";
+import { tsScriptArgs } from "../../../scripts/ts-script";
 
 /** Output of a finished command. */
 export interface Ran {
@@ -75,21 +76,12 @@ export function startProjectStack(
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `hemma-${label}-state-`));
   const dir = sandboxDir(ROOT, container);
   const sandbox = (command: string, env: NodeJS.ProcessEnv = {}, timeout = 120_000) =>
-    spawnSync(
-      process.execPath,
-      [
-        require.resolve("ts-node/dist/bin"),
-        "--transpile-only",
-        path.join(ROOT, "scripts", "sandbox.ts"),
-        command,
-      ],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, HEMMA_SANDBOX_NAME: container, ...env },
-        timeout,
-      },
-    );
+    spawnSync(process.execPath, tsScriptArgs(path.join(ROOT, "scripts", "sandbox.ts"), [command]), {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, HEMMA_SANDBOX_NAME: container, ...env },
+      timeout,
+    });
   const remove = (): void => {
     // `down` stops the sandbox's local Cloudflare API too; the docker commands cover a half-made sandbox.
     sandbox("down");
@@ -152,12 +144,7 @@ export function startProjectStack(
     };
     const pulumiAsync = (args: string[]) => runAsync(cli, [...args, "--non-interactive", "--color", "never"]);
     const npmUpAsync = () =>
-      runAsync(process.execPath, [
-        require.resolve("ts-node/dist/bin"),
-        "--transpile-only",
-        path.join(ROOT, "scripts", "up.ts"),
-        "dev",
-      ]);
+      runAsync(process.execPath, tsScriptArgs(path.join(ROOT, "scripts", "up.ts"), ["dev"]));
     const override = (values: Record<string, unknown>): void => {
       const doc = parse(fs.readFileSync(overridesFile, "utf8")) as { config: Record<string, unknown> };
       doc.config = mergeValues(doc.config, values) as Record<string, unknown>;
@@ -174,16 +161,13 @@ export function startProjectStack(
       override,
       drift: () =>
         finished(
-          spawnSync(
-            process.execPath,
-            [
-              require.resolve("ts-node/dist/bin"),
-              "--transpile-only",
-              path.join(ROOT, "scripts", "drift.ts"),
-              "dev",
-            ],
-            { cwd: ROOT, env, encoding: "utf8", timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
-          ),
+          spawnSync(process.execPath, tsScriptArgs(path.join(ROOT, "scripts", "drift.ts"), ["dev"]), {
+            cwd: ROOT,
+            env,
+            encoding: "utf8",
+            timeout: 600_000,
+            maxBuffer: 64 * 1024 * 1024,
+          }),
         ),
       sh,
       shOk: (script, timeoutMs) => {

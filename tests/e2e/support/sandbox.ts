@@ -6,20 +6,17 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readSandboxInfo, sshArgs, type SandboxInfo } from "../../../scripts/sandbox-spec";
+import { tsScriptArgs } from "../../../scripts/ts-script";
 
 /** Repository root. */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** Runs `npm run sandbox -- up` (cheap when it is already running) and returns its connection facts. */
 export function ensureSandbox(): SandboxInfo {
-  const res = spawnSync(
-    process.execPath,
-    [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(ROOT, "scripts", "sandbox.ts"), "up"],
-    {
-      cwd: ROOT,
-      encoding: "utf8",
-    },
-  );
+  const res = spawnSync(process.execPath, tsScriptArgs(path.join(ROOT, "scripts", "sandbox.ts"), ["up"]), {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   if (res.status !== 0)
     throw new Error(`sandbox up failed (exit ${res.status}):\n${res.stderr}${res.stdout}`);
   return readSandboxInfo(ROOT);

@@ -7,6 +7,7 @@ import * as path from "path";
 import { formatRequest, parseArgs } from "../../../sandbox/cloudflare-api/cli";
 import { idFrom } from "../../../sandbox/cloudflare-api/ids";
 import { call } from "./api-client";
+import { TS_LOADER } from "../../../scripts/ts-script";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const T1 = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AB";
@@ -180,12 +181,7 @@ class CliProcess {
   constructor(args: string[]) {
     this.child = spawn(
       process.execPath,
-      [
-        "-r",
-        path.join(ROOT, "tests/scripts/cached-ts-register.js"),
-        path.join(ROOT, "sandbox/cloudflare-api/cli.ts"),
-        ...args,
-      ],
+      ["-r", TS_LOADER, path.join(ROOT, "sandbox/cloudflare-api/cli.ts"), ...args],
       {
         cwd: ROOT,
         env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },

@@ -6,6 +6,7 @@ import * as path from "path";
 import { HEALTHY_RUN_MS, restartDelayMs } from "../../../sandbox/cloudflare-api/supervise";
 import { idFrom } from "../../../sandbox/cloudflare-api/ids";
 import { call } from "./api-client";
+import { TS_LOADER } from "../../../scripts/ts-script";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const T1 = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AB";
@@ -67,7 +68,7 @@ describe("the supervisor process", () => {
       process.execPath,
       [
         "-r",
-        path.join(ROOT, "tests/scripts/cached-ts-register.js"),
+        TS_LOADER,
         path.join(ROOT, "sandbox/cloudflare-api/supervise.ts"),
         "--zone",
         "hemma.test",
