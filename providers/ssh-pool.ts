@@ -103,6 +103,9 @@ function openConnection(pool: SshPool, key: string, conn: HostConnectionState): 
   entry.ready = new Promise<void>((resolve, reject) => {
     let settled = false;
     client.on("ready", () => {
+      // Scripts and answers are small writes. With Nagle's algorithm on, each waited for the
+      // host's delayed ACK: 134 ms per remote script on the sandbox, 10 ms without (decision 0110).
+      client.setNoDelay(true);
       settled = true;
       resolve();
     });
