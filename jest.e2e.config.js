@@ -3,6 +3,7 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/tests/e2e"],
   testMatch: ["**/*.e2e.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
+  // Transpile only, as in jest.config.js (the tsconfig override form ts-jest 29.4 reads without a warning).
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: { isolatedModules: true } }] },
   testTimeout: 600000,
 };
