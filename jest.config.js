@@ -19,7 +19,5 @@ module.exports = {
   },
   // The SDK's promise bookkeeping traces skip source maps (runtime/sdk-promise-stacks.ts).
   setupFilesAfterEnv: ["<rootDir>/tests/jest/sdk-promise-stacks.setup.ts"],
-  // Slowest first also on a fresh checkout, whose Jest cache has no durations yet (see the file).
-  testSequencer: "<rootDir>/tests/jest/sequencer.js",
   testTimeout: 30000,
 };
