@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
+import { privateDir, readCached, writeCached } from "../runtime/private-cache";
 
 /*
  * `pulumi.dynamic.Resource`, with the provider code (`__provider`) built once per provider
@@ -83,20 +84,6 @@ export function unpackProviderLoader(loader: string): string {
   return zlib.brotliDecompressSync(Buffer.from(packed, "base64")).toString("utf8");
 }
 
-/** A directory only this user may write, or undefined when it cannot be had: then nothing is cached. */
-function privateDir(dir: string): string | undefined {
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.statSync(dir);
-    const uid = process.getuid?.();
-    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0)
-      return undefined;
-    return dir;
-  } catch {
-    return undefined;
-  }
-}
-
 async function serializeProvider(provider: pulumi.dynamic.ResourceProvider): Promise<string> {
   const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
   if (sf.containsSecrets) {
@@ -116,26 +103,11 @@ export async function cachedProviderLoader(
   cacheDir: string = providerCodeCacheDir(),
 ): Promise<string> {
   const dir = privateDir(cacheDir);
-  const file =
-    dir === undefined ? undefined : path.join(dir, `${providerCodeKey(provider, resourceType)}.js`);
-  if (file !== undefined) {
-    try {
-      return fs.readFileSync(file, "utf8");
-    } catch {
-      // Not cached yet.
-    }
-  }
+  const name = `${providerCodeKey(provider, resourceType)}.js`;
+  const hit = readCached(dir, name);
+  if (hit !== undefined) return hit;
   const text = providerLoader(await serializeProvider(provider));
-  if (file !== undefined) {
-    try {
-      // Write then rename: runs started together may serialize the same provider at once.
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, text, { mode: 0o600 });
-      fs.renameSync(tmp, file);
-    } catch {
-      // A read-only cache only costs the serialization next time.
-    }
-  }
+  writeCached(dir, name, text);
   return text;
 }
 

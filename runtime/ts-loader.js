@@ -21,6 +21,7 @@ const fs = require("fs");
 const Module = require("module");
 const os = require("os");
 const path = require("path");
+const { privateDir, readCached, writeCached } = require("./private-cache.js");
 
 const ROOT = path.resolve(__dirname, "..");
 const TSCONFIG = path.join(ROOT, "tsconfig.json");
@@ -32,21 +33,9 @@ const SALT = [
   fs.readFileSync(__filename, "utf8"),
 ].join("\0");
 
-/** The cache directory, or undefined when it cannot be had privately. */
-function privateCacheDir() {
-  const dir = process.env.HEMMA_TS_CACHE || path.join(os.homedir(), ".cache", "hemma-infra", "ts-transpile");
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.statSync(dir);
-    const uid = process.getuid ? process.getuid() : undefined;
-    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0)
-      return undefined;
-    return dir;
-  } catch {
-    return undefined;
-  }
-}
-const CACHE = privateCacheDir();
+const CACHE = privateDir(
+  process.env.HEMMA_TS_CACHE || path.join(os.homedir(), ".cache", "hemma-infra", "ts-transpile"),
+);
 
 let ts;
 let options;
@@ -81,21 +70,11 @@ function transpile(source, filename) {
     .update("\0")
     .update(source)
     .digest("hex");
-  const file = path.join(CACHE, `${key}.js`);
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    // Not cached yet: compile below.
-  }
+  const name = `${key}.js`;
+  const hit = readCached(CACHE, name);
+  if (hit !== undefined) return hit;
   const out = compile(source, filename);
-  try {
-    // Write then rename: processes started together may compile the same file at once.
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, out, { mode: 0o600 });
-    fs.renameSync(tmp, file);
-  } catch {
-    // A cache that cannot be written only costs the compile next time.
-  }
+  writeCached(CACHE, name, out);
   return out;
 }
 
