@@ -17,7 +17,7 @@ module.exports = {
     "^@npmcli/arborist$": "<rootDir>/tests/jest/lazy-arborist.ts",
     "^typescript$": "<rootDir>/tests/jest/lazy-typescript.ts",
   },
-  // The SDK's promise bookkeeping traces skip source maps (runtime/sdk-promise-stacks.ts).
+  // The SDK's promise bookkeeping traces skip source maps (runtime/sdk-promise-stacks.js).
   setupFilesAfterEnv: ["<rootDir>/tests/jest/sdk-promise-stacks.setup.ts"],
   testTimeout: 30000,
 };

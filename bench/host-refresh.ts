@@ -30,15 +30,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { HostFile } from "../providers/host-file";
-import { installCheapSdkPromiseStacks } from "../runtime/sdk-promise-stacks";
 import { openInlineStack, REPO_ROOT } from "../scripts/engine";
 import { readSandboxInfo, type SandboxInfo } from "../scripts/sandbox-spec";
 import { tsScriptArgs } from "../scripts/ts-script";
 
 const TARGET_SECONDS = 3;
 const TARGET_CONNECTIONS = 1;
-
-installCheapSdkPromiseStacks();
 
 function sandboxUp(): SandboxInfo {
   const res = spawnSync(

@@ -82,3 +82,6 @@ process.setSourceMapsEnabled(true);
 Module._extensions[".ts"] = function (module, filename) {
   module._compile(transpile(fs.readFileSync(filename, "utf8"), filename), filename);
 };
+// Source maps make every stack trace costly to format, and the SDK takes one per promise it
+// tracks, several per resource: those few are formatted plainly (runtime/sdk-promise-stacks.js).
+require("./sdk-promise-stacks.js").installCheapSdkPromiseStacks();

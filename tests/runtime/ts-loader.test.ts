@@ -78,3 +78,12 @@ test("a cache directory others may write is never read nor written: it would hol
   expect(run(script, cache)).toEqual({ status: 0, stdout: "compiled\n", stderr: "" });
   expect(fs.readdirSync(cache)).toEqual([]);
 });
+
+test("the SDK's promise bookkeeping traces skip the source maps in every process it runs", () => {
+  const script = path.join(dir, "wrapped.ts");
+  fs.writeFileSync(
+    script,
+    'const f = Error.prepareStackTrace as unknown as Record<symbol, unknown>;\nconsole.log(f[Symbol.for("hemma.sdkPromiseStacks")] === true);\n',
+  );
+  expect(run(script, path.join(dir, "cache"))).toEqual({ status: 0, stdout: "true\n", stderr: "" });
+});

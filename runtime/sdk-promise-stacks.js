@@ -1,35 +1,37 @@
+/* global module */
+"use strict";
 /**
  * Cheap stack traces for the Pulumi SDK's promise bookkeeping.
  *
  * `@pulumi/pulumi` (runtime/debuggable.js) stores `new Error().stack` on every promise it tracks,
  * several per resource, and reads it only to report a promise still pending when the program
- * exits. Under ts-node or Jest, `Error.prepareStackTrace` is source-map-support's, which maps
- * every frame through the source maps: measured, half the CPU of building the whole stack under
- * mocks (docs/decisions/0110). Those traces are formatted the way V8 does without source maps;
- * every other stack trace keeps the mapping.
+ * exits. With source maps on (runtime/ts-loader.js turns Node's on; Jest installs its own),
+ * every frame of each goes through the source maps: measured, half the CPU of building the whole
+ * stack under mocks (docs/decisions/0110). Those traces are formatted the way V8 does without
+ * source maps; every other stack trace keeps the mapping.
+ *
+ * Plain CommonJS, so runtime/ts-loader.js can install it before any TypeScript is compiled.
  */
 
 /** Marks our wrapper, so installing twice never wraps it again. */
 const WRAPPED = Symbol.for("hemma.sdkPromiseStacks");
 
-type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => unknown;
-
 /** Whether `frames` is the trace `debuggablePromise` takes of itself. */
-export function isSdkPromiseTrace(frames: readonly NodeJS.CallSite[]): boolean {
+function isSdkPromiseTrace(frames) {
   const top = frames[0];
   if (top === undefined || top.getFunctionName() !== "debuggablePromise") return false;
   return /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/.test(top.getFileName() ?? "");
 }
 
 /** Frames kept in a bookkeeping trace: where the promise was made is in the first few. */
-export const PLAIN_FRAMES = 8;
+const PLAIN_FRAMES = 8;
 
 /**
  * The trace as V8 formats it without a `prepareStackTrace` (message, then one `at` line per
  * frame), cut to the first {@link PLAIN_FRAMES} frames: Jest captures 100, and formatting each
  * costs more than the rest of a resource registration.
  */
-export function plainStackTrace(error: Error, frames: readonly NodeJS.CallSite[]): string {
+function plainStackTrace(error, frames) {
   return `${String(error)}${frames
     .slice(0, PLAIN_FRAMES)
     .map((f) => `\n    at ${f.toString()}`)
@@ -41,13 +43,14 @@ export function plainStackTrace(error: Error, frames: readonly NodeJS.CallSite[]
  * other trace goes to the `prepareStackTrace` installed before. Does nothing when none is installed
  * (V8's own formatting is already cheap) or when it is already ours.
  */
-export function installCheapSdkPromiseStacks(errorClass: ErrorConstructor = Error): void {
-  const mapped = errorClass.prepareStackTrace as (PrepareStackTrace & { [WRAPPED]?: true }) | undefined;
+function installCheapSdkPromiseStacks(errorClass = Error) {
+  const mapped = errorClass.prepareStackTrace;
   if (mapped === undefined || mapped[WRAPPED]) return;
   const wrapper = Object.assign(
-    (error: Error, frames: NodeJS.CallSite[]): unknown =>
-      isSdkPromiseTrace(frames) ? plainStackTrace(error, frames) : mapped(error, frames),
-    { [WRAPPED]: true as const },
+    (error, frames) => (isSdkPromiseTrace(frames) ? plainStackTrace(error, frames) : mapped(error, frames)),
+    { [WRAPPED]: true },
   );
   errorClass.prepareStackTrace = wrapper;
 }
+
+module.exports = { isSdkPromiseTrace, PLAIN_FRAMES, plainStackTrace, installCheapSdkPromiseStacks };

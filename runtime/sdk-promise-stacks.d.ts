@@ -1,0 +1,8 @@
+/** Whether `frames` is the trace `debuggablePromise` takes of itself. */
+export function isSdkPromiseTrace(frames: readonly NodeJS.CallSite[]): boolean;
+/** Frames kept in a bookkeeping trace: where the promise was made is in the first few. */
+export const PLAIN_FRAMES: number;
+/** The trace as V8 formats it without a `prepareStackTrace`, cut to the first {@link PLAIN_FRAMES} frames. */
+export function plainStackTrace(error: Error, frames: readonly NodeJS.CallSite[]): string;
+/** Formats the SDK's promise traces plainly on `errorClass` (default: this realm's `Error`); others keep the installed `prepareStackTrace`. */
+export function installCheapSdkPromiseStacks(errorClass?: ErrorConstructor): void;
