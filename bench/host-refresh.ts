@@ -33,6 +33,7 @@ import { HostFile } from "../providers/host-file";
 import { openInlineStack, REPO_ROOT } from "../scripts/engine";
 import { readSandboxInfo, type SandboxInfo } from "../scripts/sandbox-spec";
 import { tsScriptArgs } from "../scripts/ts-script";
+import { childCpuSeconds, median } from "./support/measure";
 
 const TARGET_SECONDS = 3;
 const TARGET_CONNECTIONS = 1;
@@ -93,13 +94,6 @@ function benchKey(
   };
 }
 
-/** CPU seconds of the children this process has waited for (the CLI, and through it its plugins). */
-function childCpuSeconds(): number {
-  const stat = fs.readFileSync("/proc/self/stat", "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[13]) + Number(fields[14])) / 100;
-}
-
 /** One timed operation: wall seconds, CPU seconds here and in the engine, load average when it ended. */
 interface Measured {
   readonly wall: number;
@@ -124,16 +118,12 @@ async function measure(op: () => Promise<unknown>): Promise<Measured> {
 }
 
 /** The median of each field over the runs (the middle run by wall time for the load). */
-function median(runs: readonly Measured[]): Measured {
-  const mid = (xs: number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  };
+function medianRun(runs: readonly Measured[]): Measured {
   return {
-    wall: mid(runs.map((r) => r.wall)),
-    ownCpu: mid(runs.map((r) => r.ownCpu)),
-    engineCpu: mid(runs.map((r) => r.engineCpu)),
-    load: mid(runs.map((r) => r.load)),
+    wall: median(runs.map((r) => r.wall)),
+    ownCpu: median(runs.map((r) => r.ownCpu)),
+    engineCpu: median(runs.map((r) => r.engineCpu)),
+    load: median(runs.map((r) => r.load)),
   };
 }
 
@@ -226,10 +216,10 @@ async function main(argv: string[]): Promise<void> {
         `bench: run ${r + 1}/${runs}: refresh ${refresh[r]!.wall.toFixed(2)} s, no refresh ${noRefresh[r]!.wall.toFixed(2)} s, load ${refresh[r]!.load.toFixed(1)}\n`,
       );
     }
-    const e = median(engine);
-    const o = median(oneFile);
-    const n = median(noRefresh);
-    const rf = median(refresh);
+    const e = medianRun(engine);
+    const o = medianRun(oneFile);
+    const n = medianRun(noRefresh);
+    const rf = medianRun(refresh);
     const diff = (a: Measured, b: Measured, scale = 1): Measured => ({
       wall: (a.wall - b.wall) * scale,
       ownCpu: (a.ownCpu - b.ownCpu) * scale,
