@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { shellQuote } from "./shell";
@@ -146,6 +146,13 @@ export const containerHealthGateProvider: pulumi.dynamic.ResourceProvider<
   },
 };
 
+/** The provider of ContainerHealthGate resources, with their type token `pulumi-nodejs:dynamic/host:ContainerHealthGate`. */
+export const CONTAINER_HEALTH_GATE_TYPE = dynamicProviderType(
+  "host",
+  "ContainerHealthGate",
+  containerHealthGateProvider,
+);
+
 /** A new container's health gate (type `pulumi-nodejs:dynamic/host:ContainerHealthGate`). */
 export class ContainerHealthGate extends DynamicResource {
   /** `healthy` once passed. */
@@ -154,7 +161,7 @@ export class ContainerHealthGate extends DynamicResource {
   constructor(name: string, args: ContainerHealthGateArgs, opts?: pulumi.CustomResourceOptions) {
     const limit = args.timeoutSeconds + args.stopGraceSeconds + 120;
     super(
-      containerHealthGateProvider,
+      CONTAINER_HEALTH_GATE_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -165,8 +172,6 @@ export class ContainerHealthGate extends DynamicResource {
         health: undefined,
       },
       { ...opts, customTimeouts: { create: `${limit}s`, update: `${limit}s` } },
-      "host",
-      "ContainerHealthGate",
     );
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { inspectContainersScript, parseDockerInspect, type NetworkAttachment } from "./docker-inspect";
@@ -170,6 +170,13 @@ export const containerNetworksProvider: pulumi.dynamic.ResourceProvider<Inputs, 
   },
 };
 
+/** The provider of ContainerNetworks resources, with their type token `pulumi-nodejs:dynamic/host:ContainerNetworks`. */
+export const CONTAINER_NETWORKS_TYPE = dynamicProviderType(
+  "host",
+  "ContainerNetworks",
+  containerNetworksProvider,
+);
+
 /** A container's network attachments, kept exactly as declared (type `pulumi-nodejs:dynamic/host:ContainerNetworks`). */
 export class ContainerNetworks extends DynamicResource {
   /** Live attachments at the last read. */
@@ -177,7 +184,7 @@ export class ContainerNetworks extends DynamicResource {
 
   constructor(name: string, args: ContainerNetworksArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      containerNetworksProvider,
+      CONTAINER_NETWORKS_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -187,8 +194,6 @@ export class ContainerNetworks extends DynamicResource {
         declared: undefined,
       },
       opts,
-      "host",
-      "ContainerNetworks",
     );
   }
 }

@@ -7,15 +7,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { privateDir, readCached, writeCached } from "../runtime/private-cache";
 
 /*
- * `pulumi.dynamic.Resource`, with the provider code (`__provider`) built once per provider
- * version instead of once per process, and stored compressed (docs/decisions/0110).
+ * `pulumi.dynamic.Resource`, with the provider code built once per provider version instead of
+ * once per process, and stored once per stack instead of once per resource (docs/decisions/0110).
  *
  * The SDK serializes the provider's closure on first use in every process: it loads the
  * TypeScript compiler to analyse each function, seconds per run. Here the text is kept in a
- * private cache keyed by everything it is derived from. The text travels with every resource on
- * every engine call and sits in state once per resource (about 45 KB per host resource), so it
- * is stored as a small loader holding the brotli-compressed, base64 text: the dynamic-provider
- * process decompresses it once per provider and runs exactly the code the SDK serialized.
+ * private cache keyed by everything it is derived from, as a small loader holding the
+ * brotli-compressed, base64 text: the dynamic-provider process decompresses it once per provider
+ * and runs exactly the code the SDK serialized.
+ *
+ * The SDK would also put that text (17 KB compressed for a host file) into each resource's
+ * `__provider`, so it crossed every engine call several times and sat in state per resource.
+ * Here each resource's `__provider` is a stub of under 1 KB, and the code of every type is the
+ * configuration of one explicit `pulumi-nodejs` provider per stack, which the SDK's
+ * dynamic-provider process hands to the stub's `configure`. The engine keeps a provider's
+ * configuration in state and reads and deletes a resource with the provider that state names,
+ * so a refresh or a delete still runs the code the state was written with, and a new version of
+ * the code is one update of that provider, not one of each resource.
  *
  * Nothing here is captured by a provider: only the resource classes use this module.
  */
@@ -111,37 +119,114 @@ export async function cachedProviderLoader(
   return text;
 }
 
-// One loader per provider object in this process, shared by all its resources. Safe at module
-// level: no provider captures this module (see the file comment).
-const loaders = new WeakMap<object, pulumi.Output<string>>();
+/** A dynamic provider with the type token its resources register under. */
+export interface DynamicProviderType {
+  /** `pulumi-nodejs:dynamic/<module>:<type>`. */
+  readonly token: string;
+  /** The provider; its code travels once per stack, in the {@link CODE_PROVIDER_NAME} provider. */
+  readonly provider: pulumi.dynamic.ResourceProvider;
+}
 
-function loaderOutput(
+/** The {@link DynamicProviderType} of `provider` for resources of type `pulumi-nodejs:dynamic/<module>:<type>`. */
+export function dynamicProviderType(
+  module: string,
+  type: string,
   provider: pulumi.dynamic.ResourceProvider,
-  resourceType: string,
-): pulumi.Output<string> {
-  let out = loaders.get(provider);
-  if (out === undefined) {
-    out = pulumi.output(cachedProviderLoader(provider, resourceType));
-    loaders.set(provider, out);
+): DynamicProviderType {
+  return { token: `pulumi-nodejs:dynamic/${module}:${type}`, provider };
+}
+
+/** Name of the explicit `pulumi-nodejs` provider resource that holds the provider code of a stack. */
+export const CODE_PROVIDER_NAME = "hemma-provider-code";
+
+/** Its input: type token to {@link providerLoader} text, for every type of `providers/provider-registry.ts`. */
+export const PROVIDER_CODE_KEY = "hemma:providerCode";
+
+/**
+ * The `__provider` text of a resource of `token`: a small module whose provider takes the real
+ * one's code from the provider configuration ({@link PROVIDER_CODE_KEY}), which the SDK's
+ * dynamic-provider process hands to `configure` before any other call. It offers exactly the
+ * methods `provider` has, since the SDK checks which exist (no `read` means no refresh read).
+ */
+export function providerStub(token: string, provider: pulumi.dynamic.ResourceProvider): string {
+  const methods = Object.entries(provider)
+    .filter(([name, value]) => typeof value === "function" && name !== "configure")
+    .map(([name]) => name)
+    .sort();
+  const forward = methods.map((m) => `${m}: async (...a) => loaded().${m}(...a)`).join(", ");
+  return (
+    `exports.handler = () => { const token = ${JSON.stringify(token)}; let real; ` +
+    `const loaded = () => { if (real === undefined) throw new Error("hemma-infra: " + token + " was used before its provider code was configured"); return real; }; ` +
+    `return { async configure(req) { ` +
+    `const code = req.config.get(${JSON.stringify(PROVIDER_CODE_KEY)}); ` +
+    `const text = code !== null && typeof code === "object" ? code[token] : undefined; ` +
+    `if (typeof text !== "string") throw new Error("hemma-infra: the provider ${CODE_PROVIDER_NAME} of this stack holds no code for " + token + " (state written by another version of hemma-infra?)"); ` +
+    `const m = { exports: {} }; new Function("exports", "module", "require", text)(m.exports, m, require); ` +
+    `real = m.exports.handler(); if (typeof real.configure === "function") await real.configure(req); }, ` +
+    `${forward} }; };\n`
+  );
+}
+
+/** Type token to {@link cachedProviderLoader} text of each of `types`. */
+export async function providerCodeMap(
+  types: readonly DynamicProviderType[],
+): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    types.map(async (t) => [t.token, await cachedProviderLoader(t.provider, t.token)] as const),
+  );
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The explicit `pulumi-nodejs` provider that holds the code of every dynamic provider type. */
+class CodeProvider extends pulumi.ProviderResource {
+  constructor(code: pulumi.Input<Record<string, string>>) {
+    super("pulumi-nodejs", CODE_PROVIDER_NAME, { [PROVIDER_CODE_KEY]: code });
   }
-  return out;
+}
+
+// One code provider per program run: the resource monitor is new for each (a real run, an inline
+// run of the Automation API, each `setMocks`). Safe at module level: no provider captures this module.
+const codeProviders = new WeakMap<object, CodeProvider>();
+const NO_MONITOR = {};
+
+/**
+ * The {@link CODE_PROVIDER_NAME} provider of the running program, registered on first use. Its
+ * configuration is the code of every registered type, so that state holds each provider's code
+ * once per stack, not once per resource (decision 0110, third pass), and a refresh or delete
+ * still runs the code the state was written with.
+ */
+function codeProvider(): CodeProvider {
+  const key = pulumi.runtime.getMonitor() ?? NO_MONITOR;
+  let p = codeProviders.get(key);
+  if (p === undefined) {
+    // Imported when first needed: the registry imports every provider module, which import this one.
+    const code = import("./provider-registry").then((r) => providerCodeMap(r.DYNAMIC_PROVIDER_TYPES));
+    p = new CodeProvider(code);
+    codeProviders.set(key, p);
+  }
+  return p;
 }
 
 /**
  * A dynamic resource (`pulumi-nodejs:dynamic/<module>:<type>`), as `pulumi.dynamic.Resource`
- * registers it, with its provider code from {@link cachedProviderLoader}.
+ * registers it, except for where its provider code lives: `__provider` is a
+ * {@link providerStub}, and the code comes from the stack's {@link CODE_PROVIDER_NAME} provider.
  */
 export class DynamicResource extends pulumi.CustomResource {
   constructor(
-    provider: pulumi.dynamic.ResourceProvider,
+    type: DynamicProviderType,
     name: string,
     props: pulumi.Inputs,
     opts: pulumi.CustomResourceOptions | undefined,
-    module: string,
-    type: string,
   ) {
     if ("__provider" in props) throw new Error("a dynamic resource must not define __provider");
-    const token = `pulumi-nodejs:dynamic/${module}:${type}`;
-    super(token, name, { ...props, __provider: loaderOutput(provider, token) }, opts);
+    if (opts?.provider !== undefined)
+      throw new Error("a dynamic resource's provider is the stack's code provider");
+    super(
+      type.token,
+      name,
+      { ...props, __provider: providerStub(type.token, type.provider) },
+      { ...opts, provider: codeProvider() },
+    );
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { shellQuote } from "./shell";
@@ -189,6 +189,9 @@ export const fail2banJailsProvider: pulumi.dynamic.ResourceProvider<JailsInputs,
   },
 };
 
+/** The provider of Fail2banJails resources, with their type token `pulumi-nodejs:dynamic/host:Fail2banJails`. */
+export const FAIL2BAN_JAILS_TYPE = dynamicProviderType("host", "Fail2banJails", fail2banJailsProvider);
+
 /**
  * fail2ban's running state, read back on every refresh (type token
  * `pulumi-nodejs:dynamic/host:Fail2banJails`): a stopped service or jail, or a log a jail does
@@ -200,7 +203,7 @@ export class Fail2banJails extends DynamicResource {
 
   constructor(name: string, args: Fail2banJailsArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      fail2banJailsProvider,
+      FAIL2BAN_JAILS_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -212,8 +215,6 @@ export class Fail2banJails extends DynamicResource {
         watched: args.logs,
       },
       opts,
-      "host",
-      "Fail2banJails",
     );
   }
 }

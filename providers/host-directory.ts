@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import {
@@ -164,6 +164,9 @@ export const hostDirectoryProvider: pulumi.dynamic.ResourceProvider<Inputs, Host
   },
 };
 
+/** The provider of HostDirectory resources, with their type token `pulumi-nodejs:dynamic/host:HostDirectory`. */
+export const HOST_DIRECTORY_TYPE = dynamicProviderType("host", "HostDirectory", hostDirectoryProvider);
+
 /** A host directory with mode and owner, read back on refresh (type `pulumi-nodejs:dynamic/host:HostDirectory`). */
 export class HostDirectory extends DynamicResource {
   /** The path. */
@@ -171,7 +174,7 @@ export class HostDirectory extends DynamicResource {
 
   constructor(name: string, args: HostDirectoryArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      hostDirectoryProvider,
+      HOST_DIRECTORY_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -182,8 +185,6 @@ export class HostDirectory extends DynamicResource {
         createdDirectories: undefined,
       },
       opts,
-      "host",
-      "HostDirectory",
     );
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import { sha256Hex } from "./digest";
 import { captureFields, captureLive } from "./drift-capture";
 import { declaredDigest } from "./declared-digest";
@@ -378,6 +378,32 @@ export const hostFileProvider: pulumi.dynamic.ResourceProvider<HostFileInputs, H
   },
 };
 
+/** What a {@link HostFile} registers for `args` (besides `__provider`), with its outputs as undefined. */
+export function hostFileInputs(args: HostFileArgs): pulumi.Inputs {
+  const content = pulumi.output(args.content);
+  return {
+    connection: connectionInput(args.connection),
+    path: args.path,
+    content: pulumi.secret(args.content),
+    // Shown in previews instead of the (secret) content; a secret content keeps it secret too.
+    // A drift run also gets the declared content here, unless it is a secret.
+    digest: declaredDigest(content, args.connection.host, args.connection.port, args.path),
+    mode: args.mode ?? "0644",
+    owner: args.owner ?? "root",
+    group: args.group ?? "root",
+    validate: args.validate,
+    onChange: args.onChange,
+    createDirectories: args.createDirectories ?? false,
+    ...(args.shadows === undefined ? {} : { shadows: args.shadows, shadowedBy: [] }),
+    adopted: undefined,
+    createdDirectories: undefined,
+    backups: undefined,
+  };
+}
+
+/** The provider of HostFile resources, with their type token `pulumi-nodejs:dynamic/host:HostFile`. */
+export const HOST_FILE_TYPE = dynamicProviderType("host", "HostFile", hostFileProvider);
+
 /**
  * A file on the host with content, mode and owner, written atomically over SSH and read back
  * on refresh (type token `pulumi-nodejs:dynamic/host:HostFile`).
@@ -401,31 +427,6 @@ export class HostFile extends DynamicResource {
   declare readonly backups: pulumi.Output<string[] | undefined>;
 
   constructor(name: string, args: HostFileArgs, opts?: pulumi.CustomResourceOptions) {
-    const content = pulumi.output(args.content);
-    super(
-      hostFileProvider,
-      name,
-      {
-        connection: connectionInput(args.connection),
-        path: args.path,
-        content: pulumi.secret(args.content),
-        // Shown in previews instead of the (secret) content; a secret content keeps it secret too.
-        // A drift run also gets the declared content here, unless it is a secret.
-        digest: declaredDigest(content, args.connection.host, args.connection.port, args.path),
-        mode: args.mode ?? "0644",
-        owner: args.owner ?? "root",
-        group: args.group ?? "root",
-        validate: args.validate,
-        onChange: args.onChange,
-        createDirectories: args.createDirectories ?? false,
-        ...(args.shadows === undefined ? {} : { shadows: args.shadows, shadowedBy: [] }),
-        adopted: undefined,
-        createdDirectories: undefined,
-        backups: undefined,
-      },
-      opts,
-      "host",
-      "HostFile",
-    );
+    super(HOST_FILE_TYPE, name, hostFileInputs(args), opts);
   }
 }

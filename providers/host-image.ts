@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { shellQuote } from "./shell";
@@ -122,6 +122,9 @@ export const hostImageProvider: pulumi.dynamic.ResourceProvider<Inputs, HostImag
   },
 };
 
+/** The provider of HostImage resources, with their type token `pulumi-nodejs:dynamic/host:HostImage`. */
+export const HOST_IMAGE_TYPE = dynamicProviderType("host", "HostImage", hostImageProvider);
+
 /** A tagged image on the Docker host, built when missing (type `pulumi-nodejs:dynamic/host:HostImage`). */
 export class HostImage extends DynamicResource {
   /** The tag. */
@@ -131,7 +134,7 @@ export class HostImage extends DynamicResource {
 
   constructor(name: string, args: HostImageArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      hostImageProvider,
+      HOST_IMAGE_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -145,8 +148,6 @@ export class HostImage extends DynamicResource {
         ...opts,
         customTimeouts: { create: `${args.timeoutSeconds + 60}s`, update: `${args.timeoutSeconds + 60}s` },
       },
-      "host",
-      "HostImage",
     );
   }
 }

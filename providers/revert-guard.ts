@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import { Client } from "ssh2";
 import { sha256Hex } from "./digest";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
@@ -335,6 +335,9 @@ export const armProvider: pulumi.dynamic.ResourceProvider<ArmInputs, ArmOutputs>
   },
 };
 
+/** The provider of RevertGuardArm resources, with their type token `pulumi-nodejs:dynamic/host:RevertGuardArm`. */
+export const REVERT_GUARD_ARM_TYPE = dynamicProviderType("host", "RevertGuardArm", armProvider);
+
 /**
  * Arms a host-side revert before a guarded change (type token `pulumi-nodejs:dynamic/host:RevertGuardArm`).
  * Make the guarded resources depend on it and a {@link RevertGuardConfirm} depend on them.
@@ -347,7 +350,7 @@ export class RevertGuardArm extends DynamicResource {
 
   constructor(name: string, args: RevertGuardArmArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      armProvider,
+      REVERT_GUARD_ARM_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -361,8 +364,6 @@ export class RevertGuardArm extends DynamicResource {
         armId: undefined,
       },
       opts,
-      "host",
-      "RevertGuardArm",
     );
   }
 }
@@ -491,6 +492,9 @@ export const confirmProvider: pulumi.dynamic.ResourceProvider<ConfirmInputs, Con
   },
 };
 
+/** The provider of RevertGuardConfirm resources, with their type token `pulumi-nodejs:dynamic/host:RevertGuardConfirm`. */
+export const REVERT_GUARD_CONFIRM_TYPE = dynamicProviderType("host", "RevertGuardConfirm", confirmProvider);
+
 /**
  * Proves access with a fresh SSH login after a guarded change, then disarms the revert
  * (type token `pulumi-nodejs:dynamic/host:RevertGuardConfirm`).
@@ -498,7 +502,7 @@ export const confirmProvider: pulumi.dynamic.ResourceProvider<ConfirmInputs, Con
 export class RevertGuardConfirm extends DynamicResource {
   constructor(name: string, args: RevertGuardConfirmArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      confirmProvider,
+      REVERT_GUARD_CONFIRM_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -510,8 +514,6 @@ export class RevertGuardConfirm extends DynamicResource {
         desiredDigest: args.desiredDigest,
       },
       opts,
-      "host",
-      "RevertGuardConfirm",
     );
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { inspectContainersScript, parseDockerInspect, type InspectedContainer } from "./docker-inspect";
@@ -158,6 +158,13 @@ export const serviceContainersProvider: pulumi.dynamic.ResourceProvider<Inputs, 
   },
 };
 
+/** The provider of ServiceContainers resources, with their type token `pulumi-nodejs:dynamic/host:ServiceContainers`. */
+export const SERVICE_CONTAINERS_TYPE = dynamicProviderType(
+  "host",
+  "ServiceContainers",
+  serviceContainersProvider,
+);
+
 /** The app's services kept to their declared containers (type `pulumi-nodejs:dynamic/host:ServiceContainers`). */
 export class ServiceContainers extends DynamicResource {
   /** Containers of the services found beside the declared ones at the last read. */
@@ -168,7 +175,7 @@ export class ServiceContainers extends DynamicResource {
   constructor(name: string, args: ServiceContainersArgs, opts?: pulumi.CustomResourceOptions) {
     const limit = 300 + args.stopGraceSeconds;
     super(
-      serviceContainersProvider,
+      SERVICE_CONTAINERS_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -181,8 +188,6 @@ export class ServiceContainers extends DynamicResource {
         retired: undefined,
       },
       { ...opts, customTimeouts: { create: `${limit}s`, update: `${limit}s` } },
-      "host",
-      "ServiceContainers",
     );
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { inspectContainersScript, parseDockerInspect, type InspectedContainer } from "./docker-inspect";
@@ -209,6 +209,9 @@ export const strayContainersProvider: pulumi.dynamic.ResourceProvider<Inputs, St
   },
 };
 
+/** The provider of StrayContainers resources, with their type token `pulumi-nodejs:dynamic/host:StrayContainers`. */
+export const STRAY_CONTAINERS_TYPE = dynamicProviderType("host", "StrayContainers", strayContainersProvider);
+
 /** The host's containers checked for strays; `up` removes them (type `pulumi-nodejs:dynamic/host:StrayContainers`). */
 export class StrayContainers extends DynamicResource {
   /** Strays at the last read (empty once converged). */
@@ -218,7 +221,7 @@ export class StrayContainers extends DynamicResource {
 
   constructor(name: string, args: StrayContainersArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      strayContainersProvider,
+      STRAY_CONTAINERS_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -231,8 +234,6 @@ export class StrayContainers extends DynamicResource {
         removed: undefined,
       },
       opts,
-      "host",
-      "StrayContainers",
     );
   }
 }

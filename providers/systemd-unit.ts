@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import { sha256Hex } from "./digest";
 import { captureFields, captureLive } from "./drift-capture";
 import { declaredDigest } from "./declared-digest";
@@ -553,6 +553,9 @@ export const systemdUnitProvider: pulumi.dynamic.ResourceProvider<SystemdUnitInp
   },
 };
 
+/** The provider of SystemdUnit resources, with their type token `pulumi-nodejs:dynamic/host:SystemdUnit`. */
+export const SYSTEMD_UNIT_TYPE = dynamicProviderType("host", "SystemdUnit", systemdUnitProvider);
+
 /**
  * A systemd unit or drop-in on the host: its file written atomically over SSH, its enabled /
  * active / masked state converged and read back on refresh (type token
@@ -580,7 +583,7 @@ export class SystemdUnit extends DynamicResource {
     const directory = args.directory ?? "/etc/systemd/system";
     const content = args.content === undefined ? undefined : pulumi.output(args.content);
     super(
-      systemdUnitProvider,
+      SYSTEMD_UNIT_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -612,8 +615,6 @@ export class SystemdUnit extends DynamicResource {
         adopted: undefined,
       },
       opts,
-      "host",
-      "SystemdUnit",
     );
   }
 }

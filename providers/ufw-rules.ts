@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import type { HostConnectionArgs, HostConnectionState } from "./host-connection";
 import { connectionFailures, connectionInput } from "./host-connection";
 import { parseKeyValues, shellQuote } from "./shell";
@@ -137,6 +137,9 @@ export const ufwProvider: pulumi.dynamic.ResourceProvider<UfwInputs, UfwOutputs>
   },
 };
 
+/** The provider of UfwRules resources, with their type token `pulumi-nodejs:dynamic/host:UfwRules`. */
+export const UFW_RULES_TYPE = dynamicProviderType("host", "UfwRules", ufwProvider);
+
 /**
  * The whole UFW user rule set of the host as one resource whose read compares the live rules,
  * so a rule added by hand is drift (type token `pulumi-nodejs:dynamic/host:UfwRules`).
@@ -147,7 +150,7 @@ export class UfwRules extends DynamicResource {
 
   constructor(name: string, args: UfwRulesArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      ufwProvider,
+      UFW_RULES_TYPE,
       name,
       {
         connection: connectionInput(args.connection),
@@ -156,8 +159,6 @@ export class UfwRules extends DynamicResource {
         enabled: undefined,
       },
       opts,
-      "host",
-      "UfwRules",
     );
   }
 }

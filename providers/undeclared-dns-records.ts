@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "./dynamic-resource";
+import { DynamicResource, dynamicProviderType } from "./dynamic-resource";
 import { isUnknown } from "./values";
 
 /** Cloudflare's own API, where the provider and this resource go unless told otherwise. */
@@ -164,6 +164,13 @@ export const undeclaredDnsRecordsProvider: pulumi.dynamic.ResourceProvider<
   },
 };
 
+/** The provider of UndeclaredDnsRecords resources, with their type token `pulumi-nodejs:dynamic/dns:UndeclaredDnsRecords`. */
+export const UNDECLARED_DNS_RECORDS_TYPE = dynamicProviderType(
+  "dns",
+  "UndeclaredDnsRecords",
+  undeclaredDnsRecordsProvider,
+);
+
 /** The zone's undeclared records (type `pulumi-nodejs:dynamic/dns:UndeclaredDnsRecords`). */
 export class UndeclaredDnsRecords extends DynamicResource {
   /** Undeclared records found by the last refresh that the last `up` had not seen (empty once up ran). */
@@ -173,7 +180,7 @@ export class UndeclaredDnsRecords extends DynamicResource {
 
   constructor(name: string, args: UndeclaredDnsRecordsArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      undeclaredDnsRecordsProvider,
+      UNDECLARED_DNS_RECORDS_TYPE,
       name,
       {
         apiBaseUrl: args.apiBaseUrl ?? CLOUDFLARE_API_BASE_URL,
@@ -184,8 +191,6 @@ export class UndeclaredDnsRecords extends DynamicResource {
         known: undefined,
       },
       { ...opts, additionalSecretOutputs: ["apiToken"] },
-      "dns",
-      "UndeclaredDnsRecords",
     );
   }
 }

@@ -20,6 +20,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OpType, Stack, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { captureStem, DRIFT_CAPTURE_ENV } from "../providers/drift-capture";
+import { CODE_PROVIDER_NAME, PROVIDER_CODE_KEY } from "../providers/dynamic-resource";
 import { BACKUP_ROOT } from "../providers/remote-file";
 import { unifiedDiff } from "./unified-diff";
 
@@ -71,6 +72,10 @@ export type DriftResult =
   | { readonly code: typeof NO_DRIFT; readonly summary: string }
   | { readonly code: typeof DRIFT; readonly summary: string; readonly changes: readonly DriftChange[] }
   | { readonly code: typeof DRIFT_ERROR; readonly summary: string; readonly errors: readonly string[] };
+
+/** Why a change of provider code is listed: it is not the host that differs. */
+const OLDER_CODE =
+  "the provider code in state is an older version; up stores the new one (the host is not touched)";
 
 /** Step operations that change nothing: equal resources, reads, and the refresh steps themselves. */
 const NO_CHANGE_OPS: ReadonlySet<OpType> = new Set<OpType>(["same", "read", "refresh"]);
@@ -287,10 +292,7 @@ export function explainChange(
         `${field}: ${String(p)} (a ${what} no resource declares; up copies it to ${BACKUP_ROOT}/<UTC time>${String(p)} and removes it)`,
       );
   }
-  if (fields.includes("__provider"))
-    lines.push(
-      "__provider: the provider code in state is an older version; up stores the new one (the host is not touched)",
-    );
+  if (fields.includes("__provider")) lines.push(`__provider: ${OLDER_CODE}`);
   return lines;
 }
 
@@ -341,6 +343,11 @@ export function explainDrift(
   return {
     ...result,
     changes: result.changes.map((c) => {
+      if (
+        c.urn.endsWith(`::pulumi:providers:pulumi-nodejs::${CODE_PROVIDER_NAME}`) &&
+        c.fields.includes(PROVIDER_CODE_KEY)
+      )
+        return { ...c, details: [`${PROVIDER_CODE_KEY}: ${OLDER_CODE}`] };
       const m = byUrn.get(c.urn);
       if (m === undefined) return c;
       const fields = hostFields(m, c.fields, capture);

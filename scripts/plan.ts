@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { checkConfig, type ConfigEntry } from "../config/check";
 import { formatIssue } from "../config/issue";
 import type { HemmaConfig } from "../config/schema";
+import { PROVIDER_CODE_KEY } from "../providers/dynamic-resource";
 import { SECRETS, isSecretKey, type HemmaSecrets, type SecretKey } from "../config/secrets";
 import { readStackFile } from "../config/stack-file";
 import type { HostLayerConfig } from "../render/host/from-config";
@@ -70,6 +71,9 @@ export function parsePlanArgs(
 export const SECRET_MARK = "[secret]";
 /** How a value the committed config does not hold is printed. */
 export const UNSET_MARK = "[unset]";
+
+/** Stands for serialized provider code: long, and its text depends on where the checkout lives. */
+const DYNAMIC_CODE_MARK = "[dynamic provider code]";
 
 /**
  * The placeholder standing in for secret `key`: unique per key, and of a shape every consumer
@@ -298,8 +302,10 @@ export function formatPlan(
     if (opts.length > 0) lines.push("options:", ...opts.map((o) => `  ${o}`));
     if (!r.custom) continue;
     const inputs: Record<string, unknown> = { ...r.inputs };
-    // Serialized provider code: large, and its text depends on where the checkout lives.
-    if ("__provider" in inputs) inputs.__provider = "[dynamic provider code]";
+    if ("__provider" in inputs) inputs.__provider = DYNAMIC_CODE_MARK;
+    const code = inputs[PROVIDER_CODE_KEY];
+    if (code !== null && typeof code === "object")
+      inputs[PROVIDER_CODE_KEY] = Object.fromEntries(Object.keys(code).map((t) => [t, DYNAMIC_CODE_MARK]));
     if (fileUrns.has(r.urn) && typeof inputs.content === "string") inputs.content = "[listed under files]";
     const entries = Object.keys(inputs)
       .sort(compare)

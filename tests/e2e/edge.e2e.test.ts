@@ -22,6 +22,8 @@ import { failureOf, testStack, type TestStack } from "./support/stack";
 const DROP_IN = "/etc/ssh/sshd_config.d/99-hardening.conf";
 const BROKEN = "/etc/ssh/sshd_config.d/98-hemma-e2e.conf";
 const TIMEOUT = 20;
+/** The stack, the hardening component, its resources and the code provider of the dynamic ones. */
+const RESOURCES = 6;
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 let info: SandboxInfo;
@@ -90,7 +92,7 @@ test("1. up applies the hardening, proves access with a fresh login, disarms, an
   expect(liveDropIn()).toBe("absent");
   const up = await t.stack.up({ onOutput: t.onOutput });
   expect(up.summary.result).toBe("succeeded");
-  expect(up.summary.resourceChanges).toEqual({ create: 5 });
+  expect(up.summary.resourceChanges).toEqual({ create: RESOURCES });
   expect(liveDropIn()).toBe(sha256(good()));
   // sshd runs with it: the effective config of the running daemon holds the values.
   const effective = onHost("sshd -T").stdout.split("\n");
@@ -106,7 +108,7 @@ test("1. up applies the hardening, proves access with a fresh login, disarms, an
   expect(onHost("true").code).toBe(0);
 
   const again = await t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput });
-  expect(again.changeSummary).toEqual({ same: 5 });
+  expect(again.changeSummary).toEqual({ same: RESOURCES });
 });
 
 test("2. a drop-in sshd -t rejects is refused before the swap: up fails, nothing is placed", async () => {
@@ -174,7 +176,7 @@ test("5. with the config fixed, up converges again and the refreshing preview is
   expect(liveDropIn()).toBe(sha256(good()));
   expect(armed()).toBe("0\n0");
   const again = await t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput });
-  expect(again.changeSummary).toEqual({ same: 5 });
+  expect(again.changeSummary).toEqual({ same: RESOURCES });
 });
 
 test("6. a hand edit of the drop-in is drift that re-arms the guard before the repair", async () => {

@@ -12,7 +12,9 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { readSandboxInfo, sshArgs, type SandboxInfo } from "../../scripts/sandbox-spec";
 import type { HostConnectionArgs } from "../../providers/host-connection";
-import { HostFile } from "../../providers/host-file";
+import { PROVIDER_CODE_KEY, unpackProviderLoader } from "../../providers/dynamic-resource";
+import { HostFile, hostFileInputs, hostFileProvider } from "../../providers/host-file";
+import { DYNAMIC_PROVIDER_TYPES } from "../../providers/provider-registry";
 import { SystemdUnit } from "../../providers/systemd-unit";
 import { onHostOk, privateKey } from "./support/sandbox";
 import { testStack, type TestStack } from "./support/stack";
@@ -162,7 +164,8 @@ describeIfSandbox("host providers on the real engine", () => {
 
     cursor = sshdCursor(info);
     const preview = await t.stack.preview({ refresh: true, expectNoChanges: true, onOutput: t.onOutput });
-    expect(preview.changeSummary).toEqual({ same: FILES + 3 + 1 });
+    // The files, the unit, its drop-in and the masked stock unit, the stack and the code provider.
+    expect(preview.changeSummary).toEqual({ same: FILES + 3 + 2 });
     expect(loginsSince(info, cursor)).toBe(1);
   });
 
@@ -172,7 +175,7 @@ describeIfSandbox("host providers on the real engine", () => {
       program: program(connection, { env: "two", fileSuffix: "" }),
       onOutput: t.onOutput,
     });
-    expect(res.summary.resourceChanges).toEqual({ same: FILES + 3, update: 1 });
+    expect(res.summary.resourceChanges).toEqual({ same: FILES + 3 + 1, update: 1 });
     const pid1 = mainPid(info);
     expect(pid1).not.toBe(pid0);
     expect(onHostOk(info, `systemctl show -p Environment --value ${service}`)).toBe("HEMMA_E2E=two");
@@ -181,11 +184,11 @@ describeIfSandbox("host providers on the real engine", () => {
       program: program(connection, { env: "two", fileSuffix: " changed" }),
       onOutput: t.onOutput,
     });
-    expect(res3.summary.resourceChanges).toEqual({ same: 4 + 1, update: FILES - 1 });
+    expect(res3.summary.resourceChanges).toEqual({ same: 4 + 2, update: FILES - 1 });
     expect(mainPid(info)).toBe(pid1);
   });
 
-  test("the stored state holds no file content and no key, and the serialized provider no checkout path", () => {
+  test("the stored state holds no file content and no key, and the provider code once, without a checkout path", () => {
     const stored = t.storedState();
     // Booleans, not toContain: a failure must not print megabytes of state.
     const has = (needle: string): boolean => stored.includes(needle);
@@ -194,13 +197,25 @@ describeIfSandbox("host providers on the real engine", () => {
     expect(has(SECRET_MARKER)).toBe(false);
     expect(has("HEMMA_E2E=")).toBe(false);
     expect(has(privateKey(info).split("\n")[1] as string)).toBe(false);
-    const providers = [...stored.matchAll(/"__provider":"((?:[^"\\]|\\.)*)"/g)].map(
-      (m) => JSON.parse(`"${m[1]}"`) as string,
+    const resources = (
+      JSON.parse(t.exportState()) as {
+        deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] };
+      }
+    ).deployment.resources;
+    const stubs = resources
+      .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
+      .map((r) => r.inputs!.__provider as string);
+    expect(stubs.length).toBeGreaterThanOrEqual(FILES + 3);
+    // One small stub per resource type; the code itself is stored once, in the code provider.
+    expect(new Set(stubs).size).toBe(2);
+    expect(Math.max(...stubs.map((text) => text.length))).toBeLessThan(2000);
+    const code = resources.filter((r) => r.type === "pulumi:providers:pulumi-nodejs");
+    expect(code.length).toBe(1);
+    const texts = Object.values(code[0]!.inputs![PROVIDER_CODE_KEY] as Record<string, string>).map((text) =>
+      unpackProviderLoader(text),
     );
-    expect(providers.length).toBeGreaterThanOrEqual(FILES + 3);
-    expect(providers.filter((text) => text.includes(ROOT)).length).toBe(0);
-    // One text per provider kind: a re-run with unchanged code stores the same provider.
-    expect(new Set(providers).size).toBe(2);
+    expect(texts.length).toBe(DYNAMIC_PROVIDER_TYPES.length);
+    expect(texts.filter((text) => text.includes(ROOT)).length).toBe(0);
   });
 
   test("destroy removes what it created, and unmasks the stock unit back to how it was (enabled, running, not failed)", async () => {
@@ -220,6 +235,54 @@ describeIfSandbox("host providers on the real engine", () => {
         ].join("\n"),
       ),
     ).toBe(`unmanaged.txt\nunit-absent\ndropin-dir-absent\ninactive\n${stockBefore}\nloaded`);
+  });
+});
+
+describeIfSandbox("state written before the code provider", () => {
+  test("a file the SDK's own dynamic resource stored moves to the code provider: no replacement, the file untouched", async () => {
+    const info = (probe as { info: SandboxInfo }).info;
+    const connection = {
+      host: info.host,
+      port: info.port,
+      user: info.user,
+      hostKey: info.hostKey,
+      privateKey: privateKey(info),
+    };
+    const file = `/etc/hemma-prov-legacy-${run}.conf`;
+    const args = { connection, path: file, content: `legacy ${run}\n` };
+    // What every stack held before: the default provider, the serialized code in the resource.
+    class LegacyHostFile extends pulumi.dynamic.Resource {}
+    const legacy = async (): Promise<void> =>
+      void new LegacyHostFile(
+        hostFileProvider,
+        "legacy",
+        hostFileInputs(args),
+        undefined,
+        "host",
+        "HostFile",
+      );
+    const t = await testStack("e2e-prov-legacy", legacy);
+    try {
+      expect((await t.stack.up({ onOutput: t.onOutput })).summary.resourceChanges).toEqual({ create: 2 });
+      const before = onHostOk(info, `stat -c '%i %Y' ${file}`);
+      const current = async (): Promise<void> => void new HostFile("legacy", args);
+      const up = await t.stack.up({ program: current, onOutput: t.onOutput });
+      // The code provider is new; the file's resource only stores its stub (and new provider).
+      expect(up.summary.resourceChanges).toEqual({ create: 1, same: 1, update: 1 });
+      expect(onHostOk(info, `stat -c '%i %Y' ${file}; cat ${file}`)).toBe(`${before}\nlegacy ${run}`);
+      const again = await t.stack.preview({
+        program: current,
+        refresh: true,
+        expectNoChanges: true,
+        onOutput: t.onOutput,
+      });
+      expect(again.changeSummary).toEqual({ same: 3 });
+      await t.stack.destroy({ onOutput: t.onOutput });
+      expect(onHostOk(info, `test -e ${file} && echo present || echo absent`)).toBe("absent");
+    } finally {
+      onHostOk(info, `rm -f ${file}`);
+      t.dispose();
+    }
   });
 });
 

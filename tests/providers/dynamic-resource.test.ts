@@ -4,13 +4,18 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   cachedProviderLoader,
+  CODE_PROVIDER_NAME,
+  PROVIDER_CODE_KEY,
   providerCodeKey,
   providerLoader,
+  providerStub,
   unpackProviderLoader,
 } from "../../providers/dynamic-resource";
-import { hostFileProvider } from "../../providers/host-file";
-import { systemdUnitProvider } from "../../providers/systemd-unit";
+import { HOST_FILE_TYPE, hostFileProvider } from "../../providers/host-file";
+import { SYSTEMD_UNIT_TYPE, systemdUnitProvider } from "../../providers/systemd-unit";
 import { installMocks } from "../../scripts/mock-engine";
+// The class the SDK's dynamic-provider process hands to `configure`.
+import { Config } from "@pulumi/pulumi/cmd/dynamic-provider/config";
 
 const PROVIDERS_DIR = path.resolve(__dirname, "..", "..", "providers");
 
@@ -95,20 +100,101 @@ describe("providerCodeKey", () => {
   });
 });
 
+/** The SDK dynamic-provider process's `Config` over `raw`, the provider's configuration. */
+function sdkConfig(raw: Record<string, unknown>): pulumi.dynamic.Config {
+  return new Config(raw, "hemma");
+}
+
+describe("providerStub", () => {
+  test("offers exactly the provider's methods, run from the code the configuration holds", async () => {
+    const stub = providerStub(SYSTEMD_UNIT_TYPE.token, systemdUnitProvider);
+    expect(stub.length).toBeLessThan(2000);
+    const proxy = revive(stub) as pulumi.dynamic.ResourceProvider & Record<string, unknown>;
+    const methods = Object.keys(systemdUnitProvider).filter((k) => k !== "configure");
+    expect(Object.keys(proxy).sort()).toEqual(["configure", ...methods].sort());
+    const code = {
+      [SYSTEMD_UNIT_TYPE.token]: await cachedProviderLoader(
+        systemdUnitProvider,
+        SYSTEMD_UNIT_TYPE.token,
+        cache,
+      ),
+    };
+    await proxy.configure!({ config: sdkConfig({ [PROVIDER_CODE_KEY]: code }) });
+    const r = await proxy.check!({}, { name: "nope" });
+    expect(r.failures?.map((f) => f.property)).toContain("name");
+  });
+
+  test("a configuration without the type's code is refused by name, and no method runs", async () => {
+    const proxy = revive(providerStub(HOST_FILE_TYPE.token, hostFileProvider));
+    await expect(proxy.check!({}, {})).rejects.toThrow(/used before its provider code was configured/);
+    await expect(proxy.configure!({ config: sdkConfig({ [PROVIDER_CODE_KEY]: {} }) })).rejects.toThrow(
+      `the provider ${CODE_PROVIDER_NAME} of this stack holds no code for ${HOST_FILE_TYPE.token}`,
+    );
+  });
+});
+
+describe("DYNAMIC_PROVIDER_TYPES", () => {
+  test("lists the provider of every class that extends DynamicResource, once", async () => {
+    const { DYNAMIC_PROVIDER_TYPES } = await import("../../providers/provider-registry");
+    const tokens = DYNAMIC_PROVIDER_TYPES.map((t) => t.token);
+    expect(new Set(tokens).size).toBe(tokens.length);
+    let classes = 0;
+    for (const file of fs.readdirSync(PROVIDERS_DIR).filter((f) => f.endsWith(".ts"))) {
+      const source = fs.readFileSync(path.join(PROVIDERS_DIR, file), "utf8");
+      for (const m of source.matchAll(/export class (\w+) extends DynamicResource/g)) {
+        classes += 1;
+        const mod = (await import(path.join(PROVIDERS_DIR, file))) as Record<string, unknown>;
+        const own = Object.values(mod).filter(
+          (v): v is { token: string } => typeof (v as { token?: unknown })?.token === "string",
+        );
+        expect([m[1], own.some((t) => t.token.endsWith(`:${m[1]}`) && tokens.includes(t.token))]).toEqual([
+          m[1],
+          true,
+        ]);
+      }
+    }
+    expect(classes).toBe(tokens.length);
+  });
+});
+
 describe("DynamicResource registration", () => {
   const mocks = installMocks();
-  test("registers the dynamic type token with the loader as __provider, not a secret", async () => {
+  test("registers the type token with the stub as __provider, served by the one code provider", async () => {
     const { HostFile } = await import("../../providers/host-file");
-    new HostFile("f", {
-      connection: { host: "h", port: 22, user: "u", hostKey: "ssh-ed25519 AAAA", privateKey: "k" },
-      path: "/etc/f",
-      content: "x\n",
-    });
+    const { DYNAMIC_PROVIDER_TYPES } = await import("../../providers/provider-registry");
+    const connection = { host: "h", port: 22, user: "u", hostKey: "ssh-ed25519 AAAA", privateKey: "k" };
+    new HostFile("f", { connection, path: "/etc/f", content: "x\n" });
+    new HostFile("g", { connection, path: "/etc/g", content: "y\n" });
     await mocks.settle();
-    const r = mocks.get("pulumi-nodejs:dynamic/host:HostFile", "f");
-    expect(r.secretPaths).not.toContain("__provider");
-    const text = r.inputs.__provider as string;
-    expect(text.startsWith("exports.handler = () => {")).toBe(true);
-    expect(unpackProviderLoader(text)).toContain("exports.handler = __f0;");
+    const [code, ...more] = mocks.ofType("pulumi:providers:pulumi-nodejs");
+    expect([code?.name, more]).toEqual([CODE_PROVIDER_NAME, []]);
+    const map = code!.inputs[PROVIDER_CODE_KEY] as Record<string, string>;
+    expect(Object.keys(map)).toEqual(DYNAMIC_PROVIDER_TYPES.map((t) => t.token).sort());
+    expect(unpackProviderLoader(map[HOST_FILE_TYPE.token]!)).toContain("exports.handler = __f0;");
+    for (const name of ["f", "g"]) {
+      const r = mocks.get(HOST_FILE_TYPE.token, name);
+      expect(r.secretPaths).not.toContain("__provider");
+      expect(r.inputs.__provider).toBe(providerStub(HOST_FILE_TYPE.token, hostFileProvider));
+      expect(r.provider).toBe(`${code!.urn}::${CODE_PROVIDER_NAME}-id`);
+    }
+  });
+
+  test("refuses a provider option: the code provider serves every dynamic resource", () => {
+    const { HostFile } =
+      jest.requireActual<typeof import("../../providers/host-file")>("../../providers/host-file");
+    class Other extends pulumi.ProviderResource {}
+    const other = new Other("pulumi-nodejs", "other", {});
+    expect(
+      () =>
+        new HostFile(
+          "h",
+          {
+            connection: { host: "h", port: 22, user: "u", hostKey: "k", privateKey: "k" },
+            path: "/etc/h",
+            content: "",
+          },
+          { provider: other },
+        ),
+    ).toThrow("a dynamic resource's provider is the stack's code provider");
   });
 });

@@ -261,6 +261,20 @@ describe("explainDrift: what changed, line by line", () => {
     ]);
   });
 
+  test("a newer provider code is named as such: the host is not what differs", () => {
+    const codeUrn = "urn:pulumi:dev::hemma::pulumi:providers:pulumi-nodejs::hemma-provider-code";
+    const code: DriftResult = {
+      code: DRIFT,
+      summary: "drift: 1 resource changed",
+      changes: [{ op: "update", urn: codeUrn, fields: ["hemma:providerCode"] }],
+    };
+    expect(formatDrift(explainDrift(code, [], capture))).toEqual([
+      "drift: 1 resource changed",
+      `  update ${codeUrn}: hemma:providerCode`,
+      "      hemma:providerCode: the provider code in state is an older version; up stores the new one (the host is not touched)",
+    ]);
+  });
+
   test("no drift and errors pass through unchanged", () => {
     const none = { code: NO_DRIFT, summary: "drift: none" } as const;
     expect(explainDrift(none, events, capture)).toBe(none);

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { validateStackFile } from "../../config/load";
+import { PROVIDER_CODE_KEY } from "../../providers/dynamic-resource";
 import { tsScriptArgs } from "../../scripts/ts-script";
 import { htpasswdHashScheme } from "../../render/edge/htpasswd";
 import {
@@ -362,6 +363,22 @@ describe("formatPlan", () => {
     );
     expect(text).not.toContain("from renderer");
     expect(text.indexOf("/etc/a.timer")).toBeLessThan(text.indexOf("== file /etc/b.conf"));
+  });
+
+  it("prints the code provider's provider code as a mark per type", () => {
+    const code = resource({
+      type: "pulumi:providers:pulumi-nodejs",
+      name: "hemma-provider-code",
+      urn: "urn:p",
+      inputs: {
+        [PROVIDER_CODE_KEY]: { "pulumi-nodejs:dynamic/host:HostFile": "exports.handler = () => 1;" },
+      },
+    });
+    const text = formatPlan({ stack: "s", unset: [] }, [code], new Map());
+    expect(text).toContain(
+      `inputs:\n  ${PROVIDER_CODE_KEY}:\n    pulumi-nodejs:dynamic/host:HostFile: "[dynamic provider code]"\n`,
+    );
+    expect(text).not.toContain("exports.handler");
   });
 
   it("lists host files under files, by path, with mode and owner", () => {

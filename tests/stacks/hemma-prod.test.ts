@@ -2,7 +2,11 @@ import { T, envMap } from "../../scripts/mock-engine";
 import { type BuiltStack, buildStack, dockerLayerResources } from "./stack-fixture";
 import { dockerPolicyTests } from "./docker-policy";
 import { valueOf } from "../../scripts/mock-engine";
-import { unpackProviderLoader } from "../../providers/dynamic-resource";
+import {
+  CODE_PROVIDER_NAME,
+  PROVIDER_CODE_KEY,
+  unpackProviderLoader,
+} from "../../providers/dynamic-resource";
 
 let built: BuiltStack;
 beforeAll(async () => {
@@ -117,9 +121,9 @@ test("prod's jails never ban a private address nor the tailnet the program logs 
   ]);
 });
 
-test("every dynamic resource ships its provider as the cached, compressed loader", () => {
+test("every dynamic resource takes its provider code, once, from the stack's code provider", () => {
   // The SDK's own `pulumi.dynamic.Resource` would serialize the provider's closure in every
-  // process (seconds per run, the TypeScript compiler loaded): DynamicResource, decision 0110.
+  // process and store it in every resource: DynamicResource, decision 0110.
   const dynamic = built.harness.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
   const types = [...new Set(dynamic.map((r) => r.type))].sort();
   expect(types).toEqual(
@@ -130,8 +134,16 @@ test("every dynamic resource ships its provider as the cached, compressed loader
       "pulumi-nodejs:dynamic/host:ServiceContainers",
     ]),
   );
+  const [code, ...more] = built.harness.ofType("pulumi:providers:pulumi-nodejs");
+  expect([code?.name, more.length]).toEqual([CODE_PROVIDER_NAME, 0]);
+  const map = code!.inputs[PROVIDER_CODE_KEY] as Record<string, string>;
   for (const r of dynamic) {
-    expect([r.type, unpackProviderLoader(r.inputs.__provider as string)]).toEqual([
+    expect([r.type, r.provider, r.inputs.__provider]).toEqual([
+      r.type,
+      `${code!.urn}::${CODE_PROVIDER_NAME}-id`,
+      expect.stringContaining(`const token = ${JSON.stringify(r.type)};`),
+    ]);
+    expect([r.type, unpackProviderLoader(map[r.type]!)]).toEqual([
       r.type,
       expect.stringContaining("exports.handler"),
     ]);
