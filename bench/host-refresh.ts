@@ -30,7 +30,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { HostFile } from "../providers/host-file";
-import { openInlineStack, REPO_ROOT } from "../scripts/engine";
+import { openInlineStack, previewStack, REPO_ROOT } from "../scripts/engine";
 import { readSandboxInfo, type SandboxInfo } from "../scripts/sandbox-spec";
 import { tsScriptArgs } from "../scripts/ts-script";
 import { childCpuSeconds, median } from "./support/measure";
@@ -191,16 +191,16 @@ async function main(argv: string[]): Promise<void> {
     const refresh: Measured[] = [];
     const connections: number[] = [];
     for (let r = 0; r < runs; r++) {
-      engine.push(await measure(() => empty.preview()));
-      oneFile.push(await measure(() => one.preview()));
-      noRefresh.push(await measure(() => files.preview()));
+      engine.push(await measure(() => previewStack(empty)));
+      oneFile.push(await measure(() => previewStack(one)));
+      noRefresh.push(await measure(() => previewStack(files)));
       // journalctl --since has one-second resolution: start on a fresh second so no earlier login is counted.
       const mark = Number(inSandbox(info, ["date", "+%s"]).trim()) + 1;
       await new Promise((res) => setTimeout(res, 1100));
       let same = 0;
       refresh.push(
         await measure(async () => {
-          const p = await files.preview({
+          const p = await previewStack(files, {
             refresh: true,
             expectNoChanges: true,
             ...(parallel === undefined ? {} : { parallel }),

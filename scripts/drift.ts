@@ -22,6 +22,7 @@ import type { EngineEvent, OpType, Stack, StepEventMetadata } from "@pulumi/pulu
 import { captureStem, DRIFT_CAPTURE_ENV } from "../providers/drift-capture";
 import { CODE_PROVIDER_NAME, PROVIDER_CODE_KEY } from "../providers/dynamic-resource";
 import { BACKUP_ROOT } from "../providers/remote-file";
+import { previewStack } from "./engine";
 import { unifiedDiff } from "./unified-diff";
 
 const USAGE = `usage: npm run drift -- <stack>
@@ -392,7 +393,7 @@ export async function detectDrift(stack: Stack, onOutput?: (out: string) => void
   process.env[DRIFT_CAPTURE_ENV] = capture;
   try {
     try {
-      await stack.preview({
+      await previewStack(stack, {
         refresh: true,
         expectNoChanges: true,
         // The log after the summary shows old and new values: what a record nobody declared is,

@@ -26,6 +26,7 @@ import {
   ensurePulumiCli,
   openProjectStack,
   pluginsFromSharedFolder,
+  previewStack,
   PROJECT_NAME,
   REPO_ROOT,
 } from "./engine";
@@ -125,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
     );
   };
   if (previewOnly) {
-    const result = await stack.preview({ refresh: true, diff: true, onOutput });
+    const result = await previewStack(stack, { refresh: true, diff: true, onOutput });
     report("previewed", result.changeSummary);
     return 0;
   }

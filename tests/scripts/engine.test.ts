@@ -10,8 +10,11 @@ import {
   ensureNodejsProviderPlugin,
   nodejsProviderShim,
   pluginsFromSharedFolder,
+  previewStack,
   REPO_ROOT,
+  SKIP_CHECKPOINTS_ENV,
 } from "../../scripts/engine";
+import type { Stack } from "@pulumi/pulumi/automation";
 
 describe("engineEnv", () => {
   const saved = process.env.HEMMA_SHARED_PULUMI;
@@ -85,5 +88,37 @@ describe("the pulumi-nodejs plugin shim", () => {
     fs.writeFileSync(official, "#!/bin/sh\nofficial\n");
     ensureNodejsProviderPlugin(path.join(other, "pulumi"));
     expect(fs.readFileSync(official, "utf8")).toBe("#!/bin/sh\nofficial\n");
+  });
+});
+
+describe("previewStack", () => {
+  /** A stack whose preview records the workspace environment it ran with. */
+  function fakeStack(env: Record<string, string>, fail = false) {
+    const seen: Record<string, string>[] = [];
+    const stack = {
+      workspace: { envVars: env },
+      preview: async () => {
+        seen.push({ ...env });
+        if (fail) throw new Error("preview failed");
+        return { changeSummary: {} };
+      },
+    };
+    return { stack: stack as unknown as Stack, seen };
+  }
+
+  test("skips the engine's per-step checkpoints for the preview only", async () => {
+    const env: Record<string, string> = { PULUMI_CONFIG_PASSPHRASE: "p" };
+    const { stack, seen } = fakeStack(env);
+    await previewStack(stack, { refresh: true });
+    expect(seen).toEqual([{ PULUMI_CONFIG_PASSPHRASE: "p", [SKIP_CHECKPOINTS_ENV]: "true" }]);
+    expect(env).toEqual({ PULUMI_CONFIG_PASSPHRASE: "p" });
+  });
+
+  test("restores a value set before, also when the preview fails", async () => {
+    const env: Record<string, string> = { [SKIP_CHECKPOINTS_ENV]: "false" };
+    const { stack, seen } = fakeStack(env, true);
+    await expect(previewStack(stack)).rejects.toThrow("preview failed");
+    expect(seen).toEqual([{ [SKIP_CHECKPOINTS_ENV]: "true" }]);
+    expect(env).toEqual({ [SKIP_CHECKPOINTS_ENV]: "false" });
   });
 });
