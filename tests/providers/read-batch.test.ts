@@ -94,6 +94,26 @@ describe("batchScript and parseBatchOutput", () => {
     }
   });
 
+  test("files alone stream their states without a temp directory, in the same form", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-batch-files-"));
+    const files = ["a.conf", "missing"].map((f) => path.join(dir, f));
+    fs.writeFileSync(files[0]!, "a=1\n", { mode: 0o640 });
+    const env = { ...process.env, LC_ALL: "C" };
+    try {
+      const script = batchScript([], files);
+      expect(script).not.toContain("mktemp");
+      const res = spawnSync("bash", ["-c", script], { encoding: "utf8", env });
+      expect(res.status).toBe(0);
+      const results = parseBatchOutput(res.stdout, 0, files);
+      files.forEach((f, i) => {
+        const one = spawnSync("bash", ["-c", readFileScript(f)], { encoding: "utf8", env });
+        expect(results[i]).toEqual({ code: 0, stdout: one.stdout, stderr: "" });
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("output cut short is an error, not a wrong answer", () => {
     const res = spawnSync("bash", ["-c", batchScript(["echo a", "echo b"])], { encoding: "utf8" });
     const bytes = Buffer.from(res.stdout.trim(), "base64");
