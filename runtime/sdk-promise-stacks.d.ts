@@ -6,3 +6,7 @@ export const PLAIN_FRAMES: number;
 export function plainStackTrace(error: Error, frames: readonly NodeJS.CallSite[]): string;
 /** Formats the SDK's promise traces plainly on `errorClass` (default: this realm's `Error`); others keep the installed `prepareStackTrace`. */
 export function installCheapSdkPromiseStacks(errorClass?: ErrorConstructor): void;
+/** Makes the SDK's `debuggablePromise` take no trace unless `PULUMI_DEBUG_PROMISE_LEAKS` is set; whether it replaced it. */
+export function skipSdkPromiseTraces(debuggable: object, env?: NodeJS.ProcessEnv): boolean;
+/** {@link skipSdkPromiseTraces} on the SDK's `runtime/debuggable` module as soon as the SDK loads it. */
+export function skipSdkPromiseTracesOnLoad(): void;

@@ -1,4 +1,5 @@
-/* global module */
+/* global module, process, require */
+/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS that runtime/ts-loader.js loads first */
 "use strict";
 /**
  * Cheap stack traces for the Pulumi SDK's promise bookkeeping.
@@ -53,4 +54,64 @@ function installCheapSdkPromiseStacks(errorClass = Error) {
   errorClass.prepareStackTrace = wrapper;
 }
 
-module.exports = { isSdkPromiseTrace, PLAIN_FRAMES, plainStackTrace, installCheapSdkPromiseStacks };
+/** Marks a `debuggablePromise` that takes no trace. */
+const UNTRACED = Symbol.for("hemma.sdkPromiseUntraced");
+
+/**
+ * Makes the SDK's `debuggablePromise` (the `exports` of `@pulumi/pulumi/runtime/debuggable`) take
+ * no trace at all, unless `PULUMI_DEBUG_PROMISE_LEAKS` is set in `env`: the SDK prints these
+ * traces only then, yet by default captures one (`Error.stackTraceLimit` frames, 100 under Jest)
+ * for every promise it tracks. The SDK calls it through the module's exports, so replacing the
+ * export reaches every call. Returns whether it replaced it (not twice, not with the variable set).
+ */
+function skipSdkPromiseTraces(debuggable, env = process.env) {
+  const original = debuggable.debuggablePromise;
+  if (env.PULUMI_DEBUG_PROMISE_LEAKS || typeof original !== "function" || original[UNTRACED]) return false;
+  debuggable.debuggablePromise = Object.assign(
+    function untracedDebuggablePromise(p, ctx) {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        return original(p, ctx);
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+    },
+    // The original, for a caller that wants a traced promise anyway (tests).
+    { [UNTRACED]: true, traced: original },
+  );
+  return true;
+}
+
+/**
+ * {@link skipSdkPromiseTraces} on `@pulumi/pulumi/runtime/debuggable` as soon as the SDK loads it in
+ * this process (a `Module._load` hook: the module is not loaded here before the program needs it).
+ */
+function skipSdkPromiseTracesOnLoad() {
+  const Module = require("module");
+  const load = Module._load;
+  if (load[UNTRACED]) return;
+  Module._load = Object.assign(
+    function (request, parent) {
+      const exports = load.apply(this, arguments);
+      if (
+        /(^|[\\/])debuggable(\.js)?$/.test(request) &&
+        parent &&
+        /[\\/]@pulumi[\\/]pulumi[\\/]/.test(parent.filename ?? "") &&
+        exports
+      )
+        skipSdkPromiseTraces(exports);
+      return exports;
+    },
+    { [UNTRACED]: true },
+  );
+}
+
+module.exports = {
+  isSdkPromiseTrace,
+  PLAIN_FRAMES,
+  plainStackTrace,
+  installCheapSdkPromiseStacks,
+  skipSdkPromiseTraces,
+  skipSdkPromiseTracesOnLoad,
+};

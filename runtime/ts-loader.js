@@ -82,6 +82,9 @@ process.setSourceMapsEnabled(true);
 Module._extensions[".ts"] = function (module, filename) {
   module._compile(transpile(fs.readFileSync(filename, "utf8"), filename), filename);
 };
-// Source maps make every stack trace costly to format, and the SDK takes one per promise it
-// tracks, several per resource: those few are formatted plainly (runtime/sdk-promise-stacks.js).
-require("./sdk-promise-stacks.js").installCheapSdkPromiseStacks();
+// The SDK takes a stack trace of every promise it tracks, several per resource, and prints them
+// only with PULUMI_DEBUG_PROMISE_LEAKS set: without it none is taken; with it, source maps would
+// make each costly to format, so they are formatted plainly (runtime/sdk-promise-stacks.js).
+const sdkPromiseStacks = require("./sdk-promise-stacks.js");
+sdkPromiseStacks.skipSdkPromiseTracesOnLoad();
+sdkPromiseStacks.installCheapSdkPromiseStacks();

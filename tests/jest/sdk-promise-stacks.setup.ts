@@ -1,4 +1,7 @@
-// Runs after Jest installed source-map-support in the test file's realm (setupFilesAfterEnv).
-import { installCheapSdkPromiseStacks } from "../../runtime/sdk-promise-stacks";
+// Runs after Jest installed source-map-support in the test file's realm (setupFilesAfterEnv), with
+// the test file's module registry: the SDK this file patches is the one its tests load.
+import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
+import { installCheapSdkPromiseStacks, skipSdkPromiseTraces } from "../../runtime/sdk-promise-stacks";
 
+skipSdkPromiseTraces(debuggable);
 installCheapSdkPromiseStacks();

@@ -1,9 +1,15 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
 import {
   installCheapSdkPromiseStacks,
   isSdkPromiseTrace,
   PLAIN_FRAMES,
   plainStackTrace,
+  skipSdkPromiseTraces,
 } from "../../runtime/sdk-promise-stacks";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 /** A stand-in call site. */
 const site = (fn: string | null, file: string, line = 1): NodeJS.CallSite =>
@@ -65,9 +71,13 @@ describe("installCheapSdkPromiseStacks", () => {
 
   test("in this Jest realm (setupFilesAfterEnv), a real SDK promise trace is plain and short, any other still mapped", async () => {
     // Internal to the SDK (no typings): the function whose traces this is about.
-    const { debuggablePromise } = (await import("@pulumi/pulumi/runtime/debuggable")) as unknown as {
-      debuggablePromise: (p: Promise<unknown>, ctx: string) => Promise<unknown>;
-    };
+    type Debuggable = (p: Promise<unknown>, ctx: string) => Promise<unknown>;
+    // Untraced here (skipSdkPromiseTraces); its original, as PULUMI_DEBUG_PROMISE_LEAKS keeps it.
+    const { debuggablePromise: untraced } =
+      (await import("@pulumi/pulumi/runtime/debuggable")) as unknown as {
+        debuggablePromise: Debuggable & { traced: Debuggable };
+      };
+    const debuggablePromise = untraced.traced;
     const given = Promise.resolve(1) as Promise<number> & { _debugStackTrace?: string };
     await debuggablePromise(given, "test");
     const trace = given._debugStackTrace!.split("\n");
@@ -76,5 +86,54 @@ describe("installCheapSdkPromiseStacks", () => {
     expect(trace[1]).toMatch(/^ {4}at debuggablePromise \(.*[\\/]runtime[\\/]debuggable\.js:\d+:\d+\)$/);
     expect(trace.length).toBeLessThanOrEqual(1 + PLAIN_FRAMES);
     expect(new Error("here").stack!).toMatch(/sdk-promise-stacks\.test\.ts:\d+:\d+/);
+  });
+});
+
+describe("skipSdkPromiseTraces", () => {
+  /** A stand-in of the SDK's module: `debuggablePromise` records the trace it takes. */
+  const fakeDebuggable = () => {
+    const traces: string[] = [];
+    const mod = {
+      debuggablePromise: <T>(p: Promise<T>): Promise<T> => {
+        traces.push(new Error().stack ?? "");
+        return p;
+      },
+    };
+    return { mod, traces };
+  };
+
+  test("no trace is taken, the promise passes through, and the frame limit is restored", async () => {
+    const { mod, traces } = fakeDebuggable();
+    const limit = Error.stackTraceLimit;
+    expect(skipSdkPromiseTraces(mod, {})).toBe(true);
+    await expect(mod.debuggablePromise(Promise.resolve(7))).resolves.toBe(7);
+    // Only the first line (Jest's source-map support prints `Error: `): no frame.
+    expect(traces.map((t) => t.split("\n").length)).toEqual([1]);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(skipSdkPromiseTraces(mod, {})).toBe(false);
+  });
+
+  test("PULUMI_DEBUG_PROMISE_LEAKS keeps the traces", () => {
+    const { mod, traces } = fakeDebuggable();
+    expect(skipSdkPromiseTraces(mod, { PULUMI_DEBUG_PROMISE_LEAKS: "1" })).toBe(false);
+    void mod.debuggablePromise(Promise.resolve());
+    expect(traces[0]!.split("\n").length).toBeGreaterThan(1);
+  });
+
+  test("this suite's SDK is patched (tests/jest/sdk-promise-stacks.setup.ts), and so is a loader process's", () => {
+    expect((debuggable as unknown as Record<string, { name: string }>).debuggablePromise.name).toBe(
+      "untracedDebuggablePromise",
+    );
+    const out = execFileSync(
+      process.execPath,
+      [
+        "-r",
+        path.join(REPO_ROOT, "runtime", "ts-loader.js"),
+        "-e",
+        'require("@pulumi/pulumi"); process.stdout.write(require("@pulumi/pulumi/runtime/debuggable").debuggablePromise.name)',
+      ],
+      { cwd: REPO_ROOT, encoding: "utf8", env: { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "" } },
+    );
+    expect(out).toBe("untracedDebuggablePromise");
   });
 });
