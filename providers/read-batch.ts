@@ -2,7 +2,7 @@ import type { HostConnectionState } from "./host-connection";
 import { sha256Hex } from "./digest";
 import { shellQuote } from "./shell";
 import type { RemoteResult } from "./ssh-pool";
-import { remoteFailure, runRemote } from "./ssh-pool";
+import { hostChanges, remoteFailure, runRemote } from "./ssh-pool";
 
 /*
  * Read-only remote scripts of one host, run together: the engine refreshes resources a few at
@@ -12,6 +12,14 @@ import { remoteFailure, runRemote } from "./ssh-pool";
  * state of plain files (what `readFileScript` prints) is read for the whole batch with one
  * `stat` and one `sha256sum`, so a refresh of many files costs a few processes on the host, not
  * a few per file.
+ *
+ * The engine sends a refresh's reads only a few at a time, so a batch holds at most that many.
+ * A batch of file states therefore also reads ahead the state of every entry of their
+ * directories (once per directory per READ_AHEAD_TTL_MS, none of more than
+ * READ_AHEAD_MAX_ENTRIES entries), and the reads of those files that follow are answered from it:
+ * each entry once, within that time, and only while no remote run of this process that is not a
+ * read has started or ended on the host (`hostChanges`), so nothing this process wrote is read
+ * from before the write.
  *
  * Only for scripts that change nothing on the host: one batch runs them one after the other,
  * so a failing or slow one delays the others of its batch. The queue lives on `globalThis`, like
@@ -41,7 +49,20 @@ interface HostQueue {
   expect: number;
   /** When the last batch was answered (ms since the epoch). */
   answeredAt: number;
+  /** File states read ahead, by path: each answers one read, while fresh and unchanged by this process. */
+  ahead: Map<string, { stdout: string; changes: number; at: number }>;
+  /** When each directory was last read ahead (ms since the epoch). */
+  aheadDirs: Map<string, number>;
 }
+
+/** How long a file state read ahead may answer a read (ms): the reads of one refresh come within it. */
+export const READ_AHEAD_TTL_MS = 2000;
+
+/** Directories with more entries than this are not read ahead. */
+export const READ_AHEAD_MAX_ENTRIES = 256;
+
+/** Regular files larger than this (bytes) are not read ahead (their read hashes them when asked). */
+export const READ_AHEAD_MAX_BYTES = 1024 * 1024;
 
 /** Most reads in one batch; more wait for the next (a huge batch would only delay the first answers). */
 export const MAX_BATCH = 200;
@@ -55,7 +76,11 @@ export const MAX_BATCH = 200;
  * `<sha256>  <path>` line per regular file. The whole stream goes out base64-encoded: byte counts
  * must survive output that is not UTF-8.
  */
-export function batchScript(scripts: readonly string[], files: readonly string[] = []): string {
+export function batchScript(
+  scripts: readonly string[],
+  files: readonly string[] = [],
+  aheadDirs: readonly string[] = [],
+): string {
   // Only scripts need the temp files (their byte counts); file states stream straight through,
   // two processes fewer on the host per batch of a refresh.
   const lines =
@@ -77,6 +102,19 @@ export function batchScript(scripts: readonly string[], files: readonly string[]
       "  printf 'hemma-files\\n'",
       '  if [ "${#ex[@]}" -gt 0 ]; then stat --printf \'S\\t%n\\t%F\\t%a\\t%U\\t%u\\t%G\\t%g\\n\' -- "${ex[@]}"; fi',
       '  if [ "${#re[@]}" -gt 0 ]; then sha256sum -- "${re[@]}"; fi',
+    );
+  }
+  if (aheadDirs.length > 0) {
+    // NUL-terminated: an entry's name may hold any byte but NUL, and must not read as another's.
+    lines.push(
+      "  printf '\\nhemma-ahead\\n'",
+      `  for d in ${aheadDirs.map(shellQuote).join(" ")}; do`,
+      '    shopt -s nullglob dotglob; en=("$d"/*); shopt -u nullglob dotglob',
+      `    if [ "\${#en[@]}" -gt 0 ] && [ "\${#en[@]}" -le ${READ_AHEAD_MAX_ENTRIES} ]; then`,
+      "      stat --printf 'S\\t%n\\t%F\\t%a\\t%U\\t%u\\t%G\\t%g\\0' -- \"${en[@]}\"",
+      `      find "$d" -mindepth 1 -maxdepth 1 -type f -size -${READ_AHEAD_MAX_BYTES / 1024 + 1}k -print0 | xargs -0 -r sha256sum -z --`,
+      "    fi",
+      "  done",
     );
   }
   lines.push(...(scripts.length > 0 ? ['} > "$w/all"', 'base64 -w0 -- "$w/all"'] : ["} | base64 -w0"]), "");
@@ -117,7 +155,9 @@ export function parseBatchOutput(
     at = start + outLen + errLen;
   }
   if (files.length === 0) return results;
-  const rest = bytes.subarray(at).toString("utf8").split("\n");
+  const tail = bytes.subarray(at).toString("utf8");
+  const aheadAt = tail.indexOf(AHEAD_MARK);
+  const rest = (aheadAt < 0 ? tail : tail.slice(0, aheadAt)).split("\n");
   if (rest[0] !== "hemma-files") throw new Error("batched read: the file states are missing");
   const stat = new Map<string, string[]>();
   const digest = new Map<string, string>();
@@ -132,17 +172,55 @@ export function parseBatchOutput(
   }
   for (const f of files) {
     const st = stat.get(f);
-    const d = digest.get(f);
     results.push({
       code: 0,
-      stdout:
-        st === undefined
-          ? "exists=0\n"
-          : `exists=1\ntype=${st[0]}\nmode=${st[1]}\nowner=${st[2]}\nuid=${st[3]}\ngroup=${st[4]}\ngid=${st[5]}\n${d === undefined ? "" : `digest=${d}\n`}`,
+      stdout: st === undefined ? "exists=0\n" : fileStateText(st, digest.get(f)),
       stderr: "",
     });
   }
   return results;
+}
+
+/** Where the read-ahead section of {@link batchScript}'s output begins. */
+const AHEAD_MARK = "\nhemma-ahead\n";
+
+/** A file's state as `readFileScript` prints it, from `stat`'s fields (type, mode, owner, uid, group, gid). */
+function fileStateText(st: readonly string[], digest: string | undefined): string {
+  return `exists=1\ntype=${st[0]}\nmode=${st[1]}\nowner=${st[2]}\nuid=${st[3]}\ngroup=${st[4]}\ngid=${st[5]}\n${digest === undefined ? "" : `digest=${digest}\n`}`;
+}
+
+/**
+ * The file states of {@link batchScript}'s read-ahead section, by path, each as `readFileScript`
+ * prints it. A regular file without its digest (too large to read ahead) is left out.
+ */
+export function parseReadAhead(stdout: string): Map<string, string> {
+  const text = Buffer.from(stdout.trim(), "base64").toString("utf8");
+  const at = text.indexOf(AHEAD_MARK);
+  const states = new Map<string, string>();
+  if (at < 0) return states;
+  const stat = new Map<string, string[]>();
+  const digest = new Map<string, string>();
+  for (const record of text.slice(at + AHEAD_MARK.length).split("\0")) {
+    if (record.startsWith("S\t")) {
+      const [, p, ...fields] = record.split("\t");
+      if (fields.length === 6) stat.set(p!, fields);
+    } else {
+      const m = /^([0-9a-f]{64}) {2}([^]+)$/.exec(record);
+      if (m) digest.set(m[2]!, m[1]!);
+    }
+  }
+  for (const [p, st] of stat) {
+    const d = digest.get(p);
+    if (st[0] === "regular file" && d === undefined) continue;
+    states.set(p, fileStateText(st, d));
+  }
+  return states;
+}
+
+/** The directory holding `path` (a normalized absolute path). */
+function parentDir(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
 }
 
 function hostQueue(conn: HostConnectionState): HostQueue {
@@ -157,7 +235,16 @@ function hostQueue(conn: HostConnectionState): HostQueue {
   const id = `${conn.user}@${conn.host}:${conn.port}#${sha256Hex(`${conn.hostKey}\n${conn.privateKey}`).slice(0, 16)}`;
   let q = queues.get(id);
   if (q === undefined) {
-    q = { pending: [], running: false, timer: undefined, since: 0, expect: 0, answeredAt: 0 };
+    q = {
+      pending: [],
+      running: false,
+      timer: undefined,
+      since: 0,
+      expect: 0,
+      answeredAt: 0,
+      ahead: new Map(),
+      aheadDirs: new Map(),
+    };
     queues.set(id, q);
   }
   return q;
@@ -174,16 +261,25 @@ async function flush(conn: HostConnectionState, q: HostQueue): Promise<void> {
     const files = batch.filter((p) => p.file !== undefined);
     const label = batch.length === 1 ? "read" : `read (${batch.length} batched)`;
     if (scripts.length === 1 && files.length === 0) {
-      scripts[0]!.resolve(await runRemote(conn, label, scripts[0]!.script!));
+      scripts[0]!.resolve(await runRemote(conn, label, scripts[0]!.script!, undefined, { readOnly: true }));
     } else {
       const paths = files.map((p) => p.file!);
+      const started = Date.now();
+      const changes = hostChanges(conn);
+      const dirs = [...new Set(paths.map(parentDir))].filter(
+        (d) => started - (q.aheadDirs.get(d) ?? -Infinity) > READ_AHEAD_TTL_MS,
+      );
+      for (const d of dirs) q.aheadDirs.set(d, started);
       const result = await runRemote(
         conn,
         label,
         batchScript(
           scripts.map((p) => p.script!),
           paths,
+          dirs,
         ),
+        undefined,
+        { readOnly: true },
       );
       if (result.code !== 0) {
         throw new Error(
@@ -192,6 +288,11 @@ async function flush(conn: HostConnectionState, q: HostQueue): Promise<void> {
       }
       const parsed = parseBatchOutput(result.stdout, scripts.length, paths);
       [...scripts, ...files].forEach((p, i) => p.resolve(parsed[i]!));
+      if (dirs.length > 0 && hostChanges(conn) === changes) {
+        const asked = new Set(paths);
+        for (const [p, stdout] of parseReadAhead(result.stdout))
+          if (!asked.has(p)) q.ahead.set(p, { stdout, changes, at: started });
+      }
     }
   } catch (e) {
     for (const p of batch) p.reject(e as Error);
@@ -241,6 +342,14 @@ function enqueue(
   read: { script: string } | { file: string },
 ): Promise<RemoteResult> {
   const q = hostQueue(conn);
+  if ("file" in read) {
+    const hit = q.ahead.get(read.file);
+    if (hit !== undefined) {
+      q.ahead.delete(read.file);
+      if (hit.changes === hostChanges(conn) && Date.now() - hit.at <= READ_AHEAD_TTL_MS)
+        return Promise.resolve({ code: 0, stdout: hit.stdout, stderr: "" });
+    }
+  }
   return new Promise<RemoteResult>((resolve, reject) => {
     q.pending.push({ ...read, resolve, reject });
     if (!q.running) collect(conn, q);

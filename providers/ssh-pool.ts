@@ -220,8 +220,47 @@ function release(entry: PoolEntry): void {
  * and kills the channel when `commandTimeoutSeconds` expires.
  *
  * @param label - what the step does, for error messages ("write /etc/foo").
+ * @param opts.readOnly - the script changes nothing on the host (counted apart: {@link hostChanges}).
  */
 export async function runRemote(
+  conn: HostConnectionState,
+  label: string,
+  script: string,
+  payload?: string,
+  opts: { readOnly?: boolean } = {},
+): Promise<RemoteResult> {
+  // Before and after: a read-ahead taken while this ran is older than what it may have changed.
+  if (!opts.readOnly) noteHostChange(conn);
+  try {
+    return await runOnPool(conn, label, script, payload);
+  } finally {
+    if (!opts.readOnly) noteHostChange(conn);
+  }
+}
+
+/**
+ * How many remote runs not marked read-only have started or ended on the host of `conn` (any
+ * credentials) in this process: a result read while this number stayed the same saw no change
+ * made through this process (providers/read-batch.ts reads ahead on that condition).
+ */
+export function hostChanges(conn: HostConnectionState): number {
+  return changeCounts().get(`${conn.host}:${conn.port}`) ?? 0;
+}
+
+function changeCounts(): Map<string, number> {
+  const slot = globalThis as unknown as Record<symbol, Map<string, number> | undefined>;
+  const key = Symbol.for("hemma.ssh.hostChanges");
+  return (slot[key] ??= new Map());
+}
+
+/** Counts a change made on the host of `conn` (what {@link runRemote} does around a run not read-only). */
+export function noteHostChange(conn: HostConnectionState): void {
+  const counts = changeCounts();
+  const host = `${conn.host}:${conn.port}`;
+  counts.set(host, (counts.get(host) ?? 0) + 1);
+}
+
+async function runOnPool(
   conn: HostConnectionState,
   label: string,
   script: string,

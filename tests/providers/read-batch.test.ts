@@ -8,12 +8,16 @@ import {
   BURST_QUIET_MS,
   batchScript,
   parseBatchOutput,
+  parseReadAhead,
+  READ_AHEAD_MAX_BYTES,
+  READ_AHEAD_MAX_ENTRIES,
+  READ_AHEAD_TTL_MS,
   readFileStateBatched,
   runRemoteRead,
   runRemoteReadChecked,
 } from "../../providers/read-batch";
 import { readFileScript } from "../../providers/remote-file";
-import type { RemoteResult } from "../../providers/ssh-pool";
+import { noteHostChange, type RemoteResult } from "../../providers/ssh-pool";
 
 // The batches go through runRemote; here a local bash stands in for the host (Jest hoists the mock).
 const mockCalls: string[] = [];
@@ -114,6 +118,47 @@ describe("batchScript and parseBatchOutput", () => {
     }
   });
 
+  test("read ahead: every entry of a directory as readFileScript prints it, NUL-separated names kept apart", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-batch-ahead-"));
+    const big = path.join(dir, "big.bin");
+    // A name may hold a newline and tabs (never a slash or NUL).
+    const crafted = "x\nS\ty\tregular file\t777";
+    fs.writeFileSync(path.join(dir, "a.conf"), "a=1\n");
+    fs.writeFileSync(path.join(dir, ".hidden"), "h\n", { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, crafted), "spoof\n");
+    fs.writeFileSync(big, Buffer.alloc(READ_AHEAD_MAX_BYTES + 1));
+    fs.symlinkSync(path.join(dir, "a.conf"), path.join(dir, "link"));
+    fs.mkdirSync(path.join(dir, "sub"));
+    const crowded = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-batch-crowded-"));
+    for (let i = 0; i <= READ_AHEAD_MAX_ENTRIES; i++) fs.writeFileSync(path.join(crowded, `f${i}`), "");
+    const env = { ...process.env, LC_ALL: "C" };
+    try {
+      const res = spawnSync("bash", ["-c", batchScript([], [path.join(dir, "a.conf")], [dir, crowded])], {
+        encoding: "utf8",
+        env,
+      });
+      expect(res.status).toBe(0);
+      // The files section is unchanged by what follows it.
+      const one = (f: string) =>
+        spawnSync("bash", ["-c", readFileScript(f)], { encoding: "utf8", env }).stdout;
+      expect(parseBatchOutput(res.stdout, 0, [path.join(dir, "a.conf")])[0]!.stdout).toBe(
+        one(path.join(dir, "a.conf")),
+      );
+      const ahead = parseReadAhead(res.stdout);
+      for (const name of ["a.conf", ".hidden", "link", "sub"])
+        expect([name, ahead.get(path.join(dir, name))]).toEqual([name, one(path.join(dir, name))]);
+      // Too large to hash ahead; read when asked.
+      expect(ahead.has(big)).toBe(false);
+      // A name holding a newline and tabs is not read ahead (its read asks the host), and forges nothing.
+      expect([...ahead.keys()].sort()).toEqual(
+        [".hidden", "a.conf", "link", "sub"].map((n) => path.join(dir, n)).sort(),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(crowded, { recursive: true, force: true });
+    }
+  });
+
   test("output cut short is an error, not a wrong answer", () => {
     const res = spawnSync("bash", ["-c", batchScript(["echo a", "echo b"])], { encoding: "utf8" });
     const bytes = Buffer.from(res.stdout.trim(), "base64");
@@ -182,5 +227,51 @@ describe("runRemoteRead", () => {
     await expect(runRemoteReadChecked(conn, "read /etc/x", "echo nope >&2; exit 2")).rejects.toThrow(
       "read /etc/x on 127.0.0.1:2222 failed (exit 2): nope",
     );
+  });
+});
+
+describe("read ahead", () => {
+  let dir: string;
+  const file = (name: string) => path.join(dir, name);
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hemma-read-ahead-"));
+    for (const name of ["a", "b", "c"]) fs.writeFileSync(file(name), `${name}\n`);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const fresh = (f: string) => spawnSync("bash", ["-c", readFileScript(f)], { encoding: "utf8" }).stdout;
+
+  test("a file read with its directory answers the later read of a sibling without a remote run, once", async () => {
+    expect((await readFileStateBatched(conn, file("a"))).stdout).toBe(fresh(file("a")));
+    expect(mockCalls).toHaveLength(1);
+    expect(await readFileStateBatched(conn, file("b"))).toEqual({
+      code: 0,
+      stdout: fresh(file("b")),
+      stderr: "",
+    });
+    expect(mockCalls).toHaveLength(1);
+    // Used once: the next read of b asks the host (its directory was read ahead a moment ago).
+    fs.writeFileSync(file("b"), "changed\n");
+    expect((await readFileStateBatched(conn, file("b"))).stdout).toBe(fresh(file("b")));
+    expect(mockCalls).toHaveLength(2);
+    expect(mockCalls[1]).not.toContain("hemma-ahead");
+  });
+
+  test("a change made through this process on the host, or the time passed, voids what was read ahead", async () => {
+    await readFileStateBatched(conn, file("a"));
+    noteHostChange(conn);
+    fs.writeFileSync(file("b"), "written by a provider\n");
+    expect((await readFileStateBatched(conn, file("b"))).stdout).toBe(fresh(file("b")));
+    expect(mockCalls).toHaveLength(2);
+
+    const now = Date.now();
+    jest.spyOn(Date, "now").mockReturnValue(now + 10 * READ_AHEAD_TTL_MS);
+    await readFileStateBatched(conn, file("a"));
+    jest.spyOn(Date, "now").mockReturnValue(now + 12 * READ_AHEAD_TTL_MS);
+    fs.writeFileSync(file("c"), "later\n");
+    expect((await readFileStateBatched(conn, file("c"))).stdout).toBe(fresh(file("c")));
+    expect(mockCalls).toHaveLength(4);
   });
 });

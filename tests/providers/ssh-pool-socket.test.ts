@@ -2,7 +2,7 @@
 import * as net from "node:net";
 import { Server, utils } from "ssh2";
 import type { HostConnectionState } from "../../providers/host-connection";
-import { closeHostConnections, runRemote } from "../../providers/ssh-pool";
+import { closeHostConnections, hostChanges, runRemote } from "../../providers/ssh-pool";
 
 const hostKey = utils.generateKeyPairSync("ed25519");
 const clientKey = utils.generateKeyPairSync("ed25519");
@@ -47,4 +47,24 @@ test("turns Nagle's algorithm off: each small script and answer would wait for a
   expect(await runRemote(conn, "probe", "true")).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
   expect(setNoDelay).toHaveBeenCalledWith(true);
   setNoDelay.mockRestore();
+});
+
+test("a run not marked read-only counts as a change of its host, before and after; a read-only run does not", async () => {
+  const conn: HostConnectionState = {
+    host: "127.0.0.1",
+    port,
+    user: "paunchygent",
+    hostKey: hostKey.public,
+    privateKey: clientKey.private,
+    connectTimeoutSeconds: 20,
+    commandTimeoutSeconds: 20,
+  };
+  const before = hostChanges(conn);
+  await runRemote(conn, "read", "true", undefined, { readOnly: true });
+  expect(hostChanges(conn)).toBe(before);
+  const write = runRemote(conn, "write", "true");
+  expect(hostChanges(conn)).toBe(before + 1);
+  await write;
+  expect(hostChanges(conn)).toBe(before + 2);
+  expect(hostChanges({ ...conn, port: port + 1 })).toBe(0);
 });
