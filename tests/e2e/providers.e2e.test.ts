@@ -111,6 +111,15 @@ function loginsSince(info: SandboxInfo, cursor: string): number {
   return Number(out) - 1;
 }
 
+/** The sandbox's SSH login, as the host providers take it. */
+const sandboxConnection = (info: SandboxInfo): HostConnectionArgs => ({
+  host: info.host,
+  port: info.port,
+  user: info.user,
+  hostKey: info.hostKey,
+  privateKey: privateKey(info),
+});
+
 const mainPid = (info: SandboxInfo): string => onHostOk(info, `systemctl show -p MainPID --value ${service}`);
 
 describeIfSandbox("host providers on the real engine", () => {
@@ -121,13 +130,7 @@ describeIfSandbox("host providers on the real engine", () => {
 
   beforeAll(async () => {
     info = (probe as { info: SandboxInfo }).info;
-    connection = {
-      host: info.host,
-      port: info.port,
-      user: info.user,
-      hostKey: info.hostKey,
-      privateKey: privateKey(info),
-    };
+    connection = sandboxConnection(info);
     stockBefore = onHostOk(
       info,
       `systemctl is-enabled ${STOCK} || true; systemctl is-active ${STOCK} || true`,
@@ -241,13 +244,7 @@ describeIfSandbox("host providers on the real engine", () => {
 describeIfSandbox("state written before the code provider", () => {
   test("a file the SDK's own dynamic resource stored moves to the code provider: no replacement, the file untouched", async () => {
     const info = (probe as { info: SandboxInfo }).info;
-    const connection = {
-      host: info.host,
-      port: info.port,
-      user: info.user,
-      hostKey: info.hostKey,
-      privateKey: privateKey(info),
-    };
+    const connection = sandboxConnection(info);
     const file = `/etc/hemma-prov-legacy-${run}.conf`;
     const args = { connection, path: file, content: `legacy ${run}\n` };
     // What every stack held before: the default provider, the serialized code in the resource.
@@ -289,13 +286,7 @@ describeIfSandbox("state written before the code provider", () => {
 describeIfSandbox("a create that fails half-way", () => {
   test("a timer that cannot start stays in state with its error, and destroy removes its file and link", async () => {
     const info = (probe as { info: SandboxInfo }).info;
-    const connection = {
-      host: info.host,
-      port: info.port,
-      user: info.user,
-      hostKey: info.hostKey,
-      privateKey: privateKey(info),
-    };
+    const connection = sandboxConnection(info);
     const timer = `hemma-prov-broken-${run}.timer`;
     // No matching .service exists, so `systemctl start` fails after the file is written and enabled.
     const t = await testStack("e2e-prov-broken", async () => {

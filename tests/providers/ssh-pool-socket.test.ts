@@ -33,32 +33,27 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+/** The login of the in-process server. */
+const loopbackConnection = (): HostConnectionState => ({
+  host: "127.0.0.1",
+  port,
+  user: "paunchygent",
+  hostKey: hostKey.public,
+  privateKey: clientKey.private,
+  connectTimeoutSeconds: 20,
+  commandTimeoutSeconds: 20,
+});
+
 test("turns Nagle's algorithm off: each small script and answer would wait for a delayed ACK", async () => {
   const setNoDelay = jest.spyOn(net.Socket.prototype, "setNoDelay");
-  const conn: HostConnectionState = {
-    host: "127.0.0.1",
-    port,
-    user: "paunchygent",
-    hostKey: hostKey.public,
-    privateKey: clientKey.private,
-    connectTimeoutSeconds: 20,
-    commandTimeoutSeconds: 20,
-  };
+  const conn = loopbackConnection();
   expect(await runRemote(conn, "probe", "true")).toEqual({ code: 0, stdout: "ok\n", stderr: "" });
   expect(setNoDelay).toHaveBeenCalledWith(true);
   setNoDelay.mockRestore();
 });
 
 test("a run not marked read-only counts as a change of its host, before and after; a read-only run does not", async () => {
-  const conn: HostConnectionState = {
-    host: "127.0.0.1",
-    port,
-    user: "paunchygent",
-    hostKey: hostKey.public,
-    privateKey: clientKey.private,
-    connectTimeoutSeconds: 20,
-    commandTimeoutSeconds: 20,
-  };
+  const conn = loopbackConnection();
   const before = hostChanges(conn);
   await runRemote(conn, "read", "true", undefined, { readOnly: true });
   expect(hostChanges(conn)).toBe(before);
