@@ -244,7 +244,12 @@ export async function runRemote(
  * made through this process (providers/read-batch.ts reads ahead on that condition).
  */
 export function hostChanges(conn: HostConnectionState): number {
-  return changeCounts().get(`${conn.host}:${conn.port}`) ?? 0;
+  return changeCounts().get(hostOf(conn)) ?? 0;
+}
+
+/** The host of `conn`, whatever the credentials: changes are counted per machine. */
+function hostOf(conn: HostConnectionState): string {
+  return `${conn.host}:${conn.port}`;
 }
 
 function changeCounts(): Map<string, number> {
@@ -256,8 +261,7 @@ function changeCounts(): Map<string, number> {
 /** Counts a change made on the host of `conn` (what {@link runRemote} does around a run not read-only). */
 export function noteHostChange(conn: HostConnectionState): void {
   const counts = changeCounts();
-  const host = `${conn.host}:${conn.port}`;
-  counts.set(host, (counts.get(host) ?? 0) + 1);
+  counts.set(hostOf(conn), hostChanges(conn) + 1);
 }
 
 async function runOnPool(

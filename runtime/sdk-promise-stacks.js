@@ -5,11 +5,13 @@
  * Cheap stack traces for the Pulumi SDK's promise bookkeeping.
  *
  * `@pulumi/pulumi` (runtime/debuggable.js) stores `new Error().stack` on every promise it tracks,
- * several per resource, and reads it only to report a promise still pending when the program
- * exits. With source maps on (runtime/ts-loader.js turns Node's on; Jest installs its own),
- * every frame of each goes through the source maps: measured, half the CPU of building the whole
- * stack under mocks (docs/decisions/0110). Those traces are formatted the way V8 does without
- * source maps; every other stack trace keeps the mapping.
+ * several per resource, and prints it only with `PULUMI_DEBUG_PROMISE_LEAKS` set, to report a
+ * promise still pending when the program exits. Without that variable no trace is taken
+ * ({@link skipSdkPromiseTraces}). With it, and source maps on (runtime/ts-loader.js turns Node's
+ * on; Jest installs its own), every frame of each would go through the source maps: measured,
+ * half the CPU of building the whole stack under mocks (docs/decisions/0110). Those traces are
+ * formatted the way V8 does without source maps ({@link installCheapSdkPromiseStacks}); every
+ * other stack trace keeps the mapping.
  *
  * Plain CommonJS, so runtime/ts-loader.js can install it before any TypeScript is compiled.
  */
