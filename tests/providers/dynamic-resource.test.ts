@@ -124,6 +124,27 @@ describe("providerStub", () => {
     expect(r.failures?.map((f) => f.property)).toContain("name");
   });
 
+  test("a provider without read or update gets none, and its own configure runs after the code is loaded", async () => {
+    const token = "pulumi-nodejs:dynamic/test:Partial";
+    const partial: pulumi.dynamic.ResourceProvider = {
+      async configure(req) {
+        (globalThis as Record<string, unknown>).hemmaPartialConfigured = req.config.get("test:flag");
+      },
+      async create() {
+        return { id: "p" };
+      },
+      async delete() {},
+    };
+    const proxy = revive(providerStub(token, partial)) as pulumi.dynamic.ResourceProvider &
+      Record<string, unknown>;
+    // The SDK reads a provider without `read` as "nothing to refresh", without `update` as "replace".
+    expect(Object.keys(proxy).sort()).toEqual(["configure", "create", "delete"]);
+    const code = { [token]: await cachedProviderLoader(partial, token, cache) };
+    await proxy.configure!({ config: sdkConfig({ [PROVIDER_CODE_KEY]: code, "test:flag": "on" }) });
+    expect((globalThis as Record<string, unknown>).hemmaPartialConfigured).toBe("on");
+    expect(await proxy.create!({})).toEqual({ id: "p" });
+  });
+
   test("a configuration without the type's code is refused by name, and no method runs", async () => {
     const proxy = revive(providerStub(HOST_FILE_TYPE.token, hostFileProvider));
     await expect(proxy.check!({}, {})).rejects.toThrow(/used before its provider code was configured/);
