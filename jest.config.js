@@ -16,8 +16,14 @@ module.exports = {
   moduleNameMapper: {
     "^@npmcli/arborist$": "<rootDir>/tests/jest/lazy-arborist.ts",
     "^typescript$": "<rootDir>/tests/jest/lazy-typescript.ts",
+    // The SDK's promise bookkeeping takes no stack traces (runtime/sdk-promise-stacks.js), patched
+    // where the SDK loads it, so a test file that never loads the SDK does not load it for this.
+    "^\\.\\.?/(runtime/)?debuggable$": "<rootDir>/tests/jest/untraced-debuggable.ts",
+    // The inspector session the SDK opens to serialize a function is closed when the test file ends.
+    "^\\./v8Hooks$": "<rootDir>/tests/jest/closable-v8-hooks.ts",
   },
-  // The SDK's promise bookkeeping traces skip source maps (runtime/sdk-promise-stacks.js).
-  setupFilesAfterEnv: ["<rootDir>/tests/jest/sdk-promise-stacks.setup.ts"],
+  // Per test file: the SDK's promise traces (with PULUMI_DEBUG_PROMISE_LEAKS set) skip source maps,
+  // and the inspector session the SDK opened to serialize a function is closed at the end.
+  setupFilesAfterEnv: ["<rootDir>/tests/jest/test-file.setup.ts"],
   testTimeout: 30000,
 };

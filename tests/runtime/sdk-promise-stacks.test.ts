@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
+// Loading the SDK makes its modules require "./debuggable", which Jest maps to the stand-in.
+import "@pulumi/pulumi";
 import * as debuggable from "@pulumi/pulumi/runtime/debuggable";
 import {
   installCheapSdkPromiseStacks,
@@ -120,7 +122,7 @@ describe("skipSdkPromiseTraces", () => {
     expect(traces[0]!.split("\n").length).toBeGreaterThan(1);
   });
 
-  test("this suite's SDK is patched (tests/jest/sdk-promise-stacks.setup.ts), and so is a loader process's", () => {
+  test("this suite's SDK is patched (tests/jest/untraced-debuggable.ts), and so is a loader process's", () => {
     expect((debuggable as unknown as Record<string, { name: string }>).debuggablePromise.name).toBe(
       "untracedDebuggablePromise",
     );
