@@ -50,6 +50,10 @@ function compile(source, filename) {
     );
     options = {
       ...parsed.options,
+      // The compiled code runs from the .ts file's own path, so its map must name the file
+      // relative to itself: with tsconfig's outDir, `sources` came out relative to bin/ and Node
+      // resolved them to a path that does not exist (components/components/docker/…).
+      outDir: undefined,
       module: ts.ModuleKind.CommonJS,
       isolatedModules: true,
       sourceMap: false,

@@ -38,7 +38,10 @@ const THROWS = [
 ].join("\n");
 
 test("runs TypeScript, and a stack trace names the .ts line, also when the compile comes from the cache", () => {
-  const script = path.join(dir, "throws.ts");
+  // Nested, as a program's files are (components/docker/…): a map relative to anything but the
+  // file itself names a path that does not exist at some depth.
+  const script = path.join(dir, "a", "b", "throws.ts");
+  fs.mkdirSync(path.dirname(script), { recursive: true });
   fs.writeFileSync(script, THROWS);
   const cache = path.join(dir, "cache");
   for (const attempt of ["cold", "cached"]) {
