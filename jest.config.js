@@ -25,5 +25,8 @@ module.exports = {
   // Per test file: the SDK's promise traces (with PULUMI_DEBUG_PROMISE_LEAKS set) skip source maps,
   // and the inspector session the SDK opened to serialize a function is closed at the end.
   setupFilesAfterEnv: ["<rootDir>/tests/jest/test-file.setup.ts"],
+  // One temporary directory per run, on tmpfs when there is one (tests/jest/run-temp-dir.ts).
+  globalSetup: "<rootDir>/tests/jest/temp-dir.setup.ts",
+  globalTeardown: "<rootDir>/tests/jest/temp-dir.teardown.ts",
   testTimeout: 30000,
 };
