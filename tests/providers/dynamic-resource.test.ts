@@ -48,8 +48,12 @@ describe("providerLoader", () => {
 });
 
 describe("cachedProviderLoader", () => {
+  // The cache's own rules, over a stand-in serialization: the SDK's real one (a few hundred ms of
+  // CPU each) is what the next test and providers/serialization.test.ts check.
+  const serialized = { text: "exports.handler = () => ({});\n", containsSecrets: false };
+
   test("serializes once per key: the second run reads the cache, byte for byte the same", async () => {
-    const spy = jest.spyOn(pulumi.runtime, "serializeFunction");
+    const spy = jest.spyOn(pulumi.runtime, "serializeFunction").mockResolvedValue(serialized);
     const first = await cachedProviderLoader(hostFileProvider, "pulumi-nodejs:dynamic/host:HostFile", cache);
     expect(spy).toHaveBeenCalledTimes(1);
     const second = await cachedProviderLoader(hostFileProvider, "pulumi-nodejs:dynamic/host:HostFile", cache);
@@ -77,7 +81,7 @@ describe("cachedProviderLoader", () => {
 
   test("a cache directory others may write is not used", async () => {
     fs.chmodSync(cache, 0o777);
-    const spy = jest.spyOn(pulumi.runtime, "serializeFunction");
+    const spy = jest.spyOn(pulumi.runtime, "serializeFunction").mockResolvedValue(serialized);
     await cachedProviderLoader(hostFileProvider, "t", cache);
     await cachedProviderLoader(hostFileProvider, "t", cache);
     expect(spy).toHaveBeenCalledTimes(2);
