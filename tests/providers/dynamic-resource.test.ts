@@ -50,7 +50,11 @@ describe("providerLoader", () => {
 describe("cachedProviderLoader", () => {
   // The cache's own rules, over a stand-in serialization: the SDK's real one (a few hundred ms of
   // CPU each) is what the next test and providers/serialization.test.ts check.
-  const serialized = { text: "exports.handler = () => ({});\n", containsSecrets: false };
+  const serialized = {
+    text: "exports.handler = () => ({});\n",
+    exportName: "handler",
+    containsSecrets: false,
+  };
 
   test("serializes once per key: the second run reads the cache, byte for byte the same", async () => {
     const spy = jest.spyOn(pulumi.runtime, "serializeFunction").mockResolvedValue(serialized);
