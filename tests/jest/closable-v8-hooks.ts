@@ -7,7 +7,7 @@
  * export sees every session it uses; `isInitializedAsync` (used by `pulumi` program startup only)
  * goes through the wrapper too.
  */
-import * as path from "path";
+import { realModulePath } from "./real-module-path";
 import type { Session } from "inspector";
 import { recordSdkInspectorSession } from "./sdk-inspector-sessions";
 
@@ -17,17 +17,7 @@ interface V8Hooks {
   isInitializedAsync(): Promise<void>;
 }
 
-const REAL_V8_HOOKS = path.resolve(
-  __dirname,
-  "..",
-  "..",
-  "node_modules",
-  "@pulumi",
-  "pulumi",
-  "runtime",
-  "closure",
-  "v8Hooks.js",
-);
+const REAL_V8_HOOKS = realModulePath("@pulumi", "pulumi", "runtime", "closure", "v8Hooks.js");
 
 // A require by absolute path: the mapper matches only the SDK's relative request.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -5,19 +5,10 @@
  * paths; loading it is about 490 modules, two thirds of what each Pulumi test file loads. Here it
  * loads on first use of an export, so a test that reaches it gets the real module unchanged.
  */
-import * as path from "path";
+import { realModulePath } from "./real-module-path";
 
 // Where `@pulumi/pulumi`'s `require("@npmcli/arborist")` resolves (hoisted by npm).
-const REAL_ARBORIST = path.resolve(
-  __dirname,
-  "..",
-  "..",
-  "node_modules",
-  "@npmcli",
-  "arborist",
-  "lib",
-  "index.js",
-);
+const REAL_ARBORIST = realModulePath("@npmcli", "arborist", "lib", "index.js");
 
 // The real entry point's exports; tests/jest/lazy-arborist.test.ts checks both lists match.
 const ARBORIST_EXPORTS = ["Arborist", "Node", "Link", "Edge", "Shrinkwrap"] as const;

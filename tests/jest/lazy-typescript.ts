@@ -9,18 +9,10 @@
  * dynamic-provider process's runtime/lazy-sdk-deps.js; docs/decisions/0110). ts-jest transpiles
  * outside the registry and is not affected.
  */
-import * as path from "path";
+import { realModulePath } from "./real-module-path";
 
 // Where `require("typescript")` resolves from the SDK (hoisted by npm).
-const REAL_TYPESCRIPT = path.resolve(
-  __dirname,
-  "..",
-  "..",
-  "node_modules",
-  "typescript",
-  "lib",
-  "typescript.js",
-);
+const REAL_TYPESCRIPT = realModulePath("typescript", "lib", "typescript.js");
 
 let real: object | undefined;
 // A lazy require is the point of this file: an import would load the module up front.

@@ -8,19 +8,10 @@
  * package path gets the same, patched object. Patching it from a setup file instead would load the
  * SDK into every test file, also the many that never use it.
  */
-import * as path from "path";
+import { realModulePath } from "./real-module-path";
 import { skipSdkPromiseTraces } from "../../runtime/sdk-promise-stacks";
 
-const REAL_DEBUGGABLE = path.resolve(
-  __dirname,
-  "..",
-  "..",
-  "node_modules",
-  "@pulumi",
-  "pulumi",
-  "runtime",
-  "debuggable.js",
-);
+const REAL_DEBUGGABLE = realModulePath("@pulumi", "pulumi", "runtime", "debuggable.js");
 
 // A require by absolute path: the mapper matches only the SDK's relative requests.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
