@@ -22,8 +22,9 @@ module.exports = {
     // The inspector session the SDK opens to serialize a function is closed when the test file ends.
     "^\\./v8Hooks$": "<rootDir>/tests/jest/closable-v8-hooks.ts",
   },
-  // Per test file: the SDK's promise traces (with PULUMI_DEBUG_PROMISE_LEAKS set) skip source maps,
-  // and the inspector session the SDK opened to serialize a function is closed at the end.
+  // Per test file: the SDK's promise traces (with PULUMI_DEBUG_PROMISE_LEAKS set) and its
+  // per-resource stack traces skip source maps, and the inspector session the SDK opened to
+  // serialize a function is closed at the end (docs/decisions/0113).
   setupFilesAfterEnv: ["<rootDir>/tests/jest/test-file.setup.ts"],
   // One temporary directory per run, on tmpfs when there is one (tests/jest/run-temp-dir.ts).
   globalSetup: "<rootDir>/tests/jest/temp-dir.setup.ts",

@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 describe("closeSdkInspectorSessions", () => {
   it("disconnects the session the SDK's serializer opened in this file", async () => {
     await pulumi.runtime.serializeFunction(() => 1);
-    // The SDK's module as the serializer sees it: the stand-in, through Jest's mapper.
+    // The SDK's module by its package path: the same exports object the stand-in patched.
     const hooks = jest.requireActual<{ getSessionAsync(): Promise<import("inspector").Session> }>(
       "@pulumi/pulumi/runtime/closure/v8Hooks",
     );
@@ -33,6 +33,7 @@ describe("closeSdkInspectorSessions", () => {
       globalSetup: path.join(fixtures, "watch-realm.js"),
       globalTeardown: path.join(fixtures, "check-released.js"),
     };
+    // A whole Jest run of its own: its time limits leave room for a loaded machine.
     const r = spawnSync(
       process.execPath,
       [
@@ -46,5 +47,5 @@ describe("closeSdkInspectorSessions", () => {
       { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
     );
     expect({ status: r.status, stdout: r.stdout.trim() }).toEqual({ status: 0, stdout: "realm released" });
-  });
+  }, 150_000);
 });
