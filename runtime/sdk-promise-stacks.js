@@ -16,14 +16,20 @@
  * Plain CommonJS, so runtime/ts-loader.js can install it before any TypeScript is compiled.
  */
 
-/** Marks our wrapper, so installing twice never wraps it again. */
+/** Marks our wrapper of the SDK's promise traces, so installing twice never wraps it again. */
 const WRAPPED = Symbol.for("hemma.sdkPromiseStacks");
+
+/** Whether `frames` is a trace `functionName` of the SDK's file `sdkFile` takes of itself. */
+function isSdkTraceOf(frames, functionName, sdkFile) {
+  const top = frames[0];
+  if (top === undefined || top.getFunctionName() !== functionName) return false;
+  const file = (top.getFileName() ?? "").replace(/\\/g, "/");
+  return file.endsWith(`/@pulumi/pulumi/${sdkFile}`);
+}
 
 /** Whether `frames` is the trace `debuggablePromise` takes of itself. */
 function isSdkPromiseTrace(frames) {
-  const top = frames[0];
-  if (top === undefined || top.getFunctionName() !== "debuggablePromise") return false;
-  return /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/.test(top.getFileName() ?? "");
+  return isSdkTraceOf(frames, "debuggablePromise", "runtime/debuggable.js");
 }
 
 /** Frames kept in a bookkeeping trace: where the promise was made is in the first few. */
@@ -31,29 +37,37 @@ const PLAIN_FRAMES = 8;
 
 /**
  * The trace as V8 formats it without a `prepareStackTrace` (message, then one `at` line per
- * frame), cut to the first {@link PLAIN_FRAMES} frames: Jest captures 100, and formatting each
- * costs more than the rest of a resource registration.
+ * frame), cut to the first `maxFrames` frames (default {@link PLAIN_FRAMES}): Jest captures 100,
+ * and formatting each costs more than the rest of a resource registration.
  */
-function plainStackTrace(error, frames) {
+function plainStackTrace(error, frames, maxFrames = PLAIN_FRAMES) {
   return `${String(error)}${frames
-    .slice(0, PLAIN_FRAMES)
+    .slice(0, maxFrames)
     .map((f) => `\n    at ${f.toString()}`)
     .join("")}`;
 }
 
 /**
+ * Formats the traces `isPlain` picks plainly on `errorClass` ({@link plainStackTrace}, at most
+ * `maxFrames` frames); any other trace goes to the `prepareStackTrace` installed before. Does
+ * nothing when none is installed (V8's own formatting is already cheap) or when the installed one
+ * already carries `marker`, the symbol that names this use.
+ */
+function installPlainTraces(errorClass, marker, isPlain, maxFrames) {
+  const mapped = errorClass.prepareStackTrace;
+  if (mapped === undefined || mapped[marker]) return;
+  errorClass.prepareStackTrace = Object.assign(
+    (error, frames) => (isPlain(frames) ? plainStackTrace(error, frames, maxFrames) : mapped(error, frames)),
+    { [marker]: true },
+  );
+}
+
+/**
  * Formats the SDK's promise traces plainly on `errorClass` (default: this realm's `Error`); any
- * other trace goes to the `prepareStackTrace` installed before. Does nothing when none is installed
- * (V8's own formatting is already cheap) or when it is already ours.
+ * other trace goes to the `prepareStackTrace` installed before.
  */
 function installCheapSdkPromiseStacks(errorClass = Error) {
-  const mapped = errorClass.prepareStackTrace;
-  if (mapped === undefined || mapped[WRAPPED]) return;
-  const wrapper = Object.assign(
-    (error, frames) => (isSdkPromiseTrace(frames) ? plainStackTrace(error, frames) : mapped(error, frames)),
-    { [WRAPPED]: true },
-  );
-  errorClass.prepareStackTrace = wrapper;
+  installPlainTraces(errorClass, WRAPPED, isSdkPromiseTrace, PLAIN_FRAMES);
 }
 
 /** Marks a `debuggablePromise` that takes no trace. */
@@ -110,9 +124,11 @@ function skipSdkPromiseTracesOnLoad() {
 }
 
 module.exports = {
+  isSdkTraceOf,
   isSdkPromiseTrace,
   PLAIN_FRAMES,
   plainStackTrace,
+  installPlainTraces,
   installCheapSdkPromiseStacks,
   skipSdkPromiseTraces,
   skipSdkPromiseTracesOnLoad,

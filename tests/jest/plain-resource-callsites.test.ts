@@ -1,5 +1,6 @@
 /** Under Jest the SDK's per-resource stack trace skips source maps; every other trace keeps them. */
 import * as pulumi from "@pulumi/pulumi";
+import { fakeCallSite } from "../support/call-site";
 import { installPlainResourceCallsites, isResourceCallsitesTrace } from "./plain-resource-callsites";
 
 /** The SDK's `Resource.callsites` (private in its typings). */
@@ -7,12 +8,7 @@ const resourceCallsites = (): { file?: string; line?: number }[] =>
   (pulumi.Resource as unknown as { callsites(): { file?: string; line?: number }[] }).callsites();
 
 const RESOURCE_JS = "/repo/node_modules/@pulumi/pulumi/resource.js";
-const site = (fn: string | null, file: string): NodeJS.CallSite =>
-  ({
-    getFunctionName: () => fn,
-    getFileName: () => file,
-    toString: () => `${fn ?? "<anonymous>"} (${file}:1:1)`,
-  }) as unknown as NodeJS.CallSite;
+const site = fakeCallSite;
 
 describe("isResourceCallsitesTrace", () => {
   test.each<[string, NodeJS.CallSite[], boolean]>([
@@ -44,6 +40,18 @@ describe("installPlainResourceCallsites", () => {
     const bare: { prepareStackTrace?: (e: Error, f: NodeJS.CallSite[]) => unknown } = {};
     installPlainResourceCallsites(bare);
     expect(bare.prepareStackTrace).toBeUndefined();
+  });
+
+  test("keeps every frame of those traces: the SDK takes the position from below its own frames", () => {
+    const E: { prepareStackTrace?: (e: Error, f: NodeJS.CallSite[]) => unknown } = {
+      prepareStackTrace: () => "mapped",
+    };
+    installPlainResourceCallsites(E);
+    const frames = [
+      site("callsites", RESOURCE_JS),
+      ...Array.from({ length: 19 }, (_, i) => site(`f${i}`, "/a.js")),
+    ];
+    expect((E.prepareStackTrace!(new Error("x"), frames) as string).split("\n")).toHaveLength(21);
   });
 
   test("in this realm (the setup file), a resource's callsites are this file's JavaScript, other traces its TypeScript", () => {

@@ -11,32 +11,23 @@
  * engine shows the TypeScript position.
  */
 
+import { installPlainTraces, isSdkTraceOf } from "../../runtime/sdk-promise-stacks";
+
 /** Whether `frames` is the trace `Resource.callsites` takes of itself. */
 export function isResourceCallsitesTrace(frames: readonly NodeJS.CallSite[]): boolean {
-  const top = frames[0];
-  if (top === undefined || top.getFunctionName() !== "callsites") return false;
-  return /[\\/]@pulumi[\\/]pulumi[\\/]resource\.js$/.test(top.getFileName() ?? "");
+  return isSdkTraceOf(frames, "callsites", "resource.js");
 }
 
 /** Marks our wrapper, so installing twice never wraps it again. */
 const WRAPPED = Symbol.for("hemma.plainResourceCallsites");
 
-type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => unknown;
-
 /**
- * Formats `Resource.callsites` traces plainly on `errorClass` (default: this realm's `Error`); any
- * other trace goes to the `prepareStackTrace` installed before. Does nothing without one.
+ * Formats `Resource.callsites` traces plainly, every frame (the SDK parses them all), on
+ * `errorClass` (default: this realm's `Error`); any other trace goes to the `prepareStackTrace`
+ * installed before. Does nothing without one.
  */
 export function installPlainResourceCallsites(
-  errorClass: { prepareStackTrace?: PrepareStackTrace } = Error,
+  errorClass: Parameters<typeof installPlainTraces>[0] = Error,
 ): void {
-  const mapped = errorClass.prepareStackTrace;
-  if (mapped === undefined || (mapped as unknown as Record<symbol, boolean>)[WRAPPED]) return;
-  errorClass.prepareStackTrace = Object.assign(
-    (error: Error, frames: NodeJS.CallSite[]) =>
-      isResourceCallsitesTrace(frames)
-        ? `${String(error)}${frames.map((f) => `\n    at ${f.toString()}`).join("")}`
-        : mapped(error, frames),
-    { [WRAPPED]: true },
-  );
+  installPlainTraces(errorClass, WRAPPED, isResourceCallsitesTrace, Infinity);
 }

@@ -10,16 +10,11 @@ import {
   plainStackTrace,
   skipSdkPromiseTraces,
 } from "../../runtime/sdk-promise-stacks";
+import { fakeCallSite } from "../support/call-site";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
-/** A stand-in call site. */
-const site = (fn: string | null, file: string, line = 1): NodeJS.CallSite =>
-  ({
-    getFunctionName: () => fn,
-    getFileName: () => file,
-    toString: () => `${fn ?? "<anonymous>"} (${file}:${line}:1)`,
-  }) as unknown as NodeJS.CallSite;
+const site = fakeCallSite;
 
 const SDK = "/repo/node_modules/@pulumi/pulumi/runtime/debuggable.js";
 
