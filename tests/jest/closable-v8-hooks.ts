@@ -4,8 +4,8 @@
  * the test file ends (tests/jest/sdk-inspector-sessions.ts says why).
  *
  * The SDK's serializer calls `getSessionAsync` through the module's exports, so wrapping the
- * export sees every session it uses; `isInitializedAsync` (used by `pulumi` program startup only)
- * goes through the wrapper too.
+ * export sees every session it uses. (`isInitializedAsync` opens one too, but only the `pulumi`
+ * program launcher calls it, never a test.)
  */
 import { realModulePath } from "./real-module-path";
 import type { Session } from "inspector";
@@ -14,7 +14,6 @@ import { recordSdkInspectorSession } from "./sdk-inspector-sessions";
 /** The part of the SDK's (untyped, internal) module this stand-in wraps. */
 interface V8Hooks {
   getSessionAsync(): Promise<Session>;
-  isInitializedAsync(): Promise<void>;
 }
 
 const REAL_V8_HOOKS = realModulePath("@pulumi", "pulumi", "runtime", "closure", "v8Hooks.js");
@@ -27,9 +26,6 @@ real.getSessionAsync = (): Promise<Session> => {
   const session = getSessionAsync();
   recordSdkInspectorSession(session);
   return session;
-};
-real.isInitializedAsync = async (): Promise<void> => {
-  await real.getSessionAsync();
 };
 
 export = real;

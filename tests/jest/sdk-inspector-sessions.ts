@@ -21,7 +21,7 @@ export function recordSdkInspectorSession(session: Promise<Session>): void {
 
 /** Disconnects every recorded session; the SDK is not used again in this file after it. */
 export async function closeSdkInspectorSessions(): Promise<number> {
-  const sessions = await Promise.all(opened.splice(0));
-  for (const s of new Set(sessions)) s.disconnect();
-  return new Set(sessions).size;
+  const sessions = new Set(await Promise.all(opened.splice(0)));
+  for (const s of sessions) s.disconnect();
+  return sessions.size;
 }
